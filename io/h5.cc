@@ -1,0 +1,345 @@
+#include "io/h5.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace crossmf::h5 {
+
+namespace {
+// Bytes one rank moves in one collective call; HDF5 1.10 and ROMIO misbehave past 2 GiB.
+constexpr hsize_t kPieceBytes = hsize_t{256} << 20;
+
+hsize_t max_over_ranks(hsize_t v, MPI_Comm comm) {
+  unsigned long long x = v, out = v;
+  MPI_Allreduce(&x, &out, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, comm);
+  return out;
+}
+Handle fapl(MPI_Comm comm) {
+  Handle p(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  H5Pset_fapl_mpio(p.get(), comm, MPI_INFO_NULL);
+  H5Pset_all_coll_metadata_ops(p.get(), true);
+  H5Pset_coll_metadata_write(p.get(), true);
+  return p;
+}
+}  // namespace
+
+template <> hid_t native_type<float>() { return H5T_NATIVE_FLOAT; }
+template <> hid_t native_type<double>() { return H5T_NATIVE_DOUBLE; }
+template <> hid_t native_type<std::int8_t>() { return H5T_NATIVE_INT8; }
+template <> hid_t native_type<std::uint8_t>() { return H5T_NATIVE_UINT8; }
+template <> hid_t native_type<std::int32_t>() { return H5T_NATIVE_INT32; }
+template <> hid_t native_type<std::int64_t>() { return H5T_NATIVE_INT64; }
+template <> hid_t native_type<std::uint64_t>() { return H5T_NATIVE_UINT64; }
+
+Handle& Handle::operator=(Handle&& o) noexcept {
+  if (this != &o) { reset(); id_ = o.id_; close_ = o.close_; o.id_ = -1; }
+  return *this;
+}
+void Handle::reset() {
+  if (id_ >= 0 && close_) close_(id_);
+  id_ = -1;
+}
+
+void quiet() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+bool is_hdf5(const std::string& path) { return H5Fis_hdf5(path.c_str()) > 0; }
+
+std::vector<hsize_t> Dataset::dims() const {
+  Handle space(H5Dget_space(h_.get()), H5Sclose);
+  int nd = H5Sget_simple_extent_ndims(space.get());
+  if (nd < 0) fail_here(Exit::data, "cannot read its shape");
+  std::vector<hsize_t> d(nd);
+  H5Sget_simple_extent_dims(space.get(), d.data(), nullptr);
+  return d;
+}
+
+Kind Dataset::kind() const {
+  Handle t(H5Dget_type(h_.get()), H5Tclose);
+  switch (H5Tget_class(t.get())) {
+    case H5T_INTEGER: return Kind::integer;
+    case H5T_FLOAT: return Kind::floating;
+    case H5T_STRING: return Kind::string;
+    default: return Kind::other;
+  }
+}
+
+void Dataset::fail_here(Exit code, const std::string& what) const {
+  throw Error(code, fmt::format("{}: dataset {}: {}", file_, name_, what));
+}
+
+void Dataset::transfer(void* buf, hid_t mem_type, std::size_t elem, hsize_t row, hsize_t n, bool write) const {
+  std::vector<hsize_t> d = dims();
+  if (d.size() > 2) fail_here(Exit::data, fmt::format("has {} dimensions; crossmf reads 1-D or 2-D datasets", d.size()));
+  const hsize_t width = d.size() == 2 ? d[1] : 1;
+  const hsize_t total_rows = d.empty() ? 1 : d[0];
+  // Check the request before the collective loop; a bad request is a bug on this rank only,
+  // so it is reported after every rank has finished the same number of steps.
+  bool bad = row + n > total_rows;
+  const hsize_t row_bytes = std::max<hsize_t>(1, width * elem);
+  const hsize_t piece_rows = std::max<hsize_t>(1, kPieceBytes / row_bytes);
+  const hsize_t my_steps = (bad || n == 0) ? 0 : (n + piece_rows - 1) / piece_rows;
+  const hsize_t steps = max_over_ranks(my_steps, comm_);
+  Handle xfer(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
+  H5Pset_dxpl_mpio(xfer.get(), H5FD_MPIO_COLLECTIVE);
+  herr_t status = 0;
+  for (hsize_t s = 0; s < std::max<hsize_t>(steps, 1); ++s) {
+    const hsize_t begin = std::min(n, s * piece_rows);
+    const hsize_t count = (bad || s >= my_steps) ? 0 : std::min(piece_rows, n - begin);
+    Handle fspace(H5Dget_space(h_.get()), H5Sclose);
+    hsize_t mdims[2] = {count, width};
+    Handle mspace(H5Screate_simple(d.size() == 2 ? 2 : 1, mdims, nullptr), H5Sclose);
+    if (count == 0) {
+      H5Sselect_none(fspace.get());
+      H5Sselect_none(mspace.get());
+    } else if (!d.empty()) {
+      hsize_t start[2] = {row + begin, 0}, cnt[2] = {count, width};
+      H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start, nullptr, cnt, nullptr);
+    }
+    char* p = static_cast<char*>(buf) + begin * width * elem;
+    herr_t rc = write ? H5Dwrite(h_.get(), mem_type, mspace.get(), fspace.get(), xfer.get(), p)
+                      : H5Dread(h_.get(), mem_type, mspace.get(), fspace.get(), xfer.get(), p);
+    if (rc < 0) status = rc;
+  }
+  if (bad) fail_here(Exit::data, fmt::format("rows [{}, {}) requested but it has {} rows", row, row + n, total_rows));
+  if (status < 0)
+    fail_here(Exit::io, write ? "write failed (disk full or file not writable?)"
+                              : "read failed (file truncated or corrupt, or a value does not fit the expected type?)");
+}
+
+std::vector<std::string> Dataset::read_strings() const {
+  Handle ftype(H5Dget_type(h_.get()), H5Tclose);
+  if (H5Tget_class(ftype.get()) != H5T_STRING) fail_here(Exit::data, "expected strings");
+  const hsize_t n = rows();
+  std::vector<std::string> out(n);
+  Handle xfer(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
+  H5Pset_dxpl_mpio(xfer.get(), H5FD_MPIO_COLLECTIVE);
+  if (H5Tis_variable_str(ftype.get()) > 0) {
+    Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(mtype.get(), H5T_VARIABLE);
+    std::vector<char*> ptrs(n, nullptr);
+    if (H5Dread(h_.get(), mtype.get(), H5S_ALL, H5S_ALL, xfer.get(), ptrs.data()) < 0) fail_here(Exit::io, "read failed");
+    for (hsize_t i = 0; i < n; ++i) out[i] = ptrs[i] ? ptrs[i] : "";
+    Handle space(H5Dget_space(h_.get()), H5Sclose);
+    H5Dvlen_reclaim(mtype.get(), space.get(), H5P_DEFAULT, ptrs.data());
+  } else {
+    const std::size_t w = H5Tget_size(ftype.get());
+    std::vector<char> buf(n * w + 1, 0);
+    if (H5Dread(h_.get(), ftype.get(), H5S_ALL, H5S_ALL, xfer.get(), buf.data()) < 0) fail_here(Exit::io, "read failed");
+    for (hsize_t i = 0; i < n; ++i) out[i] = std::string(buf.data() + i * w, strnlen(buf.data() + i * w, w));
+  }
+  return out;
+}
+
+File File::open(const std::string& path, MPI_Comm comm, bool write) {
+  quiet();
+  if (!write && !is_hdf5(path)) {
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) fail(Exit::io, "{}: cannot open for reading ({}); check the path and permissions", path, std::strerror(errno));
+    std::fclose(f);
+    fail(Exit::data, "{}: not an HDF5 file (or truncated); give an HDF5 file in the crossmf input schema, "
+                     "or convert text with 'crossmf import'", path);
+  }
+  Handle p = fapl(comm);
+  Handle f(H5Fopen(path.c_str(), write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, p.get()), H5Fclose);
+  if (!f) fail(Exit::io, "{}: cannot open HDF5 file{}", path, write ? " for writing" : "");
+  return File(std::move(f), path, comm);
+}
+
+File File::create(const std::string& path, MPI_Comm comm) {
+  quiet();
+  Handle p = fapl(comm);
+  Handle f(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, p.get()), H5Fclose);
+  if (!f) fail(Exit::io, "{}: cannot create file; check that the folder exists, is writable and has space", path);
+  return File(std::move(f), path, comm);
+}
+
+bool File::exists(const std::string& path) const {
+  if (path == "/") return true;
+  std::size_t pos = 0;
+  while (true) {
+    pos = path.find('/', pos + 1);
+    std::string prefix = path.substr(0, pos);
+    if (H5Lexists(h_.get(), prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+    if (pos == std::string::npos) return true;
+  }
+}
+
+Dataset File::dataset(const std::string& path) const {
+  if (!exists(path)) fail(Exit::data, "{}: dataset {} is missing; the input schema is in CONTRACT.md (README, 'Input file')", path_, path);
+  Handle d(H5Dopen2(h_.get(), path.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!d) fail(Exit::data, "{}: {} exists but is not a readable dataset", path_, path);
+  return Dataset(std::move(d), path_, path, comm_);
+}
+
+void File::make_parents(const std::string& path) {
+  std::size_t pos = 0;
+  while ((pos = path.find('/', pos + 1)) != std::string::npos) {
+    std::string g = path.substr(0, pos);
+    if (H5Lexists(h_.get(), g.c_str(), H5P_DEFAULT) <= 0) {
+      Handle h(H5Gcreate2(h_.get(), g.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+      if (!h) fail(Exit::io, "{}: cannot create group {}", path_, g);
+    }
+  }
+}
+
+void File::create_group(const std::string& path) {
+  make_parents(path + "/");
+}
+
+Dataset File::create_dataset(const std::string& path, hid_t type, const std::vector<hsize_t>& dims, const Options& opt) {
+  make_parents(path);
+  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  hsize_t elements = 1;
+  for (auto d : dims) elements *= d;
+  if (!opt.chunk.empty() && elements > 0) {
+    std::vector<hsize_t> c = opt.chunk;
+    for (std::size_t i = 0; i < c.size(); ++i) c[i] = std::max<hsize_t>(1, std::min(c[i], dims[i]));
+    H5Pset_chunk(dcpl.get(), static_cast<int>(c.size()), c.data());
+    if (opt.deflate > 0) { H5Pset_shuffle(dcpl.get()); H5Pset_deflate(dcpl.get(), opt.deflate); }
+  } else {
+    // Parallel writes need the space allocated up front.
+    H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY);
+  }
+  H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER);
+  Handle d(H5Dcreate2(h_.get(), path.c_str(), type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), H5Dclose);
+  if (!d) fail(Exit::io, "{}: cannot create dataset {} (disk full?)", path_, path);
+  return Dataset(std::move(d), path_, path, comm_);
+}
+
+Dataset File::create_strings(const std::string& path, const std::vector<std::string>& values) {
+  make_parents(path);
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  hsize_t n = values.size();
+  Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle d(H5Dcreate2(h_.get(), path.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+  if (!d) fail(Exit::io, "{}: cannot create dataset {}", path_, path);
+  std::vector<const char*> ptrs(n);
+  for (hsize_t i = 0; i < n; ++i) ptrs[i] = values[i].c_str();
+  // Variable-length data cannot be written collectively in HDF5 1.10: rank 0 writes, others select none.
+  int rank = 0;
+  MPI_Comm_rank(comm_, &rank);
+  Handle fspace(H5Dget_space(d.get()), H5Sclose);
+  Handle mspace(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  if (rank != 0) { H5Sselect_none(fspace.get()); H5Sselect_none(mspace.get()); }
+  herr_t rc = n == 0 ? 0 : H5Dwrite(d.get(), type.get(), mspace.get(), fspace.get(), H5P_DEFAULT, ptrs.data());
+  if (rc < 0) fail(Exit::io, "{}: cannot write dataset {}", path_, path);
+  return Dataset(std::move(d), path_, path, comm_);
+}
+
+namespace {
+Handle open_object(hid_t file, const std::string& obj) {
+  return Handle(H5Oopen(file, obj.c_str(), H5P_DEFAULT), H5Oclose);
+}
+void write_attr(hid_t file, const std::string& path, const std::string& obj, const std::string& name, hid_t type,
+                hid_t space, const void* data) {
+  Handle o = open_object(file, obj);
+  if (!o) fail(Exit::io, "{}: cannot open {} to set attribute {}", path, obj, name);
+  if (H5Aexists(o.get(), name.c_str()) > 0) H5Adelete(o.get(), name.c_str());
+  Handle a(H5Acreate2(o.get(), name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  if (!a || H5Awrite(a.get(), type, data) < 0) fail(Exit::io, "{}: cannot write attribute {} on {}", path, name, obj);
+}
+}  // namespace
+
+void File::set_attr(const std::string& obj, const std::string& name, const std::string& value) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), std::max<std::size_t>(1, value.size()));
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  std::string v = value.empty() ? std::string(1, '\0') : value;
+  write_attr(h_.get(), path_, obj, name, type.get(), space.get(), v.data());
+}
+void File::set_attr(const std::string& obj, const std::string& name, std::int64_t value) {
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  write_attr(h_.get(), path_, obj, name, H5T_NATIVE_INT64, space.get(), &value);
+}
+void File::set_attr(const std::string& obj, const std::string& name, double value) {
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  write_attr(h_.get(), path_, obj, name, H5T_NATIVE_DOUBLE, space.get(), &value);
+}
+void File::set_attr(const std::string& obj, const std::string& name, const std::vector<std::string>& value) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  hsize_t n = value.size();
+  Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  std::vector<const char*> ptrs;
+  for (auto& s : value) ptrs.push_back(s.c_str());
+  write_attr(h_.get(), path_, obj, name, type.get(), space.get(), ptrs.data());
+}
+
+Handle File::open_attr(const std::string& obj, const std::string& name) const {
+  if (!exists(obj)) fail(Exit::data, "{}: {} is missing (needed for attribute {})", path_, obj, name);
+  Handle o = open_object(h_.get(), obj);
+  if (H5Aexists(o.get(), name.c_str()) <= 0) fail(Exit::data, "{}: attribute {} is missing on {}", path_, name, obj);
+  return Handle(H5Aopen(o.get(), name.c_str(), H5P_DEFAULT), H5Aclose);
+}
+
+bool File::has_attr(const std::string& obj, const std::string& name) const {
+  if (!exists(obj)) return false;
+  Handle o = open_object(h_.get(), obj);
+  return H5Aexists(o.get(), name.c_str()) > 0;
+}
+
+std::string File::attr_string(const std::string& obj, const std::string& name) const {
+  Handle a = open_attr(obj, name);
+  Handle ftype(H5Aget_type(a.get()), H5Tclose);
+  if (H5Tget_class(ftype.get()) != H5T_STRING) fail(Exit::data, "{}: attribute {} on {} should be a string", path_, name, obj);
+  if (H5Tis_variable_str(ftype.get()) > 0) {
+    char* p = nullptr;
+    Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(mtype.get(), H5T_VARIABLE);
+    H5Aread(a.get(), mtype.get(), &p);
+    std::string s = p ? p : "";
+    H5free_memory(p);
+    return s;
+  }
+  std::size_t w = H5Tget_size(ftype.get());
+  std::string s(w, '\0');
+  H5Aread(a.get(), ftype.get(), s.data());
+  s.resize(strnlen(s.data(), w));
+  return s;
+}
+
+std::int64_t File::attr_int(const std::string& obj, const std::string& name) const {
+  Handle a = open_attr(obj, name);
+  Handle ftype(H5Aget_type(a.get()), H5Tclose);
+  if (H5Tget_class(ftype.get()) != H5T_INTEGER) fail(Exit::data, "{}: attribute {} on {} should be an integer", path_, name, obj);
+  std::int64_t v = 0;
+  if (H5Aread(a.get(), H5T_NATIVE_INT64, &v) < 0) fail(Exit::data, "{}: cannot read attribute {} on {}", path_, name, obj);
+  return v;
+}
+
+double File::attr_double(const std::string& obj, const std::string& name) const {
+  Handle a = open_attr(obj, name);
+  double v = 0;
+  if (H5Aread(a.get(), H5T_NATIVE_DOUBLE, &v) < 0) fail(Exit::data, "{}: cannot read attribute {} on {}", path_, name, obj);
+  return v;
+}
+
+std::vector<std::string> File::attr_strings(const std::string& obj, const std::string& name) const {
+  Handle a = open_attr(obj, name);
+  Handle ftype(H5Aget_type(a.get()), H5Tclose);
+  Handle space(H5Aget_space(a.get()), H5Sclose);
+  hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  std::vector<std::string> out(n);
+  if (H5Tget_class(ftype.get()) != H5T_STRING) fail(Exit::data, "{}: attribute {} on {} should be strings", path_, name, obj);
+  if (H5Tis_variable_str(ftype.get()) > 0) {
+    Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(mtype.get(), H5T_VARIABLE);
+    std::vector<char*> p(n, nullptr);
+    H5Aread(a.get(), mtype.get(), p.data());
+    for (hssize_t i = 0; i < n; ++i) out[i] = p[i] ? p[i] : "";
+    H5Dvlen_reclaim(mtype.get(), space.get(), H5P_DEFAULT, p.data());
+  } else {
+    std::size_t w = H5Tget_size(ftype.get());
+    std::vector<char> buf(n * w);
+    H5Aread(a.get(), ftype.get(), buf.data());
+    for (hssize_t i = 0; i < n; ++i) out[i] = std::string(buf.data() + i * w, strnlen(buf.data() + i * w, w));
+  }
+  return out;
+}
+
+}  // namespace crossmf::h5

@@ -1,0 +1,298 @@
+#include "src/base/config.h"
+
+#include <boost/program_options.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "src/base/error.h"
+
+namespace po = boost::program_options;
+
+namespace crossmf {
+
+namespace {
+
+// One declaration per option gives both the Boost description (with its default, for --help)
+// and the line of resolved INI text.
+class OptionTable {
+ public:
+  explicit OptionTable(const std::string& caption) : desc_(caption) {}
+  template <class T>
+  void add(const char* name, T* field, const char* help) {
+    desc_.add_options()(name, po::value<T>(field)->default_value(*field), help);
+    printers_.push_back([name, field](std::ostream& os) { os << name << " = " << *field << "\n"; });
+  }
+  void flag(const char* name, bool* field, const char* help) {
+    desc_.add_options()(name, po::value<bool>(field)->default_value(*field)->implicit_value(true), help);
+    printers_.push_back([name, field](std::ostream& os) { os << name << " = " << (*field ? "true" : "false") << "\n"; });
+  }
+  po::options_description& desc() { return desc_; }
+  std::string ini() const {
+    std::ostringstream os;
+    for (auto& p : printers_) p(os);
+    return os.str();
+  }
+
+ private:
+  po::options_description desc_;
+  std::vector<std::function<void(std::ostream&)>> printers_;
+};
+
+void describe_generate(OptionTable& t, GenerateOptions& o) {
+  t.add("output", &o.output, "output HDF5 file (input schema)");
+  t.add("users", &o.users, "number of users");
+  t.add("items", &o.items, "number of items");
+  t.add("ratings", &o.ratings, "number of ratings (nnz) in /ratings");
+  t.add("test-ratings", &o.test_ratings, "also write a fixed held-out set /test of this many ratings");
+  t.add("true-factors", &o.true_factors, "rank of the planted model");
+  t.add("feedback", &o.feedback, "explicit (1-5 stars) or implicit (counts)");
+  t.add("noise", &o.noise, "standard deviation of the noise around the planted ratings");
+  t.add("popularity", &o.popularity, "power-law exponent of item popularity");
+  t.add("domains", &o.domains, "comma-separated product domain names");
+  t.add("domain-shares", &o.domain_shares, "share of items in each domain");
+  t.add("user-features", &o.user_features, "behavioural features per user");
+  t.add("item-features", &o.item_features, "attributes per item");
+  t.add("labelled", &o.labelled, "fraction of users with a known 0/1 outcome");
+  t.add("seed", &o.seed, "random seed (same data whatever the rank count)");
+}
+
+void describe_import(OptionTable& t, ImportOptions& o) {
+  t.add("ratings", &o.ratings, "text file of ratings: user, item[, value[, time]]");
+  t.add("test", &o.test, "text file of held-out ratings, same columns (optional)");
+  t.add("items", &o.items, "text file of items: item, domain[, features...] (optional)");
+  t.add("users", &o.users, "text file of users: user, features... (optional)");
+  t.add("labels", &o.labels, "text file of labels: user, 0/1 (optional)");
+  t.add("output", &o.output, "output HDF5 file (input schema)");
+  t.add("delimiter", &o.delimiter, "auto | , | tab | :: | space | ;");
+  t.add("header", &o.header, "auto | yes | no: first line holds column names");
+  t.add("feedback", &o.feedback, "explicit | implicit");
+  t.add("duplicates", &o.duplicates, "same (user, item) twice: last | sum | mean | error");
+  t.flag("strict", &o.strict, "any malformed row is fatal");
+  t.add("show-bad", &o.show_bad, "how many malformed rows to show");
+}
+
+void describe_train(OptionTable& t, TrainOptions& o) {
+  t.add("input", &o.input, "input HDF5 file");
+  t.add("output", &o.output, "output HDF5 file (written atomically)");
+  t.add("algorithm", &o.algorithm, "als | sgd");
+  t.add("feedback", &o.feedback, "auto (from the input) | explicit | implicit");
+  t.add("factors", &o.factors, "latent factors k");
+  t.add("iterations", &o.iterations, "ALS iterations or SGD epochs");
+  t.add("lambda", &o.lambda, "L2 regularisation; <0: 0.05 explicit (scaled by each row's count), 0.1 implicit");
+  t.add("alpha", &o.alpha, "implicit confidence 1 + alpha * r");
+  t.add("confidence", &o.confidence, "implicit confidence: linear | log");
+  t.add("epsilon", &o.epsilon, "log confidence 1 + alpha * log(1 + r / epsilon)");
+  t.add("solver", &o.solver, "implicit ALS solver: cg | cholesky");
+  t.add("cg-steps", &o.cg_steps, "conjugate-gradient steps per row (warm-started)");
+  t.flag("biases", &o.biases, "explicit: global mean and user/item biases");
+  t.add("learning-rate", &o.learning_rate, "SGD initial learning rate (AdaGrad-scaled per row)");
+  t.add("sync-every", &o.sync_every, "SGD: local updates between item-factor allreduces");
+  t.add("sgd-sync", &o.sgd_sync, "SGD item-factor combination: average | delta");
+  t.add("implicit-loss", &o.implicit_loss, "SGD implicit loss: bpr | wsl");
+  t.add("negatives", &o.negatives, "SGD implicit: sampled negatives per positive");
+  t.add("test-fraction", &o.test_fraction, "held-out fraction when the input has no /test");
+  t.add("split", &o.split, "held-out split: random (by rating) | time (latest per user)");
+  t.add("patience", &o.patience, "stop after this many iterations without held-out improvement (0: never)");
+  t.add("seed", &o.seed, "random seed");
+  t.add("top-n", &o.top_n, "recommendations per user, and k of the ranking metrics");
+  t.add("segments", &o.segments, "user segments (k-means)");
+  t.add("risk-threshold", &o.risk_threshold, "users with risk above this get no finance/insurance offers");
+  t.add("gating", &o.gating, "risky users' finance/insurance recommendations: withhold | flag");
+  t.add("audience-size", &o.audience_size, "users per finance/insurance product audience");
+  t.add("control-fraction", &o.control_fraction, "share of each audience held out as a control group");
+  t.add("checkpoint", &o.checkpoint, "checkpoint HDF5 file");
+  t.add("checkpoint-every", &o.checkpoint_every, "iterations between checkpoints (0: never)");
+  t.flag("resume", &o.resume, "resume from --checkpoint");
+  t.add("threads", &o.threads, "threads per rank; 0: SLURM_CPUS_PER_TASK, OMP_NUM_THREADS, or cores/ranks");
+}
+
+const std::set<std::string> kCommands = {"generate", "import", "train", "inspect"};
+
+std::string usage() {
+  return "usage: crossmf SUBCOMMAND [options]\n"
+         "  generate   write a synthetic platform data set (input schema) with its planted truth\n"
+         "  import     convert delimited text (CSV, TSV, ::) into the input schema\n"
+         "  train      read, partition, train, evaluate, profile, recommend, score risk, write\n"
+         "  inspect    summarise an input, output or checkpoint file\n"
+         "'crossmf SUBCOMMAND --help' lists every option with its default.\n";
+}
+
+}  // namespace
+
+Config parse_config(int argc, const char* const* argv) {
+  Config c;
+  if (argc < 2) throw Error(Exit::usage, usage());
+  c.command = argv[1];
+  if (c.command == "--help" || c.command == "-h") {
+    c.help = true;
+    c.resolved = usage();
+    return c;
+  }
+  if (!kCommands.count(c.command))
+    fail(Exit::usage, "unknown subcommand '{}'\n{}", c.command, usage());
+
+  OptionTable table("crossmf " + c.command + " options");
+  if (c.command == "generate") describe_generate(table, c.generate);
+  if (c.command == "import") describe_import(table, c.import);
+  if (c.command == "train") describe_train(table, c.train);
+  po::options_description general("general options");
+  general.add_options()("help,h", "show this help")
+      ("config", po::value<std::string>(&c.config_file), "INI file of options (command line wins)")
+      ("log-level", po::value<std::string>(&c.log_level)->default_value(c.log_level), "trace | debug | info | warn | error");
+  po::options_description all;
+  all.add(table.desc()).add(general);
+  po::positional_options_description positional;
+  if (c.command == "inspect") {
+    all.add_options()("file", po::value<std::string>(&c.inspect.file), "file to summarise");
+    positional.add("file", 1);
+  }
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc - 1, argv + 1).options(all).positional(positional).run(), vm);
+    if (vm.count("help")) {
+      std::ostringstream os;
+      os << "usage: crossmf " << c.command << (c.command == "inspect" ? " FILE" : "") << " [options]\n" << all;
+      c.help = true;
+      c.resolved = os.str();
+      return c;
+    }
+    if (vm.count("config")) {
+      const std::string file = vm["config"].as<std::string>();
+      std::ifstream in(file);
+      if (!in) fail(Exit::usage, "--config {}: cannot open the file; check the path", file);
+      try {
+        po::store(po::parse_config_file(in, all, false), vm);
+      } catch (const po::error& e) {
+        fail(Exit::usage, "--config {}: {}; each line is 'option = value' with the option names of "
+                          "'crossmf {} --help'", file, e.what(), c.command);
+      }
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    fail(Exit::usage, "{}; see 'crossmf {} --help'", e.what(), c.command);
+  }
+  c.resolved = "# crossmf " + c.command + "\n" + table.ini();
+  return c;
+}
+
+namespace {
+void one_of(const std::string& option, const std::string& value, std::initializer_list<const char*> choices) {
+  std::string list;
+  for (const char* ch : choices) {
+    if (value == ch) return;
+    list += list.empty() ? ch : std::string(", ") + ch;
+  }
+  fail(Exit::usage, "--{} '{}' is not one of: {}", option, value, list);
+}
+template <class T>
+void at_least(const std::string& option, T value, T low) {
+  if (value < low) fail(Exit::usage, "--{} {} is too small: it must be at least {}", option, value, low);
+}
+void in_range(const std::string& option, double value, double low, double high) {
+  if (!(value >= low && value <= high)) fail(Exit::usage, "--{} {} must be between {} and {}", option, value, low, high);
+}
+void required(const std::string& option, const std::string& value) {
+  if (value.empty()) fail(Exit::usage, "--{} is required", option);
+}
+std::string canonical(const std::string& p) {
+  std::error_code ec;
+  auto c = std::filesystem::weakly_canonical(p, ec);
+  return ec ? p : c.string();
+}
+}  // namespace
+
+void validate(const Config& c) {
+  one_of("log-level", c.log_level, {"trace", "debug", "info", "warn", "error"});
+  if (c.command == "generate") {
+    const auto& g = c.generate;
+    required("output", g.output);
+    at_least<std::int64_t>("users", g.users, 1);
+    at_least<std::int64_t>("items", g.items, 1);
+    at_least<std::int64_t>("ratings", g.ratings, 1);
+    at_least<std::int64_t>("test-ratings", g.test_ratings, 0);
+    if (g.users > INT32_MAX || g.items > INT32_MAX)
+      fail(Exit::usage, "--users and --items must be below 2^31 (index_t); split the platform");
+    if (static_cast<double>(g.ratings + g.test_ratings) > 0.5 * static_cast<double>(g.users) * static_cast<double>(g.items))
+      fail(Exit::usage, "--ratings {} (+ --test-ratings {}) is more than half of users x items = {}; "
+                        "lower it or raise --users/--items", g.ratings, g.test_ratings, g.users * g.items);
+    at_least("true-factors", g.true_factors, 1);
+    one_of("feedback", g.feedback, {"explicit", "implicit"});
+    in_range("noise", g.noise, 0, 10);
+    in_range("popularity", g.popularity, 0, 3);
+    at_least("user-features", g.user_features, 0);
+    at_least("item-features", g.item_features, 0);
+    in_range("labelled", g.labelled, 0, 1);
+  } else if (c.command == "import") {
+    const auto& o = c.import;
+    required("ratings", o.ratings);
+    required("output", o.output);
+    one_of("delimiter", o.delimiter, {"auto", ",", "tab", "::", "space", ";"});
+    one_of("header", o.header, {"auto", "yes", "no"});
+    one_of("feedback", o.feedback, {"explicit", "implicit"});
+    one_of("duplicates", o.duplicates, {"last", "sum", "mean", "error"});
+    at_least("show-bad", o.show_bad, 0);
+    for (const std::string* in : {&o.ratings, &o.test, &o.items, &o.users, &o.labels})
+      if (!in->empty() && canonical(*in) == canonical(o.output))
+        fail(Exit::usage, "--output {} is also an input; choose another output path", o.output);
+  } else if (c.command == "train") {
+    const auto& t = c.train;
+    required("input", t.input);
+    required("output", t.output);
+    if (canonical(t.input) == canonical(t.output))
+      fail(Exit::usage, "--output {} is the same file as --input; choose another output path", t.output);
+    one_of("algorithm", t.algorithm, {"als", "sgd"});
+    one_of("feedback", t.feedback, {"auto", "explicit", "implicit"});
+    at_least("factors", t.factors, 1);
+    if (t.factors > 4096) fail(Exit::usage, "--factors {} is too large: at most 4096", t.factors);
+    at_least("iterations", t.iterations, 1);
+    if (!(t.lambda < 0 || t.lambda < 1e6)) fail(Exit::usage, "--lambda {} is absurd; typical values are 0.01 to 1", t.lambda);
+    if (!(t.alpha > 0 && t.alpha < 1e6)) fail(Exit::usage, "--alpha {} must be positive (typical: 1 to 40)", t.alpha);
+    one_of("confidence", t.confidence, {"linear", "log"});
+    if (!(t.epsilon > 0)) fail(Exit::usage, "--epsilon {} must be positive", t.epsilon);
+    one_of("solver", t.solver, {"cg", "cholesky"});
+    at_least("cg-steps", t.cg_steps, 1);
+    if (!(t.learning_rate > 0 && t.learning_rate < 10)) fail(Exit::usage, "--learning-rate {} must be in (0, 10)", t.learning_rate);
+    at_least<std::int64_t>("sync-every", t.sync_every, 1);
+    one_of("sgd-sync", t.sgd_sync, {"average", "delta"});
+    one_of("implicit-loss", t.implicit_loss, {"bpr", "wsl"});
+    at_least("negatives", t.negatives, 1);
+    in_range("test-fraction", t.test_fraction, 0, 0.9);
+    one_of("split", t.split, {"random", "time"});
+    at_least("patience", t.patience, 0);
+    at_least("top-n", t.top_n, 1);
+    at_least("segments", t.segments, 1);
+    in_range("risk-threshold", t.risk_threshold, 0, 1);
+    one_of("gating", t.gating, {"withhold", "flag"});
+    at_least("audience-size", t.audience_size, 1);
+    in_range("control-fraction", t.control_fraction, 0, 0.9);
+    at_least("checkpoint-every", t.checkpoint_every, 0);
+    if ((t.checkpoint_every > 0 || t.resume) && t.checkpoint.empty())
+      fail(Exit::usage, "--checkpoint-every and --resume need --checkpoint FILE");
+    at_least("threads", t.threads, 0);
+  } else if (c.command == "inspect") {
+    required("file", c.inspect.file);
+  }
+}
+
+int resolve_threads(int requested) {
+  if (requested > 0) return requested;
+  for (const char* var : {"SLURM_CPUS_PER_TASK", "OMP_NUM_THREADS"}) {
+    if (const char* v = std::getenv(var)) {
+      int n = std::atoi(v);
+      if (n > 0) return n;
+    }
+  }
+  int cores = static_cast<int>(std::thread::hardware_concurrency());
+  int local = 1;
+  if (const char* v = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE")) local = std::max(1, std::atoi(v));
+  return std::max(1, cores / local);
+}
+
+}  // namespace crossmf

@@ -1,0 +1,99 @@
+// Configuration: plain structs with defaults, one per subcommand. Parsed from the command line
+// and an INI file (--config; the command line wins), validated separately, written into every
+// output file as INI text.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace crossmf {
+
+struct GenerateOptions {
+  std::string output;
+  std::int64_t users = 5000;
+  std::int64_t items = 1200;
+  std::int64_t ratings = 250000;       // target nnz of /ratings
+  std::int64_t test_ratings = 0;       // also write a fixed /test set of this many ratings
+  int true_factors = 8;                // rank of the planted model
+  std::string feedback = "explicit";   // explicit: 1-5 stars; implicit: counts
+  double noise = 0.3;                  // std of rating noise around the planted model
+  double popularity = 0.8;             // power-law exponent of item popularity
+  std::string domains = "content,finance,insurance";
+  std::string domain_shares = "0.7,0.2,0.1";
+  int user_features = 4;
+  int item_features = 6;
+  double labelled = 0.5;               // fraction of users with a known outcome
+  std::uint64_t seed = 42;
+};
+
+struct ImportOptions {
+  std::string ratings, test, items, users, labels;  // delimited text inputs
+  std::string output;
+  std::string delimiter = "auto";      // auto | , | tab | :: | space | ;
+  std::string header = "auto";         // auto | yes | no
+  std::string feedback = "explicit";
+  std::string duplicates = "last";     // last | sum | mean | error
+  bool strict = false;
+  int show_bad = 5;
+};
+
+struct TrainOptions {
+  std::string input, output;
+  std::string algorithm = "als";       // als | sgd
+  std::string feedback = "auto";       // auto (from the input) | explicit | implicit
+  int factors = 64;
+  int iterations = 15;
+  double lambda = -1;                  // <0: 0.05 explicit (weighted by count), 0.1 implicit
+  double alpha = 1.0;                  // implicit confidence 1 + alpha * r
+  std::string confidence = "linear";   // linear | log  (log: 1 + alpha * log(1 + r / epsilon))
+  double epsilon = 1.0;
+  std::string solver = "cg";           // implicit: cg | cholesky
+  int cg_steps = 3;
+  bool biases = true;                  // explicit: global mean + user and item biases
+  double learning_rate = 0.1;
+  std::int64_t sync_every = 1000000;   // SGD: local updates between item-factor allreduces
+  std::string sgd_sync = "average";    // average | delta
+  std::string implicit_loss = "bpr";   // SGD implicit: bpr | wsl
+  int negatives = 1;
+  double test_fraction = 0.1;
+  std::string split = "random";        // random | time
+  int patience = 2;
+  std::uint64_t seed = 42;
+  int top_n = 10;
+  int segments = 8;
+  double risk_threshold = 0.2;
+  std::string gating = "withhold";     // withhold | flag
+  int audience_size = 500;
+  double control_fraction = 0.1;
+  std::string checkpoint;
+  int checkpoint_every = 0;
+  bool resume = false;
+  int threads = 0;                     // 0: SLURM_CPUS_PER_TASK, OMP_NUM_THREADS, else cores / ranks
+
+  double effective_lambda(bool implicit) const { return lambda >= 0 ? lambda : (implicit ? 0.1 : 0.05); }
+};
+
+struct InspectOptions {
+  std::string file;
+};
+
+struct Config {
+  std::string command;          // generate | import | train | inspect
+  std::string config_file;
+  std::string log_level = "info";
+  GenerateOptions generate;
+  ImportOptions import;
+  TrainOptions train;
+  InspectOptions inspect;
+  std::string resolved;         // the options of `command` as INI text, after defaults and file
+  bool help = false;            // --help was asked: `resolved` holds the help text
+};
+
+// Parses argv. Throws Error(Exit::usage) naming the option and the fix.
+Config parse_config(int argc, const char* const* argv);
+// Checks values (ranges, choices, paths) of the chosen subcommand. Throws Error(Exit::usage).
+void validate(const Config& config);
+// Threads to use: --threads, else SLURM_CPUS_PER_TASK, else OMP_NUM_THREADS, else cores per local rank.
+int resolve_threads(int requested);
+
+}  // namespace crossmf

@@ -1,0 +1,65 @@
+// crossmf: distributed matrix factorization for cross-selling.
+// main parses the configuration, runs one subcommand on every rank, and alone decides how the
+// process ends: MPI_Finalize when every rank agreed on the outcome, MPI_Abort when one rank
+// failed alone (finalizing then would leave the others waiting in a collective forever).
+#include <mpi.h>
+
+#include <cstdio>
+#include <functional>
+#include <map>
+
+#include "jobs/jobs.h"
+#include "src/base/config.h"
+#include "src/base/log.h"
+#include "src/comm/comm.h"
+
+using namespace crossmf;
+
+namespace {
+
+// Every rank must run with the same options; a config file edited mid-launch would not be.
+void check_same_everywhere(const Comm& comm, const std::string& resolved) {
+  const std::uint64_t h = std::hash<std::string>{}(resolved);
+  if (comm.min(h) != comm.max(h))
+    throw Error(Exit::usage, "ranks resolved different options (was the --config file changed during launch?)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int provided = 0;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+  int code = 0;
+  {
+    Comm world;
+    try {
+      Config config;
+      phase(world, [&] {
+        config = parse_config(argc, argv);
+        if (!config.help) validate(config);
+      });
+      if (config.help) {
+        if (world.root()) std::fputs(config.resolved.c_str(), stdout);
+      } else {
+        init_logging(world.rank(), config.log_level);
+        phase(world, [&] { check_same_everywhere(world, config.resolved); });
+        static const std::map<std::string, void (*)(const Config&, const Comm&)> jobs = {
+            {"generate", run_generate}, {"import", run_import}, {"train", run_train}, {"inspect", run_inspect}};
+        jobs.at(config.command)(config, world);
+      }
+    } catch (const AgreedError& e) {
+      code = static_cast<int>(e.code());
+      if (world.root()) std::fprintf(stderr, "crossmf: error: %s\n", e.what());
+    } catch (const std::exception& e) {
+      // Only this rank knows: the others may sit in a collective. Take the whole job down.
+      std::fprintf(stderr, "crossmf: rank %d: unrecoverable error: %s\n", world.rank(), e.what());
+      std::fflush(stderr);
+      const Error* known = dynamic_cast<const Error*>(&e);
+      MPI_Abort(MPI_COMM_WORLD, known ? static_cast<int>(known->code()) : 1);
+    }
+  }
+  std::fflush(stdout);
+  std::fflush(stderr);
+  MPI_Finalize();
+  return code;
+}
