@@ -59,6 +59,7 @@ void describe_generate(OptionTable& t, GenerateOptions& o) {
   t.add("user-features", &o.user_features, "behavioural features per user");
   t.add("item-features", &o.item_features, "attributes per item");
   t.add("labelled", &o.labelled, "fraction of users with a known 0/1 outcome");
+  t.flag("stars", &o.stars, "explicit: round ratings to 1-5 stars (false: continuous planted values)");
   t.add("seed", &o.seed, "random seed (same data whatever the rank count)");
 }
 

@@ -23,6 +23,7 @@ struct GenerateOptions {
   int user_features = 4;
   int item_features = 6;
   double labelled = 0.5;               // fraction of users with a known outcome
+  bool stars = true;                   // explicit: round to 1-5 stars (false: continuous planted values)
   std::uint64_t seed = 42;
 };
 
