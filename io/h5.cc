@@ -23,6 +23,16 @@ Handle fapl(MPI_Comm comm) {
 }
 }  // namespace
 
+namespace {
+// HDF5 does not convert between ASCII and UTF-8: read with the file's own character set.
+Handle variable_string_like(hid_t file_type) {
+  Handle t(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(t.get(), H5T_VARIABLE);
+  H5Tset_cset(t.get(), H5Tget_cset(file_type));
+  return t;
+}
+}  // namespace
+
 template <> hid_t native_type<float>() { return H5T_NATIVE_FLOAT; }
 template <> hid_t native_type<double>() { return H5T_NATIVE_DOUBLE; }
 template <> hid_t native_type<std::int8_t>() { return H5T_NATIVE_INT8; }
@@ -114,8 +124,7 @@ std::vector<std::string> Dataset::read_strings() const {
   Handle xfer(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
   H5Pset_dxpl_mpio(xfer.get(), H5FD_MPIO_COLLECTIVE);
   if (H5Tis_variable_str(ftype.get()) > 0) {
-    Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(mtype.get(), H5T_VARIABLE);
+    Handle mtype = variable_string_like(ftype.get());
     std::vector<char*> ptrs(n, nullptr);
     if (H5Dread(h_.get(), mtype.get(), H5S_ALL, H5S_ALL, xfer.get(), ptrs.data()) < 0) fail_here(Exit::io, "read failed");
     for (hsize_t i = 0; i < n; ++i) out[i] = ptrs[i] ? ptrs[i] : "";
@@ -289,8 +298,7 @@ std::string File::attr_string(const std::string& obj, const std::string& name) c
   if (H5Tget_class(ftype.get()) != H5T_STRING) fail(Exit::data, "{}: attribute {} on {} should be a string", path_, name, obj);
   if (H5Tis_variable_str(ftype.get()) > 0) {
     char* p = nullptr;
-    Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(mtype.get(), H5T_VARIABLE);
+    Handle mtype = variable_string_like(ftype.get());
     H5Aread(a.get(), mtype.get(), &p);
     std::string s = p ? p : "";
     H5free_memory(p);
@@ -327,8 +335,7 @@ std::vector<std::string> File::attr_strings(const std::string& obj, const std::s
   std::vector<std::string> out(n);
   if (H5Tget_class(ftype.get()) != H5T_STRING) fail(Exit::data, "{}: attribute {} on {} should be strings", path_, name, obj);
   if (H5Tis_variable_str(ftype.get()) > 0) {
-    Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(mtype.get(), H5T_VARIABLE);
+    Handle mtype = variable_string_like(ftype.get());
     std::vector<char*> p(n, nullptr);
     H5Aread(a.get(), mtype.get(), p.data());
     for (hssize_t i = 0; i < n; ++i) out[i] = p[i] ? p[i] : "";

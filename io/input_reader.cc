@@ -1,0 +1,147 @@
+#include "io/input_reader.h"
+
+#include <cmath>
+
+#include "io/schema.h"
+
+namespace crossmf {
+
+Slice even_slice(count_t total, int rank, int size) {
+  const count_t base = total / size, extra = total % size;
+  const count_t begin = rank * base + std::min<count_t>(rank, extra);
+  return {begin, begin + base + (rank < extra ? 1 : 0)};
+}
+
+namespace {
+void require_kind(const h5::Dataset& d, bool integer_only) {
+  const h5::Kind k = d.kind();
+  if (k == h5::Kind::integer) return;
+  if (k == h5::Kind::floating && !integer_only) return;
+  d.fail_here(Exit::data, integer_only ? "has the wrong type: expected integers (dense indices)"
+                                       : "has the wrong type: expected numbers");
+}
+}  // namespace
+
+InputReader::InputReader(const std::string& path, const Comm& comm)
+    : file_(h5::File::open(path, comm.raw())), comm_(comm) {
+  // Metadata is read by every rank alike, so a failure here is the same everywhere.
+  info_.path = path;
+  if (file_.has_attr("/", "format_version")) {
+    const std::int64_t v = file_.attr_int("/", "format_version");
+    if (file_.has_attr("/", "format") && file_.attr_string("/", "format") != schema::kInputFormat)
+      fail(Exit::data, "{}: format is '{}', not an input file ({}); give the input HDF5 to --input", path,
+           file_.attr_string("/", "format"), schema::kInputFormat);
+    if (v > schema::kInputVersion)
+      fail(Exit::data, "{}: input format_version {} is newer than this crossmf reads ({}); upgrade crossmf", path, v,
+           schema::kInputVersion);
+  }
+  if (!file_.exists(schema::kRatings)) fail(Exit::data, "{}: group /ratings is missing; the input schema is in the README", path);
+  for (const char* a : {"n_users", "n_items"}) {
+    const std::int64_t n = file_.attr_int(schema::kRatings, a);
+    if (n <= 0 || n > INT32_MAX)
+      fail(Exit::data, "{}: /ratings attribute {} = {} is out of range: it must be between 1 and 2^31-1", path, a, n);
+  }
+  info_.n_users = static_cast<index_t>(file_.attr_int(schema::kRatings, "n_users"));
+  info_.n_items = static_cast<index_t>(file_.attr_int(schema::kRatings, "n_items"));
+  const std::string feedback = file_.attr_string(schema::kRatings, "feedback");
+  if (feedback != "explicit" && feedback != "implicit")
+    fail(Exit::data, "{}: /ratings attribute feedback = '{}': it must be \"explicit\" or \"implicit\"", path, feedback);
+  info_.implicit = feedback == "implicit";
+  check_group(schema::kRatings, &info_.nnz, &info_.has_time);
+  if (info_.nnz == 0) fail(Exit::data, "{}: /ratings is empty: there is nothing to train on", path);
+  info_.has_test = file_.exists(schema::kTest);
+  if (info_.has_test) {
+    bool test_time = false;
+    check_group(schema::kTest, &info_.test_nnz, &test_time);
+  }
+  info_.has_domains = file_.exists(schema::kItemsDomain);
+  if (info_.has_domains) {
+    auto d = file_.dataset(schema::kItemsDomain);
+    require_kind(d, true);
+    if (d.rows() != static_cast<hsize_t>(info_.n_items))
+      d.fail_here(Exit::data, fmt::format("has {} rows but n_items is {}", d.rows(), info_.n_items));
+    if (!file_.has_attr(schema::kItemsDomain, "names"))
+      d.fail_here(Exit::data, "has no attribute 'names' (e.g. [\"content\",\"finance\",\"insurance\"])");
+    info_.domain_names = file_.attr_strings(schema::kItemsDomain, "names");
+  }
+  info_.has_labels = file_.exists(schema::kLabelsUser);
+  info_.has_item_features = file_.exists(schema::kItemsFeatures);
+  info_.has_user_features = file_.exists(schema::kUsersFeatures);
+  info_.has_user_ids = file_.exists(schema::kUsersId);
+  info_.has_item_ids = file_.exists(schema::kItemsId);
+  info_.fingerprint = fmt::format("n_users={} n_items={} nnz={} test_nnz={} feedback={}", info_.n_users,
+                                  info_.n_items, info_.nnz, info_.test_nnz, feedback);
+}
+
+void InputReader::check_group(const std::string& group, count_t* nnz, bool* has_time) {
+  auto u = file_.dataset(group + "/user");
+  auto i = file_.dataset(group + "/item");
+  auto v = file_.dataset(group + "/value");
+  require_kind(u, true);
+  require_kind(i, true);
+  require_kind(v, false);
+  for (auto* d : {&u, &i, &v})
+    if (d->dims().size() != 1) d->fail_here(Exit::data, fmt::format("must be 1-D, it has {} dimensions", d->dims().size()));
+  if (u.rows() != i.rows() || u.rows() != v.rows())
+    fail(Exit::data, "{}: {}/user, {}/item and {}/value have different lengths ({}, {}, {}); they must match",
+         info_.path, group, group, group, u.rows(), i.rows(), v.rows());
+  *nnz = static_cast<count_t>(u.rows());
+  *has_time = file_.exists(group + "/time");
+  if (*has_time) {
+    auto t = file_.dataset(group + "/time");
+    require_kind(t, true);
+    if (t.rows() != u.rows())
+      t.fail_here(Exit::data, fmt::format("has {} rows but {}/user has {}", t.rows(), group, u.rows()));
+  }
+}
+
+Triplets InputReader::read_ratings(bool test) const {
+  const std::string group = test ? schema::kTest : schema::kRatings;
+  const count_t total = test ? info_.test_nnz : info_.nnz;
+  const Slice s = even_slice(total, comm_.rank(), comm_.size());
+  const count_t n = s.end - s.begin;
+  Triplets t;
+  std::vector<std::int64_t> u(n), i(n);
+  t.value.resize(n);
+  file_.dataset(group + "/user").read<std::int64_t>(u, s.begin, n);
+  file_.dataset(group + "/item").read<std::int64_t>(i, s.begin, n);
+  file_.dataset(group + "/value").read<real>(t.value, s.begin, n);
+  const bool with_time = file_.exists(group + "/time");
+  if (with_time) {
+    t.time.resize(n);
+    file_.dataset(group + "/time").read<std::int64_t>(t.time, s.begin, n);
+  }
+  // Validation is local; the caller's phase boundary agrees on it.
+  t.user.resize(n);
+  t.item.resize(n);
+  for (count_t k = 0; k < n; ++k) {
+    const count_t row = s.begin + k;
+    if (u[k] < 0 || u[k] >= info_.n_users)
+      fail(Exit::data, "{}: {}/user row {}: user {} is outside [0, n_users={}); fix the index or the n_users attribute",
+           info_.path, group, row, u[k], info_.n_users);
+    if (i[k] < 0 || i[k] >= info_.n_items)
+      fail(Exit::data, "{}: {}/item row {}: item {} is outside [0, n_items={}); fix the index or the n_items attribute",
+           info_.path, group, row, i[k], info_.n_items);
+    if (!std::isfinite(t.value[k]))
+      fail(Exit::data, "{}: {}/value row {}: value {} is not finite; drop or repair that rating", info_.path, group, row,
+           t.value[k]);
+    if (info_.implicit && t.value[k] <= 0)
+      fail(Exit::data, "{}: {}/value row {}: implicit strength {} must be > 0; drop zero and negative rows",
+           info_.path, group, row, t.value[k]);
+    t.user[k] = static_cast<index_t>(u[k]);
+    t.item[k] = static_cast<index_t>(i[k]);
+  }
+  return t;
+}
+
+std::vector<std::int32_t> InputReader::read_domains() const {
+  std::vector<std::int32_t> d = file_.dataset(schema::kItemsDomain).read_all<std::int32_t>();
+  const auto nd = static_cast<std::int32_t>(info_.domain_names.size());
+  for (std::size_t k = 0; k < d.size(); ++k)
+    if (d[k] < 0 || d[k] >= nd)
+      fail(Exit::data, "{}: /items/domain row {}: domain {} has no name (attribute names has {}); fix the value or the names",
+           info_.path, k, d[k], nd);
+  return d;
+}
+
+}  // namespace crossmf

@@ -1,0 +1,56 @@
+// Reads the input schema (CONTRACT.md): each rank its own contiguous slice of the ratings, read
+// collectively, validated row by row. Errors name the file, dataset and row.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "io/h5.h"
+#include "src/base/types.h"
+#include "src/comm/comm.h"
+
+namespace crossmf {
+
+// Ratings as parallel arrays: one rank's share, in any order.
+struct Triplets {
+  std::vector<index_t> user, item;
+  std::vector<real> value;
+  std::vector<std::int64_t> time;  // empty when the file has no times
+  count_t size() const { return static_cast<count_t>(user.size()); }
+};
+
+struct InputInfo {
+  std::string path;
+  index_t n_users = 0, n_items = 0;
+  bool implicit = false;
+  count_t nnz = 0, test_nnz = 0;
+  bool has_time = false, has_test = false, has_labels = false;
+  bool has_item_features = false, has_user_features = false;
+  bool has_user_ids = false, has_item_ids = false, has_domains = false;
+  std::vector<std::string> domain_names;
+  std::string fingerprint;  // sizes plus a checksum of a sample of values: identifies the data
+};
+
+class InputReader {
+ public:
+  // Collective: opens the file and checks its metadata (attributes, shapes, dtypes).
+  InputReader(const std::string& path, const Comm& comm);
+  const InputInfo& info() const { return info_; }
+  // Collective: this rank's contiguous slice of /ratings (or /test), validated.
+  Triplets read_ratings(bool test) const;
+  // Collective: every rank gets /items/domain (O(n_items), replicated like item factors).
+  std::vector<std::int32_t> read_domains() const;
+  h5::File& file() { return file_; }
+
+ private:
+  void check_group(const std::string& group, count_t* nnz, bool* has_time);
+  h5::File file_;
+  const Comm& comm_;
+  InputInfo info_;
+};
+
+// Rows [begin, end) of `total` rows that rank `rank` of `size` reads.
+struct Slice { count_t begin, end; };
+Slice even_slice(count_t total, int rank, int size);
+
+}  // namespace crossmf

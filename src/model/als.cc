@@ -1,0 +1,178 @@
+#include "src/model/als.h"
+
+#include <omp.h>
+
+#include <cmath>
+
+#include "src/numerics/als_solve.h"
+
+namespace crossmf {
+
+real confidence(real r, const AlsOptions& opt) {
+  return opt.log_confidence ? real(1 + opt.alpha * std::log1p(r / opt.epsilon)) : real(1 + opt.alpha * r);
+}
+
+Als::Als(const Comm& comm, const Partition& part, const AlsOptions& opt, Factors& f)
+    : comm_(comm), part_(part), opt_(opt), f_(f) {
+  if (opt_.implicit) {
+    conf_by_user_.resize(part.by_user.val.size());
+    conf_by_item_.resize(part.by_item.val.size());
+    for (std::size_t k = 0; k < conf_by_user_.size(); ++k) conf_by_user_[k] = confidence(part.by_user.val[k], opt_);
+    for (std::size_t k = 0; k < conf_by_item_.size(); ++k) conf_by_item_[k] = confidence(part.by_item.val[k], opt_);
+  }
+}
+
+ColMatrix Als::gram(const Matrix& rows, index_t first, index_t count, Timings& t, AlsStats& s) const {
+  const int k = f_.k;
+  ColMatrix g = ColMatrix::Zero(k, k);
+  {
+    Timed timed(t.compute);
+    if (count > 0) {
+      auto block = rows.block(first, 0, count, k);
+      g.selfadjointView<Eigen::Lower>().rankUpdate(block.transpose());
+      s.flops += double(count) * k * k;
+    }
+    g = g.selfadjointView<Eigen::Lower>();  // full, so the sum over ranks is symmetric too
+  }
+  Timed timed(t.comm);
+  comm_.sum(std::span<real>(g.data(), g.size()));
+  if (comm_.size() > 1) s.bytes_sent += static_cast<count_t>(g.size() * sizeof(real));
+  return g;
+}
+
+double Als::solve_rows(const Csr& csr, const real* other, const ColMatrix& gram, const std::vector<real>& conf,
+                       real* out) {
+  const int k = f_.k, w = f_.width();
+  const index_t rows = csr.rows();
+  double flops = 0;
+#pragma omp parallel num_threads(opt_.threads) reduction(+ : flops)
+  {
+    AlsWorkspace ws;
+#pragma omp for schedule(dynamic, 16)
+    for (index_t r = 0; r < rows; ++r) {
+      const count_t begin = csr.ptr[r], n = csr.ptr[r + 1] - begin;
+      RowProblem row{other, w, k, csr.col.data() + begin,
+                     (opt_.implicit ? conf.data() : csr.val.data()) + begin, n};
+      real* x = out + static_cast<std::size_t>(r) * w;
+      if (!opt_.implicit) {
+        solve_explicit_row(row, f_.biases, f_.mu, static_cast<real>(opt_.lambda), x, ws);
+        flops += explicit_row_flops(n, w);
+      } else if (opt_.cholesky) {
+        solve_implicit_cholesky(row, gram, static_cast<real>(opt_.lambda), x, ws);
+        flops += implicit_cholesky_row_flops(n, k);
+      } else {
+        solve_implicit_cg(row, gram, static_cast<real>(opt_.lambda), opt_.cg_steps, x, ws);
+        flops += implicit_cg_row_flops(n, k, opt_.cg_steps);
+      }
+    }
+  }
+  return flops;
+}
+
+AlsStats Als::user_half(Timings& t) {
+  AlsStats s;
+  ColMatrix g;
+  if (opt_.implicit) g = gram(f_.items, part_.item_begin, part_.local_items, t, s);
+  Stopwatch watch;
+  {
+    Timed timed(t.compute);
+    s.flops += solve_rows(part_.by_user, f_.items.data(), g, conf_by_user_, f_.users.data());
+  }
+  s.solve_seconds += watch.seconds();
+  return s;
+}
+
+AlsStats Als::item_half(Timings& t) {
+  AlsStats s;
+  const int w = f_.width(), P = comm_.size(), me = comm_.rank();
+  ColMatrix g;
+  if (opt_.implicit) g = gram(f_.users, 0, part_.local_users, t, s);
+  {
+    Timed timed(t.compute);
+    send_buffer_.resize(static_cast<Eigen::Index>(part_.send_rows.size()), w);
+    for (std::size_t r = 0; r < part_.send_rows.size(); ++r) send_buffer_.row(r) = f_.users.row(part_.send_rows[r]);
+    routed_.resize(part_.recv_rows, w);
+  }
+  {
+    Timed timed(t.comm);
+    std::vector<count_t> sc(P), rc(P);
+    for (int p = 0; p < P; ++p) { sc[p] = part_.send_counts[p] * w; rc[p] = part_.recv_counts[p] * w; }
+    comm_.alltoallv<real>(std::span<const real>(send_buffer_.data(), send_buffer_.size()), sc,
+                          std::span<real>(routed_.data(), routed_.size()), rc);
+    for (int p = 0; p < P; ++p)
+      if (p != me) s.bytes_sent += sc[p] * static_cast<count_t>(sizeof(real));
+  }
+  Stopwatch watch;
+  {
+    Timed timed(t.compute);
+    real* block = f_.items.data() + static_cast<std::size_t>(part_.item_begin) * w;
+    s.flops += solve_rows(part_.by_item, routed_.data(), g, conf_by_item_, block);
+  }
+  s.solve_seconds += watch.seconds();
+  {
+    Timed timed(t.comm);
+    std::vector<count_t> counts(P);
+    for (int p = 0; p < P; ++p) counts[p] = static_cast<count_t>(part_.items.size(p)) * w;
+    const real* mine = f_.items.data() + static_cast<std::size_t>(part_.item_begin) * w;
+    comm_.allgatherv<real>(std::span<const real>(mine, counts[me]), std::span<real>(f_.items.data(), f_.items.size()), counts);
+    s.bytes_sent += counts[me] * static_cast<count_t>(sizeof(real)) * (P - 1);
+  }
+  return s;
+}
+
+AlsStats Als::iterate(Timings& t) {
+  AlsStats a = user_half(t);
+  AlsStats b = item_half(t);
+  return {a.flops + b.flops, a.bytes_sent + b.bytes_sent, a.solve_seconds + b.solve_seconds};
+}
+
+double Als::loss(Timings& t) const {
+  const int k = f_.k, w = f_.width();
+  double err = 0, reg = 0;
+  {
+    Timed timed(t.compute);
+    const Csr& c = part_.by_user;
+#pragma omp parallel for num_threads(opt_.threads) reduction(+ : err, reg) schedule(dynamic, 64)
+    for (index_t u = 0; u < c.rows(); ++u) {
+      const count_t n = c.ptr[u + 1] - c.ptr[u];
+      for (count_t j = c.ptr[u]; j < c.ptr[u + 1]; ++j) {
+        const double pred = f_.predict(u, c.col[j]);
+        if (opt_.implicit) {
+          // Observed part of sum_all c (p - s)^2 minus the s^2 counted in the Gram term below.
+          const double conf = conf_by_user_[j];
+          err += conf * (1 - pred) * (1 - pred) - pred * pred;
+        } else {
+          err += (c.val[j] - pred) * (c.val[j] - pred);
+        }
+      }
+      const double norm = f_.users.row(u).squaredNorm();
+      reg += opt_.implicit ? norm : norm * n;
+    }
+    const Csr& ci = part_.by_item;
+    for (index_t i = 0; i < ci.rows(); ++i) {
+      const double norm = f_.items.row(part_.item_begin + i).squaredNorm();
+      reg += opt_.implicit ? norm : norm * (ci.ptr[i + 1] - ci.ptr[i]);
+    }
+  }
+  if (opt_.implicit) {
+    // sum over all (u, i) of (x_u . y_i)^2 = sum_u x_u^T (Y^T Y) x_u
+    Timed timed(t.compute);
+    Eigen::MatrixXd yty = Eigen::MatrixXd::Zero(k, k);
+    for (index_t i = 0; i < part_.local_items; ++i) {
+      Eigen::VectorXd y = f_.items.row(part_.item_begin + i).head(k).cast<double>();
+      yty.noalias() += y * y.transpose();
+    }
+    comm_.sum(std::span<double>(yty.data(), yty.size()));
+    for (index_t u = 0; u < part_.local_users; ++u) {
+      Eigen::VectorXd x = f_.users.row(u).head(k).cast<double>();
+      err += x.dot(yty * x);
+    }
+  }
+  double both[2] = {err, reg};
+  Timed timed(t.comm);
+  comm_.sum(std::span<double>(both, 2));
+  (void)w;
+  return both[0] + opt_.lambda * both[1];
+}
+
+}  // namespace crossmf

@@ -1,0 +1,59 @@
+// Distributed alternating least squares (explicit ALS-WR with biases; implicit HKV with the
+// Gram-matrix trick). Per iteration:
+//   user half: every rank solves its users against the replicated item factors
+//              (implicit: Y^T Y is one k x k allreduce);
+//   item half: user rows travel along the routing of the partition to the ranks owning items
+//              they rated, every rank solves its item block, and the blocks are allgathered so
+//              every rank again holds all item factors.
+// Traffic per iteration is O((m + n) k): factors move, normal equations never do.
+#pragma once
+#include "src/base/timer.h"
+#include "src/model/factors.h"
+
+namespace crossmf {
+
+struct AlsOptions {
+  bool implicit = false;
+  double lambda = 0.05;
+  double alpha = 1.0;
+  bool log_confidence = false;
+  double epsilon = 1.0;
+  bool cholesky = false;  // implicit: exact solve instead of CG
+  int cg_steps = 3;
+  int threads = 1;
+};
+
+struct AlsStats {
+  double flops = 0;        // this iteration, this rank
+  count_t bytes_sent = 0;  // this iteration, this rank
+  double solve_seconds = 0;
+};
+
+class Als {
+ public:
+  // `part` and `f` must outlive the solver.
+  Als(const Comm& comm, const Partition& part, const AlsOptions& opt, Factors& f);
+  AlsStats iterate(Timings& t);
+  // Objective value (global, on every rank): squared error + regulariser.
+  double loss(Timings& t) const;
+  // One half-step alone (for tests against a dense solve).
+  AlsStats user_half(Timings& t);
+  AlsStats item_half(Timings& t);
+
+ private:
+  ColMatrix gram(const Matrix& rows, index_t first, index_t count, Timings& t, AlsStats& s) const;
+  double solve_rows(const Csr& csr, const real* other, const ColMatrix& gram, const std::vector<real>& conf,
+                    real* out);
+  const Comm& comm_;
+  const Partition& part_;
+  AlsOptions opt_;
+  Factors& f_;
+  std::vector<real> conf_by_user_, conf_by_item_;  // implicit confidences
+  Matrix routed_;                                  // user rows received for the item half
+  Matrix send_buffer_;
+};
+
+// Confidence of an implicit strength r: 1 + alpha r, or 1 + alpha log(1 + r / epsilon).
+real confidence(real r, const AlsOptions& opt);
+
+}  // namespace crossmf

@@ -1,0 +1,148 @@
+#include "src/model/evaluate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "src/numerics/random.h"
+
+namespace crossmf {
+
+Metrics evaluate_explicit(const Comm& comm, const Partition& part, const Factors& f, int threads) {
+  double sums[5] = {0, 0, 0, 0, 0};  // test sq, test abs, test n, train sq, train n
+  const Csr& t = part.test_by_user;
+  const Csr& r = part.by_user;
+  double sq = 0, ab = 0, tsq = 0;
+#pragma omp parallel for num_threads(threads) reduction(+ : sq, ab, tsq) schedule(dynamic, 256)
+  for (index_t u = 0; u < part.local_users; ++u) {
+    for (count_t j = t.ptr[u]; j < t.ptr[u + 1]; ++j) {
+      const double e = t.val[j] - f.predict(u, t.col[j]);
+      sq += e * e;
+      ab += std::abs(e);
+    }
+    for (count_t j = r.ptr[u]; j < r.ptr[u + 1]; ++j) {
+      const double e = r.val[j] - f.predict(u, r.col[j]);
+      tsq += e * e;
+    }
+  }
+  sums[0] = sq; sums[1] = ab; sums[2] = double(t.nnz()); sums[3] = tsq; sums[4] = double(r.nnz());
+  comm.sum(std::span<double>(sums, 5));
+  Metrics m;
+  m.ratings = static_cast<count_t>(sums[2]);
+  if (sums[2] > 0) { m.rmse = std::sqrt(sums[0] / sums[2]); m.mae = sums[1] / sums[2]; }
+  if (sums[4] > 0) m.train_rmse = std::sqrt(sums[3] / sums[4]);
+  return m;
+}
+
+namespace {
+struct RankSums {
+  double precision = 0, recall = 0, ndcg = 0, map = 0, auc = 0, users = 0, auc_users = 0;
+};
+
+// Metrics of one user from the scores of all items; train items are excluded.
+void score_user(const float* scores, index_t n_items, const index_t* train, count_t n_train, const index_t* test,
+                count_t n_test, int at_k, std::vector<index_t>& candidates, RankSums& s) {
+  // Candidates: every item not rated in training (train and test lists are sorted).
+  candidates.clear();
+  count_t a = 0;
+  for (index_t i = 0; i < n_items; ++i) {
+    while (a < n_train && train[a] < i) ++a;
+    if (a < n_train && train[a] == i) continue;
+    candidates.push_back(i);
+  }
+  const int k = std::min<int>(at_k, static_cast<int>(candidates.size()));
+  auto better = [&](index_t x, index_t y) { return scores[x] != scores[y] ? scores[x] > scores[y] : x < y; };
+  std::partial_sort(candidates.begin(), candidates.begin() + k, candidates.end(), better);
+  auto is_test = [&](index_t i) { return std::binary_search(test, test + n_test, i); };
+  double hits = 0, dcg = 0, ap = 0;
+  for (int r = 0; r < k; ++r) {
+    if (is_test(candidates[r])) {
+      hits += 1;
+      dcg += 1.0 / std::log2(r + 2.0);
+      ap += hits / (r + 1.0);
+    }
+  }
+  double idcg = 0;
+  for (int r = 0; r < std::min<count_t>(k, n_test); ++r) idcg += 1.0 / std::log2(r + 2.0);
+  s.precision += hits / at_k;
+  s.recall += hits / n_test;
+  s.ndcg += idcg > 0 ? dcg / idcg : 0;
+  s.map += ap / std::min<count_t>(at_k, n_test);
+  s.users += 1;
+  // AUC: share of (positive, negative) pairs ordered correctly, ties counting half.
+  std::vector<float> pos(n_test);
+  for (count_t j = 0; j < n_test; ++j) pos[j] = scores[test[j]];
+  std::sort(pos.begin(), pos.end());
+  double wrong = 0, negatives = 0;
+  for (index_t i : candidates) {
+    if (is_test(i)) continue;
+    negatives += 1;
+    const float v = scores[i];
+    const auto lo = std::lower_bound(pos.begin(), pos.end(), v), hi = std::upper_bound(pos.begin(), pos.end(), v);
+    wrong += static_cast<double>(lo - pos.begin()) + 0.5 * static_cast<double>(hi - lo);
+  }
+  if (negatives > 0) {
+    s.auc += 1.0 - wrong / (negatives * n_test);
+    s.auc_users += 1;
+  }
+}
+}  // namespace
+
+Metrics evaluate_ranking(const Comm& comm, const Partition& part, const Factors& f, int at_k, count_t max_users,
+                         std::uint64_t seed, int threads) {
+  const Csr& t = part.test_by_user;
+  const Csr& r = part.by_user;
+  // Which users: those with held-out items, sampled by original id when asked.
+  const count_t with_test = comm.sum<count_t>([&] {
+    count_t n = 0;
+    for (index_t u = 0; u < part.local_users; ++u) n += t.ptr[u + 1] > t.ptr[u];
+    return n;
+  }());
+  const double rate = (max_users > 0 && with_test > max_users) ? double(max_users) / double(with_test) : 1.0;
+  std::vector<index_t> users;
+  for (index_t u = 0; u < part.local_users; ++u) {
+    if (t.ptr[u + 1] == t.ptr[u]) continue;
+    const index_t original = part.user_scatter.inverse(part.user_begin + u);
+    if (rate < 1.0 && to_unit(hash2(seed ^ 0xe7a1ULL, static_cast<std::uint64_t>(original))) >= rate) continue;
+    users.push_back(u);
+  }
+  const index_t n = part.n_items;
+  const int k = f.k;
+  const index_t batch = static_cast<index_t>(std::clamp<count_t>((count_t{1} << 22) / std::max<index_t>(n, 1), 1, 256));
+  const auto Y = f.items.leftCols(k);
+  RankSums total;
+#pragma omp parallel num_threads(threads)
+  {
+    RankSums mine;
+    Matrix scores, X;
+    std::vector<index_t> candidates;
+#pragma omp for schedule(dynamic, 1)
+    for (std::size_t b0 = 0; b0 < users.size(); b0 += batch) {
+      const index_t nb = static_cast<index_t>(std::min<std::size_t>(batch, users.size() - b0));
+      X.resize(nb, k);
+      for (index_t j = 0; j < nb; ++j) X.row(j) = f.users.row(users[b0 + j]).head(k);
+      scores.noalias() = X * Y.transpose();  // blocked GEMM: users x all items
+      for (index_t j = 0; j < nb; ++j) {
+        const index_t u = users[b0 + j];
+        score_user(scores.data() + static_cast<std::size_t>(j) * n, n, r.col.data() + r.ptr[u], r.ptr[u + 1] - r.ptr[u],
+                   t.col.data() + t.ptr[u], t.ptr[u + 1] - t.ptr[u], at_k, candidates, mine);
+      }
+    }
+#pragma omp critical
+    {
+      total.precision += mine.precision; total.recall += mine.recall; total.ndcg += mine.ndcg;
+      total.map += mine.map; total.auc += mine.auc; total.users += mine.users; total.auc_users += mine.auc_users;
+    }
+  }
+  double v[7] = {total.precision, total.recall, total.ndcg, total.map, total.auc, total.users, total.auc_users};
+  comm.sum(std::span<double>(v, 7));
+  Metrics m;
+  m.users = static_cast<count_t>(v[5]);
+  m.ratings = comm.sum<count_t>(t.nnz());
+  if (v[5] > 0) { m.precision = v[0] / v[5]; m.recall = v[1] / v[5]; m.ndcg = v[2] / v[5]; m.map = v[3] / v[5]; }
+  if (v[6] > 0) m.auc = v[4] / v[6];
+  return m;
+}
+
+}  // namespace crossmf

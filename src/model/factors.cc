@@ -1,0 +1,25 @@
+#include "src/model/factors.h"
+
+#include "src/numerics/random.h"
+
+namespace crossmf {
+
+namespace {
+void init_rows(Matrix& m, index_t rows, index_t first, const Scatter& sc, int k, int width, std::uint64_t seed) {
+  m.setZero(rows, width);
+  const real scale = real(1) / std::sqrt(static_cast<real>(k));
+  for (index_t r = 0; r < rows; ++r) {
+    Rng rng(hash2(seed, static_cast<std::uint64_t>(sc.inverse(first + r))));
+    for (int c = 0; c < k; ++c) m(r, c) = static_cast<real>(rng.uniform()) * scale;
+  }
+}
+}  // namespace
+
+void init_factors(const Partition& part, int k, bool biases, std::uint64_t seed, Factors& f) {
+  f.k = k;
+  f.biases = biases;
+  init_rows(f.users, part.local_users, part.user_begin, part.user_scatter, k, f.width(), seed ^ 0x7573657273ULL);
+  init_rows(f.items, part.n_items, 0, part.item_scatter, k, f.width(), seed ^ 0x6974656d73ULL);
+}
+
+}  // namespace crossmf

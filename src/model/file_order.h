@@ -1,0 +1,64 @@
+// Rows kept in scattered order inside crossmf go back to the input's id order for writing:
+// each rank writes the contiguous slice of original ids `even_slice(n, rank, P)`.
+#pragma once
+#include <vector>
+
+#include "src/model/partition.h"
+
+namespace crossmf {
+
+// Collective. `rows` holds `width` values per local user (scattered order). Returns the rows of
+// this rank's output slice of users, in original id order.
+template <class T>
+std::vector<T> users_in_file_order(const Comm& comm, const Partition& part, const T* rows, int width) {
+  const int P = comm.size();
+  // Destination of each local user, then pack (original id, row) by destination.
+  std::vector<count_t> counts(P, 0);
+  std::vector<int> dest(part.local_users);
+  const count_t n = part.n_users;
+  auto writer_of = [&](index_t original) {
+    // Inverse of even_slice: the rank whose slice holds `original`.
+    const count_t base = n / P, extra = n % P, cut = extra * (base + 1);
+    return original < cut ? static_cast<int>(original / (base + 1)) : static_cast<int>(extra + (original - cut) / std::max<count_t>(base, 1));
+  };
+  std::vector<index_t> original(part.local_users);
+  for (index_t u = 0; u < part.local_users; ++u) {
+    original[u] = part.user_scatter.inverse(part.user_begin + u);
+    dest[u] = writer_of(original[u]);
+    ++counts[dest[u]];
+  }
+  std::vector<count_t> offset(P + 1, 0);
+  for (int p = 0; p < P; ++p) offset[p + 1] = offset[p] + counts[p];
+  std::vector<index_t> ids(part.local_users);
+  std::vector<T> packed(static_cast<std::size_t>(part.local_users) * width);
+  for (index_t u = 0; u < part.local_users; ++u) {
+    const count_t at = offset[dest[u]]++;
+    ids[at] = original[u];
+    std::copy(rows + static_cast<std::size_t>(u) * width, rows + static_cast<std::size_t>(u + 1) * width,
+              packed.begin() + at * width);
+  }
+  std::vector<count_t> row_counts = counts;
+  std::vector<index_t> got_ids = comm.alltoallv<index_t>(ids, counts);
+  for (auto& c : row_counts) c *= width;
+  std::vector<T> got = comm.alltoallv<T>(packed, row_counts);
+  const Slice s = even_slice(n, comm.rank(), P);
+  std::vector<T> out(static_cast<std::size_t>(s.end - s.begin) * width);
+  for (std::size_t j = 0; j < got_ids.size(); ++j)
+    std::copy(got.begin() + j * width, got.begin() + (j + 1) * width, out.begin() + (got_ids[j] - s.begin) * width);
+  return out;
+}
+
+// Items are replicated: this rank's output slice is a local gather.
+template <class T>
+std::vector<T> items_in_file_order(const Comm& comm, const Partition& part, const T* rows, int width) {
+  const Slice s = even_slice(part.n_items, comm.rank(), comm.size());
+  std::vector<T> out(static_cast<std::size_t>(s.end - s.begin) * width);
+  for (count_t i = s.begin; i < s.end; ++i) {
+    const index_t sc = part.item_scatter.forward(static_cast<index_t>(i));
+    std::copy(rows + static_cast<std::size_t>(sc) * width, rows + static_cast<std::size_t>(sc + 1) * width,
+              out.begin() + (i - s.begin) * width);
+  }
+  return out;
+}
+
+}  // namespace crossmf

@@ -1,0 +1,98 @@
+#include "src/numerics/als_solve.h"
+
+#include <cstring>
+
+namespace crossmf {
+
+namespace {
+// G[j] = first `k` entries of other[cols[j]], plus a trailing 1 when `ones`.
+void gather(const RowProblem& row, bool ones, Matrix& G) {
+  const int d = row.k + (ones ? 1 : 0);
+  G.resize(row.n, d);
+  for (count_t j = 0; j < row.n; ++j) {
+    const real* src = row.other + static_cast<std::size_t>(row.cols[j]) * row.width;
+    real* dst = G.data() + j * d;
+    std::memcpy(dst, src, sizeof(real) * row.k);
+    if (ones) dst[row.k] = 1;
+  }
+}
+}  // namespace
+
+void solve_explicit_row(const RowProblem& row, bool biases, real mu, real lambda, real* out, AlsWorkspace& ws) {
+  const int d = row.k + (biases ? 1 : 0);
+  if (row.n == 0) {  // no ratings: the regularised solution is zero
+    std::fill(out, out + d, real(0));
+    return;
+  }
+  gather(row, biases, ws.G);
+  ws.t.resize(row.n);
+  for (count_t j = 0; j < row.n; ++j) {
+    const real other_bias = biases ? row.other[static_cast<std::size_t>(row.cols[j]) * row.width + row.k] : real(0);
+    ws.t[j] = row.values[j] - mu - other_bias;
+  }
+  ws.A.setZero(d, d);
+  ws.A.selfadjointView<Eigen::Lower>().rankUpdate(ws.G.transpose());
+  ws.A.diagonal().array() += lambda * static_cast<real>(row.n);
+  ws.b.noalias() = ws.G.transpose() * ws.t;
+  Eigen::Map<Vector> x(out, d);
+  x = ws.A.selfadjointView<Eigen::Lower>().llt().solve(ws.b);
+}
+
+void solve_implicit_cholesky(const RowProblem& row, const ColMatrix& gram, real lambda, real* out, AlsWorkspace& ws) {
+  const int k = row.k;
+  gather(row, false, ws.G);
+  ws.t = Eigen::Map<const Vector>(row.values, row.n);  // confidences
+  ws.b.noalias() = ws.G.transpose() * ws.t;            // sum c_j y_j
+  for (count_t j = 0; j < row.n; ++j) ws.G.row(j) *= std::sqrt(ws.t[j] - real(1));
+  ws.A = gram;
+  ws.A.selfadjointView<Eigen::Lower>().rankUpdate(ws.G.transpose());
+  ws.A.diagonal().array() += lambda;
+  Eigen::Map<Vector> x(out, k);
+  x = ws.A.selfadjointView<Eigen::Lower>().llt().solve(ws.b);
+}
+
+void solve_implicit_cg(const RowProblem& row, const ColMatrix& gram, real lambda, int steps, real* out,
+                       AlsWorkspace& ws) {
+  const int k = row.k;
+  gather(row, false, ws.G);
+  Eigen::Map<Vector> x(out, k);
+  Eigen::Map<const Vector> c(row.values, row.n);
+  // r = b - A x = sum_j [c_j - (c_j - 1) y_j.x] y_j - (gram + lambda I) x
+  ws.gx.noalias() = ws.G * x;
+  ws.t = c.array() - (c.array() - real(1)) * ws.gx.array();
+  ws.r.noalias() = ws.G.transpose() * ws.t;
+  ws.r.noalias() -= gram.selfadjointView<Eigen::Lower>() * x;
+  ws.r -= lambda * x;
+  ws.p = ws.r;
+  real rs_old = ws.r.squaredNorm();
+  for (int s = 0; s < steps && rs_old > real(1e-20); ++s) {
+    // A p = (gram + lambda I) p + sum_j (c_j - 1)(y_j.p) y_j
+    ws.gx.noalias() = ws.G * ws.p;
+    ws.t = (c.array() - real(1)) * ws.gx.array();
+    ws.ap.noalias() = ws.G.transpose() * ws.t;
+    ws.ap.noalias() += gram.selfadjointView<Eigen::Lower>() * ws.p;
+    ws.ap += lambda * ws.p;
+    const real pap = ws.p.dot(ws.ap);
+    if (!(pap > 0)) break;
+    const real a = rs_old / pap;
+    x += a * ws.p;
+    ws.r -= a * ws.ap;
+    const real rs_new = ws.r.squaredNorm();
+    ws.p = ws.r + (rs_new / rs_old) * ws.p;
+    rs_old = rs_new;
+  }
+}
+
+double explicit_row_flops(count_t n, int d) {
+  // SYRK (n d^2), GEMV (2 n d), Cholesky (d^3 / 3) and two triangular solves (2 d^2).
+  return static_cast<double>(n) * d * d + 2.0 * n * d + d * d * d / 3.0 + 2.0 * d * d;
+}
+double implicit_cg_row_flops(count_t n, int k, int steps) {
+  // Residual and each step: two GEMVs with G (4 n k) and one with the Gram matrix (2 k^2).
+  return (steps + 1) * (4.0 * n * k + 2.0 * k * k);
+}
+double implicit_cholesky_row_flops(count_t n, int k) {
+  return static_cast<double>(n) * k * k + 2.0 * n * k + k * k * k / 3.0 + 2.0 * k * k;
+}
+
+}  // namespace crossmf

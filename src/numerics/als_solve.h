@@ -1,0 +1,49 @@
+// The per-row least-squares solves of alternating least squares, knowing nothing of MPI.
+//
+// One row (a user, or an item) is solved against the fixed factors of its neighbours, the rows
+// of `other` named by `cols`. The neighbours' factors are first gathered into a dense n x d
+// block G, so the normal equations are built by SYRK/GEMV on G rather than one rank-1 update
+// per rating.
+//
+// Explicit (ALS-WR with biases): factor rows are [f (k), bias]; prediction mu + f_u.f_i + b_u + b_i.
+//   minimise sum_j (r_j - mu - b_j - g_j.x)^2 + lambda * n * |x|^2, with g_j = [f_j, 1], x = [f, b].
+// Implicit (Hu, Koren, Volinsky 2008): factor rows are f (k), c_j = confidence(r_j),
+//   minimise sum_all c (p - x.y)^2 + lambda |x|^2, solved exactly (Cholesky) or by a few
+//   conjugate-gradient steps warm-started from the current x, using the Gram matrix G_all = Y^T Y.
+#pragma once
+#include "src/numerics/dense.h"
+
+namespace crossmf {
+
+struct RowProblem {
+  const real* other;   // neighbours' factor rows, row-major
+  int width;           // stride of `other` and of the output row: k, or k + 1 with biases
+  int k;               // latent factors
+  const index_t* cols; // neighbours of this row
+  const real* values;  // ratings (explicit) or confidences c_j (implicit)
+  count_t n;           // number of neighbours
+};
+
+// Scratch space reused across rows by one thread.
+struct AlsWorkspace {
+  Matrix G;
+  ColMatrix A;
+  Vector b, t, x, r, p, ap, gx;
+};
+
+// Explicit: writes [f, bias] (biases) or f into out.
+void solve_explicit_row(const RowProblem& row, bool biases, real mu, real lambda, real* out, AlsWorkspace& ws);
+
+// Implicit, exact: A = gram + sum (c_j - 1) y_j y_j^T + lambda I, b = sum c_j y_j.
+void solve_implicit_cholesky(const RowProblem& row, const ColMatrix& gram, real lambda, real* out, AlsWorkspace& ws);
+
+// Implicit, `steps` CG iterations from the current value of out (warm start).
+void solve_implicit_cg(const RowProblem& row, const ColMatrix& gram, real lambda, int steps, real* out,
+                       AlsWorkspace& ws);
+
+// Floating-point operations of one row's solve, for GFLOP/s reporting.
+double explicit_row_flops(count_t n, int d);
+double implicit_cg_row_flops(count_t n, int k, int steps);
+double implicit_cholesky_row_flops(count_t n, int k);
+
+}  // namespace crossmf

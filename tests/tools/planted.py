@@ -1,0 +1,70 @@
+#!/usr/bin/python3
+"""Writes a small planted low-rank input file (crossmf input schema) with numpy + h5py,
+independently of crossmf, and stores the planted model under /truth for the tests.
+
+usage: planted.py OUT.h5 [--users N] [--items N] [--rank K] [--density D] [--noise S]
+                  [--implicit] [--seed S] [--test-fraction F]
+"""
+import argparse
+
+import h5py
+import numpy as np
+
+p = argparse.ArgumentParser()
+p.add_argument("out")
+p.add_argument("--users", type=int, default=300)
+p.add_argument("--items", type=int, default=200)
+p.add_argument("--rank", type=int, default=4)
+p.add_argument("--density", type=float, default=0.3)
+p.add_argument("--noise", type=float, default=0.0)
+p.add_argument("--implicit", action="store_true")
+p.add_argument("--seed", type=int, default=1)
+p.add_argument("--test-fraction", type=float, default=0.0, help="write a fixed /test set")
+a = p.parse_args()
+
+rng = np.random.default_rng(a.seed)
+X = rng.normal(0, 1, (a.users, a.rank)) / np.sqrt(a.rank)
+Y = rng.normal(0, 1, (a.items, a.rank)) / np.sqrt(a.rank)
+bu = rng.normal(0, 0.3, a.users)
+bi = rng.normal(0, 0.3, a.items)
+mu = 3.5
+if a.implicit:
+    # which items a user touches follows the planted affinity
+    aff = X @ Y.T
+    prob = 1.0 / (1.0 + np.exp(-6.0 * (aff - np.quantile(aff, 1 - a.density))))
+    mask = rng.random((a.users, a.items)) < prob
+else:
+    mask = rng.random((a.users, a.items)) < a.density
+# every user and item gets at least rank + 2 ratings so the planted model is identifiable
+for u in range(a.users):
+    mask[u, rng.choice(a.items, a.rank + 2, replace=False)] = True
+for i in range(a.items):
+    mask[rng.choice(a.users, a.rank + 2, replace=False), i] = True
+u, i = np.nonzero(mask)
+if a.implicit:
+    aff = np.sum(X[u] * Y[i], axis=1)
+    val = np.maximum(1.0, np.round(np.exp(1.0 + aff) + rng.normal(0, a.noise, len(u)))).astype(np.float32)
+else:
+    val = (mu + bu[u] + bi[i] + np.sum(X[u] * Y[i], axis=1) + rng.normal(0, a.noise, len(u))).astype(np.float32)
+order = rng.permutation(len(u))  # file order is not sorted by user: readers must not assume it
+u, i, val = u[order], i[order], val[order]
+test = rng.random(len(u)) < a.test_fraction
+with h5py.File(a.out, "w") as f:
+    f.attrs["format"] = "crossmf-input"
+    f.attrs["format_version"] = 1
+    g = f.create_group("ratings")
+    g.attrs["n_users"] = a.users
+    g.attrs["n_items"] = a.items
+    g.attrs["feedback"] = "implicit" if a.implicit else "explicit"
+    g["user"] = u[~test].astype(np.int32)
+    g["item"] = i[~test].astype(np.int32)
+    g["value"] = val[~test]
+    if test.any():
+        t = f.create_group("test")
+        t["user"] = u[test].astype(np.int32)
+        t["item"] = i[test].astype(np.int32)
+        t["value"] = val[test]
+    tr = f.create_group("truth")
+    tr["user_factors"], tr["item_factors"] = X, Y
+    tr["user_bias"], tr["item_bias"] = bu, bi
+    tr.attrs["global_mean"] = mu
