@@ -1,0 +1,101 @@
+// The per-row ALS kernels against an independent dense solve in double precision: QR of the
+// stacked least-squares system, never the normal equations the kernels build.
+#include <gtest/gtest.h>
+
+#include "src/numerics/als_solve.h"
+#include "src/numerics/random.h"
+
+using namespace crossmf;
+
+namespace {
+
+Matrix random_rows(int rows, int width, std::uint64_t seed) {
+  Rng rng(seed);
+  Matrix m(rows, width);
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < width; ++c) m(r, c) = static_cast<real>(rng.normal() * 0.5);
+  return m;
+}
+
+// min_x sum_j w_j (t_j - a_j.x)^2 + reg |x|^2 by QR of [sqrt(w) A; sqrt(reg) I] x = [sqrt(w) t; 0].
+Eigen::VectorXd dense_solve(const Eigen::MatrixXd& A, const Eigen::VectorXd& t, const Eigen::VectorXd& w, double reg) {
+  const int n = static_cast<int>(A.rows()), d = static_cast<int>(A.cols());
+  Eigen::MatrixXd S(n + d, d);
+  Eigen::VectorXd b = Eigen::VectorXd::Zero(n + d);
+  S.topRows(n) = w.cwiseSqrt().asDiagonal() * A;
+  S.bottomRows(d) = std::sqrt(reg) * Eigen::MatrixXd::Identity(d, d);
+  b.head(n) = w.cwiseSqrt().cwiseProduct(t);
+  return S.householderQr().solve(b);
+}
+
+double rel_err(const real* got, const Eigen::VectorXd& want) {
+  Eigen::VectorXd g = Eigen::Map<const Vector>(got, want.size()).cast<double>();
+  return (g - want).norm() / want.norm();
+}
+
+}  // namespace
+
+TEST(AlsSolve, ExplicitRowWithBiasesEqualsDenseLeastSquares) {
+  const int k = 5, items = 40, n = 17;
+  const real mu = 3.2f, lambda = 0.07f;
+  Matrix other = random_rows(items, k + 1, 1);  // [f, bias]
+  std::vector<index_t> cols;
+  std::vector<real> vals;
+  Rng rng(2);
+  for (int j = 0; j < n; ++j) { cols.push_back(static_cast<index_t>(j * 2 + 1)); vals.push_back(static_cast<real>(1 + 4 * rng.uniform())); }
+  std::vector<real> out(k + 1, 0);
+  AlsWorkspace ws;
+  solve_explicit_row({other.data(), k + 1, k, cols.data(), vals.data(), n}, true, mu, lambda, out.data(), ws);
+
+  Eigen::MatrixXd A(n, k + 1);
+  Eigen::VectorXd t(n);
+  for (int j = 0; j < n; ++j) {
+    A.row(j).head(k) = other.row(cols[j]).head(k).cast<double>();
+    A(j, k) = 1;  // the row's own bias
+    t(j) = vals[j] - mu - other(cols[j], k);
+  }
+  Eigen::VectorXd want = dense_solve(A, t, Eigen::VectorXd::Ones(n), double(lambda) * n);
+  EXPECT_LT(rel_err(out.data(), want), 1e-6);
+}
+
+TEST(AlsSolve, ExplicitRowWithoutRatingsIsZero) {
+  Matrix other = random_rows(3, 4, 3);
+  std::vector<real> out(4, 9);
+  AlsWorkspace ws;
+  solve_explicit_row({other.data(), 4, 3, nullptr, nullptr, 0}, true, 1.0f, 0.1f, out.data(), ws);
+  for (real v : out) EXPECT_EQ(v, 0);
+}
+
+// Implicit objective written out over every item: sum_i c_i (p_i - y_i.x)^2 + lambda |x|^2.
+class ImplicitRow : public ::testing::Test {
+ protected:
+  const int k = 6, items = 50;
+  const real lambda = 0.3f;
+  Matrix Y = random_rows(items, k, 4);
+  std::vector<index_t> cols{0, 3, 7, 8, 20, 33, 41, 49};
+  std::vector<real> conf{2.0f, 5.0f, 1.5f, 9.0f, 3.0f, 2.5f, 11.0f, 4.0f};
+  ColMatrix gram = (Y.transpose() * Y).eval();
+  Eigen::VectorXd dense() const {
+    Eigen::VectorXd w = Eigen::VectorXd::Ones(items), p = Eigen::VectorXd::Zero(items);
+    for (std::size_t j = 0; j < cols.size(); ++j) { w(cols[j]) = conf[j]; p(cols[j]) = 1; }
+    return dense_solve(Y.cast<double>(), p, w, lambda);
+  }
+  RowProblem row() const { return {Y.data(), k, k, cols.data(), conf.data(), static_cast<count_t>(cols.size())}; }
+};
+
+TEST_F(ImplicitRow, CholeskyEqualsDenseWeightedLeastSquares) {
+  std::vector<real> out(k, 0);
+  AlsWorkspace ws;
+  solve_implicit_cholesky(row(), gram, lambda, out.data(), ws);
+  EXPECT_LT(rel_err(out.data(), dense()), 1e-5);
+}
+
+TEST_F(ImplicitRow, ConjugateGradientConvergesToTheExactSolution) {
+  std::vector<real> out(k, 0);
+  AlsWorkspace ws;
+  solve_implicit_cg(row(), gram, lambda, 2, out.data(), ws);
+  const double after_two = rel_err(out.data(), dense());
+  solve_implicit_cg(row(), gram, lambda, k, out.data(), ws);  // warm start from the two steps
+  EXPECT_LT(rel_err(out.data(), dense()), 1e-4);
+  EXPECT_LT(rel_err(out.data(), dense()), after_two);
+}
