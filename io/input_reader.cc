@@ -144,4 +144,61 @@ std::vector<std::int32_t> InputReader::read_domains() const {
   return d;
 }
 
+std::vector<real> InputReader::read_user_features(int* width, std::vector<std::string>* names) const {
+  auto d = file_.dataset(schema::kUsersFeatures);
+  require_kind(d, false);
+  const auto dims = d.dims();
+  if (dims.size() != 2 || dims[0] != static_cast<hsize_t>(info_.n_users))
+    d.fail_here(Exit::data, fmt::format("must be [n_users={}, F]", info_.n_users));
+  *width = static_cast<int>(dims[1]);
+  names->clear();
+  if (file_.has_attr(schema::kUsersFeatures, "names")) *names = file_.attr_strings(schema::kUsersFeatures, "names");
+  names->resize(*width);
+  for (int f = 0; f < *width; ++f)
+    if ((*names)[f].empty()) (*names)[f] = fmt::format("feature_{}", f);
+  const Slice s = even_slice(info_.n_users, comm_.rank(), comm_.size());
+  std::vector<real> rows(static_cast<std::size_t>(s.end - s.begin) * *width);
+  d.read<real>(rows, s.begin, s.end - s.begin);
+  for (std::size_t j = 0; j < rows.size(); ++j)
+    if (!std::isfinite(rows[j]))
+      d.fail_here(Exit::data, fmt::format("row {} column {} is not finite; impute or drop the feature", s.begin + j / *width, j % *width));
+  return rows;
+}
+
+Triplets InputReader::read_labels() const {
+  auto du = file_.dataset(schema::kLabelsUser);
+  auto dv = file_.dataset(schema::kLabelsValue);
+  require_kind(du, true);
+  require_kind(dv, false);
+  if (du.rows() != dv.rows())
+    fail(Exit::data, "{}: /labels/user and /labels/value have different lengths ({}, {})", info_.path, du.rows(), dv.rows());
+  const Slice s = even_slice(static_cast<count_t>(du.rows()), comm_.rank(), comm_.size());
+  const count_t n = s.end - s.begin;
+  std::vector<std::int64_t> u(n);
+  Triplets t;
+  t.value.resize(n);
+  du.read<std::int64_t>(u, s.begin, n);
+  dv.read<real>(t.value, s.begin, n);
+  t.user.resize(n);
+  for (count_t k = 0; k < n; ++k) {
+    if (u[k] < 0 || u[k] >= info_.n_users)
+      fail(Exit::data, "{}: /labels/user row {}: user {} is outside [0, n_users={})", info_.path, s.begin + k, u[k], info_.n_users);
+    if (t.value[k] != 0 && t.value[k] != 1)
+      fail(Exit::data, "{}: /labels/value row {}: {} must be 0 or 1", info_.path, s.begin + k, t.value[k]);
+    t.user[k] = static_cast<index_t>(u[k]);
+  }
+  return t;
+}
+
+bool InputReader::read_ids(const char* path, index_t n, std::vector<std::int64_t>* out) const {
+  if (!file_.exists(path)) return false;
+  auto d = file_.dataset(path);
+  if (d.kind() != h5::Kind::integer) return false;
+  if (d.rows() != static_cast<hsize_t>(n)) d.fail_here(Exit::data, fmt::format("has {} rows, expected {}", d.rows(), n));
+  const Slice s = even_slice(n, comm_.rank(), comm_.size());
+  out->resize(s.end - s.begin);
+  d.read<std::int64_t>(*out, s.begin, s.end - s.begin);
+  return true;
+}
+
 }  // namespace crossmf

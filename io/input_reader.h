@@ -40,6 +40,13 @@ class InputReader {
   Triplets read_ratings(bool test) const;
   // Collective: every rank gets /items/domain (O(n_items), replicated like item factors).
   std::vector<std::int32_t> read_domains() const;
+  // Collective: this rank's slice even_slice(n_users) of /users/features (rows x F), and names.
+  std::vector<real> read_user_features(int* width, std::vector<std::string>* names) const;
+  // Collective: this rank's slice of /labels (user in .user, 0/1 in .value).
+  Triplets read_labels() const;
+  // Collective: this rank's slice even_slice(n) of /users/id or /items/id when they are integers
+  // (empty and false when absent or strings).
+  bool read_ids(const char* path, index_t n, std::vector<std::int64_t>* out) const;
   h5::File& file() { return file_; }
 
  private:

@@ -1,6 +1,7 @@
 // crossmf train: the batch job. Reads top to bottom as the pipeline:
 //   open input -> check output folder -> read slices -> partition -> train (ALS) with per-
-//   iteration evaluation -> final evaluation -> write output atomically -> timing summary.
+//   iteration evaluation -> final evaluation -> risk -> recommendations (risk-gated) ->
+//   profiles and segments -> similar items -> audiences -> write output atomically -> timings.
 #include <omp.h>
 
 #include <cmath>
@@ -9,26 +10,18 @@
 
 #include "io/atomic_output.h"
 #include "io/input_reader.h"
-#include "io/output_writer.h"
 #include "io/schema.h"
 #include "jobs/jobs.h"
+#include "jobs/train_output.h"
 #include "src/base/log.h"
 #include "src/model/als.h"
 #include "src/model/evaluate.h"
 #include "src/model/file_order.h"
+#include "src/model/risk.h"
 
 namespace crossmf {
 
 namespace {
-
-struct History {
-  std::vector<std::string> columns;
-  std::map<std::string, std::vector<double>> values;
-  void add(const std::string& c, double v) {
-    if (!values.count(c)) columns.push_back(c);
-    values[c].push_back(v);
-  }
-};
 
 // Held-out score where larger is better, for early stopping.
 double score_of(const Metrics& m, bool implicit) { return implicit ? m.ndcg : -m.rmse; }
@@ -162,57 +155,80 @@ void run_train(const Config& config, const Comm& comm) {
   }
 
   // 5. Final held-out metrics over every evaluated user.
-  const Metrics final_m = held_out ? evaluate(comm, part, f, o, implicit, threads, true) : Metrics{};
+  TrainResults r;
+  r.implicit = implicit;
+  r.iterations_run = done;
+  r.metrics = held_out ? evaluate(comm, part, f, o, implicit, threads, true) : Metrics{};
 
-  // 6. Output, written to a temporary file and renamed when complete.
+  // 6. What the platform acts on.
+  std::vector<std::int32_t> domain;
+  RiskInputs ri;
   phase(comm, [&] {
     Timed t(time.io);
-    OutputWriter w(output.temp_path(), comm, {config.resolved, info.fingerprint, o.input});
-    const int k = f.k, width = f.width();
-    const Slice us = even_slice(info.n_users, comm.rank(), comm.size());
-    const Slice is = even_slice(info.n_items, comm.rank(), comm.size());
-    std::vector<real> urows = users_in_file_order<real>(comm, part, f.users.data(), width);
-    std::vector<real> irows = items_in_file_order<real>(comm, part, f.items.data(), width);
-    auto column_split = [&](const std::vector<real>& rows, std::vector<real>& factors, std::vector<real>& bias) {
-      const std::size_t n = rows.size() / width;
-      factors.resize(n * k);
-      bias.assign(n, 0);
-      for (std::size_t r = 0; r < n; ++r) {
-        std::copy(rows.begin() + r * width, rows.begin() + r * width + k, factors.begin() + r * k);
-        if (f.biases) bias[r] = rows[r * width + k];
-      }
-    };
-    std::vector<real> uf, ub, itf, ib;
-    column_split(urows, uf, ub);
-    column_split(irows, itf, ib);
-    w.rows<real>("/model/user_factors", uf, info.n_users, k, us.begin);
-    w.rows<real>("/model/item_factors", itf, info.n_items, k, is.begin);
-    w.rows<real>("/model/user_bias", ub, info.n_users, 0, us.begin);
-    w.rows<real>("/model/item_bias", ib, info.n_items, 0, is.begin);
-    w.file().set_attr("/model/user_bias", "global_mean", static_cast<double>(f.mu));
-    w.file().set_attr("/model", "algorithm", o.algorithm);
-    w.file().set_attr("/model", "feedback", std::string(implicit ? "implicit" : "explicit"));
-    w.file().set_attr("/model", "iterations_run", std::int64_t{done});
-    for (const std::string& c : history.columns) w.whole<double>("/metrics/history/" + c, history.values[c]);
-    auto metric = [&](const char* name, double v) { w.file().set_attr("/metrics", name, v); };
-    if (implicit) {
-      metric("precision_at_k", final_m.precision);
-      metric("recall_at_k", final_m.recall);
-      metric("ndcg_at_k", final_m.ndcg);
-      metric("map_at_k", final_m.map);
-      metric("auc", final_m.auc);
-      w.file().set_attr("/metrics", "k", std::int64_t{o.top_n});
-      w.file().set_attr("/metrics", "users_evaluated", std::int64_t{final_m.users});
-    } else {
-      metric("rmse", final_m.rmse);
-      metric("mae", final_m.mae);
+    if (info.has_domains) domain = input->read_domains();
+    if (info.has_user_features) {
+      std::vector<real> rows = input->read_user_features(&ri.F, &ri.names);
+      ri.features = users_from_file_order<real>(comm, part, rows, ri.F);
     }
-    w.file().set_attr("/metrics", "held_out_ratings", std::int64_t{part.test_nnz});
-    w.close();
+    if (info.has_labels) {
+      Triplets labels = input->read_labels();
+      ri.labels = to_owners<real>(comm, part, labels.user, labels.value);
+      ri.have_labels = true;
+    }
+  });
+  r.domain_names = info.domain_names;
+  for (const auto& name : r.domain_names) r.gated_domain.push_back(name == "finance" || name == "insurance");
+  {
+    Timed t(time.compute);
+    r.risk = fit_risk(comm, part, f, ri, o.risk_threshold, 1.0, o.seed);
+  }
+  if (r.risk.available)
+    spdlog::info("risk: logistic model on {} fitted, {} held-out labelled users: AUC {:.4f}, KS {:.4f}, Brier {:.4f} "
+                 "({} Newton steps)", r.risk.n_fit, r.risk.n_held_out, r.risk.held_out.auc(), r.risk.held_out.ks(),
+                 r.risk.held_out.brier(), r.risk.newton_iterations);
+  else
+    spdlog::warn("risk: {}; finance and insurance offers are not risk-gated", r.risk.status);
+  std::vector<std::uint8_t> risky(part.local_users, 0), eligible(part.local_users, 0);
+  for (index_t u = 0; u < part.local_users; ++u) {
+    risky[u] = r.risk.available && r.risk.score[u] >= o.risk_threshold;
+    eligible[u] = !risky[u] && part.by_user.ptr[u + 1] > part.by_user.ptr[u];
+  }
+  if (o.gating == "flag") r.gated = risky;
+  {
+    Timed t(time.compute);
+    const std::vector<count_t> popularity = item_popularity(comm, part);
+    r.recommendations = recommend(part, f, o.top_n, domain, r.domain_names, popularity,
+                                  o.gating == "withhold" ? risky : std::vector<std::uint8_t>{}, r.gated_domain, threads);
+    r.behaviour = behaviour(part, domain, static_cast<int>(r.domain_names.size()));
+    r.segments = segment_users(comm, part, f, r.behaviour, o.segments, 10, o.seed, threads);
+    r.similar = similar_items(comm, part, f, o.top_n, threads);
+    for (std::size_t d = 0; d < r.domain_names.size(); ++d)
+      if (r.gated_domain[d])
+        r.audiences.push_back(build_audience(comm, part, f, r.domain_names[d], static_cast<int>(d), domain, eligible,
+                                             o.audience_size, o.control_fraction, o.seed, threads));
+  }
+  const double rec_seconds = comm.max(r.recommendations.seconds);
+  const double rec_flops = comm.sum(r.recommendations.flops);
+  spdlog::info("recommendations: top-{} for {} users in {} lists, {:.2f}s, {:.1f} GFLOP/s scoring; {} segments "
+               "({} k-means steps); {} audiences", o.top_n, info.n_users, r.recommendations.lists.size(), rec_seconds,
+               rec_seconds > 0 ? rec_flops / rec_seconds * 1e-9 : 0.0, r.segments.S, r.segments.iterations, r.audiences.size());
+
+  // 7. Output, written to a temporary file and renamed when complete.
+  r.factors = std::move(f);
+  r.history = std::move(history);
+  std::size_t bytes = 0;
+  Stopwatch write_watch;
+  phase(comm, [&] {
+    Timed t(time.io);
+    bytes = write_train_output(output.temp_path(), comm, config, info, *input, part, r);
   });
   output.commit();
+  const double write_seconds = comm.max(write_watch.seconds());
+  const count_t all_bytes = comm.sum<count_t>(static_cast<count_t>(bytes));
+  spdlog::info("wrote {:.1f} MB in {:.2f}s ({:.0f} MB/s)", all_bytes / 1e6, write_seconds, all_bytes / 1e6 / std::max(write_seconds, 1e-9));
+  const Metrics& final_m = r.metrics;
 
-  // 7. Summary: where the time went (max over ranks).
+  // 8. Summary: where the time went (max over ranks).
   const double io = comm.max(time.io), cm = comm.max(time.comm), cp = comm.max(time.compute), all = comm.max(total.seconds());
   if (implicit)
     spdlog::info("held-out: precision@{} {:.4f} recall {:.4f} ndcg {:.4f} map {:.4f} auc {:.4f} ({} users)", o.top_n,

@@ -48,6 +48,54 @@ std::vector<T> users_in_file_order(const Comm& comm, const Partition& part, cons
   return out;
 }
 
+// Collective, the reverse: `rows` are this rank's file-order slice even_slice(n_users) of
+// `width` values per user; returns them for the local users (scattered order).
+template <class T>
+std::vector<T> users_from_file_order(const Comm& comm, const Partition& part, const std::vector<T>& rows, int width) {
+  const int P = comm.size();
+  const Slice s = even_slice(part.n_users, comm.rank(), P);
+  std::vector<count_t> counts(P, 0);
+  std::vector<int> dest(s.end - s.begin);
+  for (count_t u = s.begin; u < s.end; ++u) {
+    dest[u - s.begin] = part.users.owner(part.user_scatter.forward(static_cast<index_t>(u)));
+    ++counts[dest[u - s.begin]];
+  }
+  std::vector<count_t> offset(P + 1, 0);
+  for (int p = 0; p < P; ++p) offset[p + 1] = offset[p] + counts[p];
+  std::vector<index_t> ids(s.end - s.begin);
+  std::vector<T> packed(rows.size());
+  for (count_t u = s.begin; u < s.end; ++u) {
+    const count_t at = offset[dest[u - s.begin]]++;
+    ids[at] = part.user_scatter.forward(static_cast<index_t>(u)) - part.users.begin(dest[u - s.begin]);
+    std::copy(rows.begin() + (u - s.begin) * width, rows.begin() + (u - s.begin + 1) * width, packed.begin() + at * width);
+  }
+  std::vector<count_t> value_counts = counts;
+  for (auto& c : value_counts) c *= width;
+  std::vector<index_t> local = comm.alltoallv<index_t>(ids, counts);
+  std::vector<T> got = comm.alltoallv<T>(packed, value_counts);
+  std::vector<T> out(static_cast<std::size_t>(part.local_users) * width);
+  for (std::size_t j = 0; j < local.size(); ++j)
+    std::copy(got.begin() + j * width, got.begin() + (j + 1) * width, out.begin() + static_cast<std::size_t>(local[j]) * width);
+  return out;
+}
+
+// Collective. Sparse per-user values (original user id, value) from any rank to the owners:
+// returns (local user, value) pairs.
+template <class T>
+std::vector<std::pair<index_t, T>> to_owners(const Comm& comm, const Partition& part, const std::vector<index_t>& users,
+                                             const std::vector<T>& values) {
+  const int P = comm.size();
+  std::vector<count_t> counts(P, 0);
+  std::vector<std::pair<index_t, T>> packed(users.size());
+  std::vector<int> dest(users.size());
+  for (std::size_t j = 0; j < users.size(); ++j) ++counts[dest[j] = part.users.owner(part.user_scatter.forward(users[j]))];
+  std::vector<count_t> offset(P + 1, 0);
+  for (int p = 0; p < P; ++p) offset[p + 1] = offset[p] + counts[p];
+  for (std::size_t j = 0; j < users.size(); ++j)
+    packed[offset[dest[j]]++] = {part.user_scatter.forward(users[j]) - part.users.begin(dest[j]), values[j]};
+  return comm.alltoallv<std::pair<index_t, T>>(packed, counts);
+}
+
 // Items are replicated: this rank's output slice is a local gather.
 template <class T>
 std::vector<T> items_in_file_order(const Comm& comm, const Partition& part, const T* rows, int width) {

@@ -1,0 +1,159 @@
+#include "jobs/train_output.h"
+
+#include "io/output_writer.h"
+#include "io/schema.h"
+#include "src/model/file_order.h"
+
+namespace crossmf {
+
+std::size_t write_train_output(const std::string& path, const Comm& comm, const Config& config, const InputInfo& info,
+                               InputReader& input, const Partition& part, const TrainResults& r) {
+  const TrainOptions& o = config.train;
+  OutputWriter w(path, comm, {config.resolved, info.fingerprint, o.input});
+  h5::File& file = w.file();
+  const Factors& f = r.factors;
+  const int k = f.k, width = f.width(), N = o.top_n;
+  const Slice us = even_slice(info.n_users, comm.rank(), comm.size());
+  const Slice is = even_slice(info.n_items, comm.rank(), comm.size());
+  // Per-user arrays are kept in scattered order on their owners; these put them in file order.
+  auto users_out = [&](const std::string& name, const auto& local, int cols) {
+    using T = typename std::decay_t<decltype(local)>::value_type;
+    std::vector<T> rows = users_in_file_order<T>(comm, part, local.data(), std::max(cols, 1));
+    w.rows<T>(name, rows, info.n_users, cols, us.begin);
+  };
+
+  // Model.
+  std::vector<real> urows = users_in_file_order<real>(comm, part, f.users.data(), width);
+  std::vector<real> irows = items_in_file_order<real>(comm, part, f.items.data(), width);
+  auto split_columns = [&](const std::vector<real>& rows, std::vector<real>& factors, std::vector<real>& bias) {
+    const std::size_t n = rows.size() / width;
+    factors.resize(n * k);
+    bias.assign(n, 0);
+    for (std::size_t q = 0; q < n; ++q) {
+      std::copy(rows.begin() + q * width, rows.begin() + q * width + k, factors.begin() + q * k);
+      if (f.biases) bias[q] = rows[q * width + k];
+    }
+  };
+  std::vector<real> uf, ub, itf, ib;
+  split_columns(urows, uf, ub);
+  split_columns(irows, itf, ib);
+  w.rows<real>("/model/user_factors", uf, info.n_users, k, us.begin);
+  w.rows<real>("/model/item_factors", itf, info.n_items, k, is.begin);
+  w.rows<real>("/model/user_bias", ub, info.n_users, 0, us.begin);
+  w.rows<real>("/model/item_bias", ib, info.n_items, 0, is.begin);
+  for (const char* b : {"/model/user_bias", "/model/item_bias"}) file.set_attr(b, "global_mean", static_cast<double>(f.mu));
+  file.set_attr("/model", "algorithm", o.algorithm);
+  file.set_attr("/model", "feedback", std::string(r.implicit ? "implicit" : "explicit"));
+  file.set_attr("/model", "iterations_run", std::int64_t{r.iterations_run});
+
+  // Metrics.
+  for (const std::string& c : r.history.columns) w.whole<double>("/metrics/history/" + c, r.history.values.at(c));
+  const Metrics& m = r.metrics;
+  if (r.implicit) {
+    for (auto [name, v] : {std::pair{"precision_at_k", m.precision}, {"recall_at_k", m.recall}, {"ndcg_at_k", m.ndcg},
+                           {"map_at_k", m.map}, {"auc", m.auc}})
+      file.set_attr("/metrics", name, v);
+    file.set_attr("/metrics", "k", std::int64_t{N});
+    file.set_attr("/metrics", "users_evaluated", std::int64_t{m.users});
+  } else {
+    file.set_attr("/metrics", "rmse", m.rmse);
+    file.set_attr("/metrics", "mae", m.mae);
+  }
+  file.set_attr("/metrics", "held_out_ratings", std::int64_t{part.test_nnz});
+
+  // Profiles.
+  const Behaviour& b = r.behaviour;
+  const Segments& s = r.segments;
+  users_out("/profiles/activity", b.activity, 0);
+  users_out("/profiles/mean_rating", b.mean_rating, 0);
+  if (b.domains > 0) {
+    users_out("/profiles/domain_share", b.domain_share, b.domains);
+    file.set_attr("/profiles/domain_share", "names", r.domain_names);
+  }
+  users_out("/profiles/segment", s.segment, 0);
+  std::vector<real> centroids(s.centroids.data(), s.centroids.data() + s.centroids.size());
+  w.whole<real>("/profiles/centroids", centroids, k);
+  w.whole<count_t>("/profiles/segments/size", s.size);
+  if (b.domains > 0) {
+    w.whole<double>("/profiles/segments/domain_mix", s.domain_mix, b.domains);
+    file.set_attr("/profiles/segments/domain_mix", "names", r.domain_names);
+  }
+  w.whole<index_t>("/profiles/segments/top_items", s.top_items, s.S > 0 ? static_cast<int>(s.top_items.size() / s.S) : 1);
+  file.set_attr("/profiles", "kmeans_iterations", std::int64_t{s.iterations});
+
+  // Recommendations.
+  const Recommendations& rec = r.recommendations;
+  for (std::size_t l = 0; l < rec.lists.size(); ++l) {
+    users_out("/recommendations/" + rec.lists[l] + "/items", rec.items[l], N);
+    users_out("/recommendations/" + rec.lists[l] + "/scores", rec.scores[l], N);
+  }
+  users_out("/recommendations/fallback", rec.fallback, 0);
+  file.set_attr("/recommendations", "fallback_meaning", std::string("1 = user has no ratings: most popular items"));
+  if (!r.gated.empty()) {
+    users_out("/recommendations/gated", r.gated, 0);
+    file.set_attr("/recommendations", "gated_meaning",
+                  std::string("1 = risk above --risk-threshold: do not offer finance/insurance items to this user"));
+  }
+  w.rows<index_t>("/similar_items/items", r.similar.items, info.n_items, N, is.begin);
+  w.rows<real>("/similar_items/scores", r.similar.scores, info.n_items, N, is.begin);
+
+  // Risk.
+  const RiskModel& risk = r.risk;
+  file.create_group("/risk");
+  file.set_attr("/risk", "status", risk.available ? std::string("fitted") : risk.status);
+  if (risk.available) {
+    users_out("/risk/score", risk.score, 0);
+    users_out("/risk/tier", risk.tier, 0);
+    users_out("/risk/split", risk.split, 0);
+    file.set_attr("/risk/tier", "names", std::vector<std::string>{"low", "medium", "high"});
+    file.set_attr("/risk/split", "meaning", std::string("-1 unlabelled, 0 fitted on, 1 held out"));
+    w.whole<double>("/risk/coefficients", risk.coef);
+    file.set_attr("/risk/coefficients", "feature_names", risk.feature_names);
+    w.whole<double>("/risk/feature_mean", risk.feature_mean);
+    w.whole<double>("/risk/feature_std", risk.feature_std);
+    const ScoreHistogram& h = risk.held_out;
+    file.set_attr("/risk", "auc", h.auc());
+    file.set_attr("/risk", "ks", h.ks());
+    file.set_attr("/risk", "gini", 2 * h.auc() - 1);
+    file.set_attr("/risk", "brier", h.brier());
+    file.set_attr("/risk", "threshold", o.risk_threshold);
+    file.set_attr("/risk", "n_fit", std::int64_t{risk.n_fit});
+    file.set_attr("/risk", "n_held_out", std::int64_t{risk.n_held_out});
+    std::vector<double> pred(h.rel_n.size()), obs(h.rel_n.size());
+    for (std::size_t q = 0; q < h.rel_n.size(); ++q) {
+      pred[q] = h.rel_n[q] > 0 ? h.rel_sum_p[q] / h.rel_n[q] : NAN;
+      obs[q] = h.rel_n[q] > 0 ? h.rel_sum_y[q] / h.rel_n[q] : NAN;
+    }
+    w.whole<double>("/risk/reliability/predicted", pred);
+    w.whole<double>("/risk/reliability/observed", obs);
+    w.whole<double>("/risk/reliability/count", h.rel_n);
+  }
+
+  // Audiences.
+  for (const Audience& a : r.audiences) {
+    const std::string g = "/audiences/" + a.domain;
+    const int A = o.audience_size;
+    w.rows<index_t>(g + "/items", a.items, a.products, 0, a.first);
+    w.rows<index_t>(g + "/users", a.users, a.products, A, a.first);
+    w.rows<real>(g + "/scores", a.scores, a.products, A, a.first);
+    w.rows<std::uint8_t>(g + "/control", a.control, a.products, A, a.first);
+    file.set_attr(g, "control_fraction", o.control_fraction);
+    file.set_attr(g, "eligibility", std::string(risk.available ? "risk score below --risk-threshold" : "no risk model: every user with ratings"));
+  }
+
+  // Ids and domains copied from the input (integer ids per slice).
+  std::vector<std::int64_t> ids;
+  if (input.read_ids(schema::kUsersId, info.n_users, &ids)) w.rows<std::int64_t>("/users/id", ids, info.n_users, 0, us.begin);
+  if (input.read_ids(schema::kItemsId, info.n_items, &ids)) w.rows<std::int64_t>("/items/id", ids, info.n_items, 0, is.begin);
+  if (info.has_domains) {
+    std::vector<std::int32_t> d = input.read_domains();
+    std::vector<std::int32_t> mine(d.begin() + is.begin, d.begin() + is.end);
+    w.rows<std::int32_t>("/items/domain", mine, info.n_items, 0, is.begin);
+    file.set_attr("/items/domain", "names", r.domain_names);
+  }
+  const std::size_t bytes = w.bytes_written();
+  w.close();
+  return bytes;
+}
+
+}  // namespace crossmf

@@ -1,0 +1,48 @@
+// What train computes, and how it is laid out in the output schema of CONTRACT.md.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "io/input_reader.h"
+#include "src/base/config.h"
+#include "src/model/audience.h"
+#include "src/model/evaluate.h"
+#include "src/model/profile.h"
+#include "src/model/recommend.h"
+#include "src/model/risk.h"
+
+namespace crossmf {
+
+struct History {
+  std::vector<std::string> columns;
+  std::map<std::string, std::vector<double>> values;
+  void add(const std::string& c, double v) {
+    if (!values.count(c)) columns.push_back(c);
+    values[c].push_back(v);
+  }
+};
+
+struct TrainResults {
+  bool implicit = false;
+  int iterations_run = 0;
+  Factors factors;
+  History history;
+  Metrics metrics;
+  std::vector<std::string> domain_names;
+  std::vector<bool> gated_domain;
+  RiskModel risk;
+  Recommendations recommendations;
+  std::vector<std::uint8_t> gated;  // per local user, when --gating flag
+  Behaviour behaviour;
+  Segments segments;
+  SimilarItems similar;
+  std::vector<Audience> audiences;
+};
+
+// Collective. Writes everything into `path` (the temporary file of an AtomicOutput).
+// Returns the bytes this rank wrote.
+std::size_t write_train_output(const std::string& path, const Comm& comm, const Config& config, const InputInfo& info,
+                               InputReader& input, const Partition& part, const TrainResults& r);
+
+}  // namespace crossmf

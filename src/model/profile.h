@@ -1,0 +1,37 @@
+// User profiles: a behaviour summary per user (activity, mean rating, share of interactions per
+// domain) and segments from distributed k-means on the user factors.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "src/model/factors.h"
+
+namespace crossmf {
+
+struct Behaviour {
+  std::vector<std::int32_t> activity;  // per local user: ratings in the input (training + held out)
+  std::vector<real> mean_rating;       // NaN for a user with none
+  std::vector<real> domain_share;      // local users x D
+  int domains = 0;
+};
+
+// `domain` by original item id (may be empty: then no domain shares).
+Behaviour behaviour(const Partition& part, const std::vector<std::int32_t>& domain, int n_domains);
+
+struct Segments {
+  int S = 0;
+  std::vector<std::int32_t> segment;  // per local user
+  Matrix centroids;                   // S x k, every rank
+  std::vector<count_t> size;          // S, every rank
+  std::vector<double> domain_mix;     // S x D: mean domain share of the segment's users
+  std::vector<index_t> top_items;     // S x T: original ids of the most characteristic items
+  int iterations = 0;
+};
+
+// Collective. k-means++ seeding (each pick drawn with one shared random number over the
+// allgathered per-rank D^2 sums, so every rank picks the same point), then Lloyd iterations with
+// centroid sums and counts reduced across ranks. Users without ratings are left out (segment -1).
+Segments segment_users(const Comm& comm, const Partition& part, const Factors& f, const Behaviour& b, int S,
+                       int top_items, std::uint64_t seed, int threads);
+
+}  // namespace crossmf

@@ -1,0 +1,105 @@
+#include "src/model/risk.h"
+
+#include <cmath>
+
+#include "src/numerics/random.h"
+
+namespace crossmf {
+
+namespace {
+double sigmoid(double z) { return z >= 0 ? 1 / (1 + std::exp(-z)) : std::exp(z) / (1 + std::exp(z)); }
+}  // namespace
+
+RiskModel fit_risk(const Comm& comm, const Partition& part, const Factors& f, const RiskInputs& in, double threshold,
+                   double l2, std::uint64_t seed) {
+  RiskModel r;
+  const index_t m = part.local_users;
+  const int k = f.k, F = in.F, D = 1 + k + F;
+  r.score.assign(m, std::numeric_limits<real>::quiet_NaN());
+  r.tier.assign(m, -1);
+  r.split.assign(m, -1);
+  const count_t labelled = comm.sum<count_t>(static_cast<count_t>(in.labels.size()));
+  if (!in.have_labels || labelled < 10) {
+    r.status = in.have_labels ? "fewer than 10 labelled users: no risk model" : "no /labels in the input: no risk model";
+    return r;
+  }
+  // Standardisation of the raw features over all users.
+  r.feature_mean.assign(F, 0);
+  r.feature_std.assign(F, 1);
+  if (F > 0) {
+    std::vector<double> s(2 * F, 0);
+    for (index_t u = 0; u < m; ++u)
+      for (int j = 0; j < F; ++j) {
+        const double v = in.features[static_cast<std::size_t>(u) * F + j];
+        s[j] += v;
+        s[F + j] += v * v;
+      }
+    comm.sum(std::span<double>(s));
+    for (int j = 0; j < F; ++j) {
+      r.feature_mean[j] = s[j] / part.n_users;
+      const double var = s[F + j] / part.n_users - r.feature_mean[j] * r.feature_mean[j];
+      r.feature_std[j] = var > 1e-24 ? std::sqrt(var) : 1.0;
+    }
+  }
+  r.feature_names.push_back("intercept");
+  for (int q = 0; q < k; ++q) r.feature_names.push_back(fmt::format("factor_{}", q));
+  for (int j = 0; j < F; ++j) r.feature_names.push_back(in.names[j]);
+  auto features_of = [&](index_t u, Eigen::VectorXd& x) {
+    x.resize(D);
+    x(0) = 1;
+    for (int q = 0; q < k; ++q) x(1 + q) = f.users(u, q);
+    for (int j = 0; j < F; ++j) x(1 + k + j) = (in.features[static_cast<std::size_t>(u) * F + j] - r.feature_mean[j]) / r.feature_std[j];
+  };
+  // Fit / held-out split by original id.
+  for (auto [u, y] : in.labels) {
+    const index_t original = part.user_scatter.inverse(part.user_begin + u);
+    r.split[u] = to_unit(hash2(seed ^ 0x7269736bULL, static_cast<std::uint64_t>(original))) < 0.8 ? 0 : 1;
+  }
+  // Newton's method.
+  Eigen::VectorXd w = Eigen::VectorXd::Zero(D), x;
+  for (int it = 0; it < 50; ++it) {
+    std::vector<double> gh(D + D * D, 0);
+    Eigen::Map<Eigen::VectorXd> g(gh.data(), D);
+    Eigen::Map<Eigen::MatrixXd> H(gh.data() + D, D, D);
+    for (auto [u, y] : in.labels) {
+      if (r.split[u] != 0) continue;
+      features_of(u, x);
+      const double p = sigmoid(w.dot(x));
+      g += (p - y) * x;
+      H.selfadjointView<Eigen::Lower>().rankUpdate(x, p * (1 - p));
+    }
+    comm.sum(std::span<double>(gh));
+    Eigen::MatrixXd Hf = H.selfadjointView<Eigen::Lower>();
+    // The intercept is not penalised (a tiny ridge keeps H positive definite).
+    Eigen::VectorXd pen = Eigen::VectorXd::Constant(D, l2);
+    pen(0) = 1e-9;
+    g += pen.cwiseProduct(w);
+    Hf.diagonal() += pen;
+    const Eigen::VectorXd step = Hf.ldlt().solve(g);
+    w -= step;
+    r.newton_iterations = it + 1;
+    if (step.norm() < 1e-10 * (1 + w.norm())) break;
+  }
+  r.coef.assign(w.data(), w.data() + D);
+  // Scores, tiers and held-out quality.
+  for (index_t u = 0; u < m; ++u) {
+    features_of(u, x);
+    const double p = sigmoid(w.dot(x));
+    r.score[u] = static_cast<real>(p);
+    r.tier[u] = p >= threshold ? 2 : (p >= threshold / 2 ? 1 : 0);
+  }
+  count_t fit = 0, held = 0;
+  for (auto [u, y] : in.labels) {
+    if (r.split[u] == 1) { r.held_out.add(r.score[u], y > 0.5); ++held; }
+    else ++fit;
+  }
+  std::vector<double> packed = r.held_out.pack();
+  comm.sum(std::span<double>(packed));
+  r.held_out.unpack(packed);
+  r.n_fit = comm.sum(fit);
+  r.n_held_out = comm.sum(held);
+  r.available = true;
+  return r;
+}
+
+}  // namespace crossmf
