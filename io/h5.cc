@@ -253,12 +253,13 @@ void write_attr(hid_t file, const std::string& path, const std::string& obj, con
 }  // namespace
 
 void File::set_attr(const std::string& obj, const std::string& name, const std::string& value) {
+  // Variable-length UTF-8, so h5py, pandas and R read a str rather than bytes.
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(type.get(), std::max<std::size_t>(1, value.size()));
+  H5Tset_size(type.get(), H5T_VARIABLE);
   H5Tset_cset(type.get(), H5T_CSET_UTF8);
   Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  std::string v = value.empty() ? std::string(1, '\0') : value;
-  write_attr(h_.get(), path_, obj, name, type.get(), space.get(), v.data());
+  const char* p = value.c_str();
+  write_attr(h_.get(), path_, obj, name, type.get(), space.get(), &p);
 }
 void File::set_attr(const std::string& obj, const std::string& name, std::int64_t value) {
   Handle space(H5Screate(H5S_SCALAR), H5Sclose);

@@ -20,6 +20,10 @@ p.add_argument("--noise", type=float, default=0.0)
 p.add_argument("--implicit", action="store_true")
 p.add_argument("--seed", type=int, default=1)
 p.add_argument("--test-fraction", type=float, default=0.0, help="write a fixed /test set")
+p.add_argument("--domains", action="store_true", help="items in content/finance/insurance")
+p.add_argument("--features", type=int, default=0, help="user features")
+p.add_argument("--labels", type=float, default=0.0, help="fraction of users with a 0/1 label")
+p.add_argument("--cold-users", type=int, default=0, help="users (the last ones) with no ratings")
 a = p.parse_args()
 
 rng = np.random.default_rng(a.seed)
@@ -40,6 +44,8 @@ for u in range(a.users):
     mask[u, rng.choice(a.items, a.rank + 2, replace=False)] = True
 for i in range(a.items):
     mask[rng.choice(a.users, a.rank + 2, replace=False), i] = True
+if a.cold_users:
+    mask[a.users - a.cold_users:, :] = False
 u, i = np.nonzero(mask)
 if a.implicit:
     aff = np.sum(X[u] * Y[i], axis=1)
@@ -68,3 +74,23 @@ with h5py.File(a.out, "w") as f:
     tr["user_factors"], tr["item_factors"] = X, Y
     tr["user_bias"], tr["item_bias"] = bu, bi
     tr.attrs["global_mean"] = mu
+    if a.domains:
+        dom = (np.arange(a.items) % 5 == 3).astype(np.int32) + 2 * (np.arange(a.items) % 5 == 4)
+        f.create_dataset("items/domain", data=dom.astype(np.int32))
+        f["items/domain"].attrs["names"] = ["content", "finance", "insurance"]
+    Z = None
+    if a.features:
+        Z = X @ rng.normal(0, 1, (a.rank, a.features)) + rng.normal(0, 0.5, (a.users, a.features))
+        Z = Z * rng.uniform(1, 50, a.features) + rng.uniform(0, 100, a.features)  # raw scales
+        f["users/features"] = Z.astype(np.float32)
+        f["users/features"].attrs["names"] = [f"behaviour_{j}" for j in range(a.features)]
+    if a.labels > 0:
+        labelled = np.nonzero(rng.random(a.users) < a.labels)[0]
+        beta = rng.normal(0, 2, a.rank)
+        z = -1.0 + X[labelled] @ beta
+        if Z is not None:
+            z += 0.8 * (Z[labelled, 0] - Z[:, 0].mean()) / Z[:, 0].std()
+        prob = 1 / (1 + np.exp(-z))
+        f["labels/user"] = labelled.astype(np.int32)
+        f["labels/value"] = (rng.random(len(labelled)) < prob).astype(np.int8)
+        tr["label_probability"] = prob
