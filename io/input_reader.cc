@@ -165,6 +165,20 @@ std::vector<real> InputReader::read_user_features(int* width, std::vector<std::s
   return rows;
 }
 
+std::vector<real> InputReader::read_item_features(int* width) const {
+  auto d = file_.dataset(schema::kItemsFeatures);
+  require_kind(d, false);
+  const auto dims = d.dims();
+  if (dims.size() != 2 || dims[0] != static_cast<hsize_t>(info_.n_items))
+    d.fail_here(Exit::data, fmt::format("must be [n_items={}, G]", info_.n_items));
+  *width = static_cast<int>(dims[1]);
+  std::vector<real> v = d.read_all<real>();
+  for (std::size_t j = 0; j < v.size(); ++j)
+    if (!std::isfinite(v[j]))
+      d.fail_here(Exit::data, fmt::format("row {} column {} is not finite; impute or drop the feature", j / *width, j % *width));
+  return v;
+}
+
 Triplets InputReader::read_labels() const {
   auto du = file_.dataset(schema::kLabelsUser);
   auto dv = file_.dataset(schema::kLabelsValue);

@@ -42,6 +42,8 @@ class InputReader {
   std::vector<std::int32_t> read_domains() const;
   // Collective: this rank's slice even_slice(n_users) of /users/features (rows x F), and names.
   std::vector<real> read_user_features(int* width, std::vector<std::string>* names) const;
+  // Collective: every rank gets /items/features (n_items x G, replicated like item factors).
+  std::vector<real> read_item_features(int* width) const;
   // Collective: this rank's slice of /labels (user in .user, 0/1 in .value).
   Triplets read_labels() const;
   // Collective: this rank's slice even_slice(n) of /users/id or /items/id when they are integers

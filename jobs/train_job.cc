@@ -17,6 +17,7 @@
 #include "src/model/als.h"
 #include "src/model/evaluate.h"
 #include "src/model/file_order.h"
+#include "src/model/new_items.h"
 #include "src/model/risk.h"
 
 namespace crossmf {
@@ -163,9 +164,12 @@ void run_train(const Config& config, const Comm& comm) {
   // 6. What the platform acts on.
   std::vector<std::int32_t> domain;
   RiskInputs ri;
+  std::vector<real> item_features;
+  int G = 0;
   phase(comm, [&] {
     Timed t(time.io);
     if (info.has_domains) domain = input->read_domains();
+    if (info.has_item_features) item_features = input->read_item_features(&G);
     if (info.has_user_features) {
       std::vector<real> rows = input->read_user_features(&ri.F, &ri.names);
       ri.features = users_from_file_order<real>(comm, part, rows, ri.F);
@@ -176,6 +180,12 @@ void run_train(const Config& config, const Comm& comm) {
       ri.have_labels = true;
     }
   });
+  // New items (no interactions) are placed in the latent space from their features.
+  const std::vector<count_t> popularity = item_popularity(comm, part);
+  if (info.has_item_features) {
+    r.feature_map = place_new_items(part, item_features, G, popularity, 1.0, f, &r.item_from_features);
+    spdlog::info("new items: {} items without interactions placed from {} item features", r.feature_map.placed, G);
+  }
   r.domain_names = info.domain_names;
   for (const auto& name : r.domain_names) r.gated_domain.push_back(name == "finance" || name == "insurance");
   {
@@ -196,7 +206,6 @@ void run_train(const Config& config, const Comm& comm) {
   if (o.gating == "flag") r.gated = risky;
   {
     Timed t(time.compute);
-    const std::vector<count_t> popularity = item_popularity(comm, part);
     r.recommendations = recommend(part, f, o.top_n, domain, r.domain_names, popularity,
                                   o.gating == "withhold" ? risky : std::vector<std::uint8_t>{}, r.gated_domain, threads);
     r.behaviour = behaviour(part, domain, static_cast<int>(r.domain_names.size()));

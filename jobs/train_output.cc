@@ -42,6 +42,20 @@ std::size_t write_train_output(const std::string& path, const Comm& comm, const 
   w.rows<real>("/model/user_bias", ub, info.n_users, 0, us.begin);
   w.rows<real>("/model/item_bias", ib, info.n_items, 0, is.begin);
   for (const char* b : {"/model/user_bias", "/model/item_bias"}) file.set_attr(b, "global_mean", static_cast<double>(f.mu));
+  if (!r.item_from_features.empty()) {
+    std::vector<std::uint8_t> mine(r.item_from_features.begin() + is.begin, r.item_from_features.begin() + is.end);
+    w.rows<std::uint8_t>("/model/item_from_features", mine, info.n_items, 0, is.begin);
+    file.set_attr("/model/item_from_features", "meaning",
+                  std::string("1 = no interactions: factors placed from /items/features by /model/feature_map"));
+    const FeatureMap& fm = r.feature_map;
+    std::vector<double> weights(fm.weights.size());
+    Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(weights.data(), fm.weights.rows(), fm.weights.cols()) = fm.weights;
+    w.whole<double>("/model/feature_map", weights, static_cast<int>(fm.weights.cols()));
+    file.set_attr("/model/feature_map", "meaning",
+                  std::string("ridge map [1, standardised item features] -> [item factors, bias]; rows: intercept then features"));
+    w.whole<double>("/model/feature_mean", fm.mean);
+    w.whole<double>("/model/feature_scale", fm.scale);
+  }
   file.set_attr("/model", "algorithm", o.algorithm);
   file.set_attr("/model", "feedback", std::string(r.implicit ? "implicit" : "explicit"));
   file.set_attr("/model", "iterations_run", std::int64_t{r.iterations_run});

@@ -8,6 +8,7 @@
 #include "src/base/config.h"
 #include "src/model/audience.h"
 #include "src/model/evaluate.h"
+#include "src/model/new_items.h"
 #include "src/model/profile.h"
 #include "src/model/recommend.h"
 #include "src/model/risk.h"
@@ -31,6 +32,8 @@ struct TrainResults {
   Metrics metrics;
   std::vector<std::string> domain_names;
   std::vector<bool> gated_domain;
+  FeatureMap feature_map;                    // when the input has /items/features
+  std::vector<std::uint8_t> item_from_features;  // by original item id
   RiskModel risk;
   Recommendations recommendations;
   std::vector<std::uint8_t> gated;  // per local user, when --gating flag

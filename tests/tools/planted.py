@@ -24,6 +24,8 @@ p.add_argument("--domains", action="store_true", help="items in content/finance/
 p.add_argument("--features", type=int, default=0, help="user features")
 p.add_argument("--labels", type=float, default=0.0, help="fraction of users with a 0/1 label")
 p.add_argument("--cold-users", type=int, default=0, help="users (the last ones) with no ratings")
+p.add_argument("--item-features", type=int, default=0, help="item attributes, a noisy linear map of the item factors")
+p.add_argument("--new-items", type=int, default=0, help="items (the last ones) whose interactions are hidden in /truth/hidden")
 a = p.parse_args()
 
 rng = np.random.default_rng(a.seed)
@@ -54,6 +56,9 @@ else:
     val = (mu + bu[u] + bi[i] + np.sum(X[u] * Y[i], axis=1) + rng.normal(0, a.noise, len(u))).astype(np.float32)
 order = rng.permutation(len(u))  # file order is not sorted by user: readers must not assume it
 u, i, val = u[order], i[order], val[order]
+hidden = i >= a.items - a.new_items
+hu, hi = u[hidden], i[hidden]
+u, i, val = u[~hidden], i[~hidden], val[~hidden]
 test = rng.random(len(u)) < a.test_fraction
 with h5py.File(a.out, "w") as f:
     f.attrs["format"] = "crossmf-input"
@@ -74,6 +79,11 @@ with h5py.File(a.out, "w") as f:
     tr["user_factors"], tr["item_factors"] = X, Y
     tr["user_bias"], tr["item_bias"] = bu, bi
     tr.attrs["global_mean"] = mu
+    if a.item_features:
+        Phi = Y @ rng.normal(0, 1, (a.rank, a.item_features)) + rng.normal(0, 0.05, (a.items, a.item_features))
+        f["items/features"] = (Phi * 10 + 3).astype(np.float32)
+    if a.new_items:
+        tr["hidden/user"], tr["hidden/item"] = hu.astype(np.int32), hi.astype(np.int32)
     if a.domains:
         dom = (np.arange(a.items) % 5 == 3).astype(np.int32) + 2 * (np.arange(a.items) % 5 == 4)
         f.create_dataset("items/domain", data=dom.astype(np.int32))
