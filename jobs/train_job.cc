@@ -19,6 +19,7 @@
 #include "src/model/file_order.h"
 #include "src/model/new_items.h"
 #include "src/model/risk.h"
+#include "src/model/sgd.h"
 
 namespace crossmf {
 
@@ -34,6 +35,7 @@ Metrics evaluate(const Comm& comm, const Partition& part, const Factors& f, cons
 }
 
 // Non-finite factors are found on the rank that has them, before any reduction spreads them.
+// (Exploding but finite values are caught by the objective check in the loop.)
 void check_finite(const Partition& part, const Factors& f, int iteration, double lambda) {
   const auto block = f.items.middleRows(part.item_begin, part.local_items);
   if (!f.users.allFinite() || !block.allFinite())
@@ -51,8 +53,6 @@ void run_train(const Config& config, const Comm& comm) {
   omp_set_num_threads(threads);
   spdlog::info("crossmf {} train: {} ranks x {} threads", CROSSMF_VERSION, comm.size(), threads);
   spdlog::info("options:\n{}", config.resolved);
-  if (o.algorithm == "sgd")
-    throw AgreedError(Exit::usage, "--algorithm sgd is not available in this version yet; use --algorithm als");
 
   // 1. Input metadata, and a writable output folder before any long work.
   std::unique_ptr<InputReader> input;
@@ -104,22 +104,39 @@ void run_train(const Config& config, const Comm& comm) {
   ao.cholesky = o.solver == "cholesky";
   ao.cg_steps = o.cg_steps;
   ao.threads = threads;
-  Als als(comm, part, ao, f);
+  SgdOptions so;
+  so.implicit = implicit;
+  so.implicit_loss = o.implicit_loss;
+  so.negatives = o.negatives;
+  so.alpha = o.alpha;
+  so.lambda = lambda;
+  so.learning_rate = o.learning_rate;
+  so.sync_every = o.sync_every;
+  so.average = o.sgd_sync == "average";
+  so.seed = o.seed;
+  so.threads = threads;
+  std::unique_ptr<Trainer> trainer;
+  if (o.algorithm == "als") trainer = std::make_unique<Als>(comm, part, ao, f);
+  else trainer = std::make_unique<Sgd>(comm, part, so, f);
 
   // 4. Iterations, one log line each from rank 0.
   History history;
   const bool held_out = part.test_nnz > 0;
-  double best = -INFINITY, spent = 0;
+  double best = -INFINITY, spent = 0, first_loss = 0;
   int since_best = 0, done = 0;
   for (int it = 1; it <= o.iterations; ++it) {
     Stopwatch watch;
-    AlsStats st = als.iterate(time);
+    IterationStats st = trainer->iterate(time);
     phase(comm, [&] { check_finite(part, f, it, lambda); });
-    const double solve_flops = comm.sum(st.flops);
-    const double solve_seconds = comm.max(st.solve_seconds);
+    const double work_seconds = std::max(comm.max(st.work_seconds), 1e-12);
     const count_t bytes = comm.sum(st.bytes_sent);
     const double seconds = comm.max(watch.seconds());
-    const double loss = als.loss(time);
+    const double loss = trainer->loss(time);
+    if (it == 1) first_loss = loss;
+    if (!std::isfinite(loss) || loss > 1e4 * std::max(first_loss, 1e-12))
+      throw AgreedError(Exit::numeric, fmt::format("training diverged at iteration {} (objective {:.4g}, first {:.4g}); "
+                                                   "lower --learning-rate (now {}) or raise --lambda (now {})",
+                                                   it, loss, first_loss, o.learning_rate, lambda));
     const Metrics m = held_out ? evaluate(comm, part, f, o, implicit, threads, false) : Metrics{};
     spent += seconds;
     done = it;
@@ -128,22 +145,30 @@ void run_train(const Config& config, const Comm& comm) {
     history.add("loss", loss);
     history.add("seconds", seconds);
     history.add("bytes_sent", static_cast<double>(bytes));
-    history.add("solve_gflops", solve_seconds > 0 ? solve_flops / solve_seconds * 1e-9 : 0);
+    std::string speed;
+    if (o.algorithm == "als") {
+      const double gflops = comm.sum(st.flops) / work_seconds * 1e-9;
+      history.add("solve_gflops", gflops);
+      speed = fmt::format("{:.1f} GFLOP/s", gflops);
+    } else {
+      const double per_core = static_cast<double>(comm.sum(st.updates)) / work_seconds / (comm.size() * threads);
+      history.add("updates_per_second_per_core", per_core);
+      speed = fmt::format("{:.1f} M updates/s/core", per_core * 1e-6);
+    }
     if (implicit) {
       for (auto [c, v] : {std::pair{"precision_at_k", m.precision}, {"recall_at_k", m.recall}, {"ndcg_at_k", m.ndcg},
                           {"map_at_k", m.map}, {"auc", m.auc}})
         history.add(c, v);
-      spdlog::info("iter {:>3}/{} loss {:.6g}  p@{} {:.4f} ndcg {:.4f} auc {:.4f}  {:.2f}s  {:.1f} GFLOP/s  {:.1f} MB sent  ETA {}",
-                   it, o.iterations, loss, o.top_n, m.precision, m.ndcg, m.auc, seconds,
-                   solve_seconds > 0 ? solve_flops / solve_seconds * 1e-9 : 0, bytes / 1e6, human_seconds(eta));
+      spdlog::info("iter {:>3}/{} loss {:.6g}  p@{} {:.4f} ndcg {:.4f} auc {:.4f}  {:.2f}s  {}  {:.1f} MB sent  ETA {}",
+                   it, o.iterations, loss, o.top_n, m.precision, m.ndcg, m.auc, seconds, speed, bytes / 1e6,
+                   human_seconds(eta));
     } else {
       const Metrics tr = evaluate_explicit(comm, part, f, threads);
       history.add("train_rmse", tr.train_rmse);
       history.add("rmse", m.rmse);
       history.add("mae", m.mae);
-      spdlog::info("iter {:>3}/{} loss {:.6g}  train rmse {:.4f}  test rmse {:.4f} mae {:.4f}  {:.2f}s  {:.1f} GFLOP/s  {:.1f} MB sent  ETA {}",
-                   it, o.iterations, loss, tr.train_rmse, m.rmse, m.mae, seconds,
-                   solve_seconds > 0 ? solve_flops / solve_seconds * 1e-9 : 0, bytes / 1e6, human_seconds(eta));
+      spdlog::info("iter {:>3}/{} loss {:.6g}  train rmse {:.4f}  test rmse {:.4f} mae {:.4f}  {:.2f}s  {}  {:.1f} MB sent  ETA {}",
+                   it, o.iterations, loss, tr.train_rmse, m.rmse, m.mae, seconds, speed, bytes / 1e6, human_seconds(eta));
     }
     if (held_out && o.patience > 0) {
       const double score = score_of(m, implicit);

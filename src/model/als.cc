@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "src/model/evaluate.h"
 #include "src/numerics/als_solve.h"
 
 namespace crossmf {
@@ -22,7 +23,7 @@ Als::Als(const Comm& comm, const Partition& part, const AlsOptions& opt, Factors
   }
 }
 
-ColMatrix Als::gram(const Matrix& rows, index_t first, index_t count, Timings& t, AlsStats& s) const {
+ColMatrix Als::gram(const Matrix& rows, index_t first, index_t count, Timings& t, IterationStats& s) const {
   const int k = f_.k;
   ColMatrix g = ColMatrix::Zero(k, k);
   {
@@ -69,8 +70,8 @@ double Als::solve_rows(const Csr& csr, const real* other, const ColMatrix& gram,
   return flops;
 }
 
-AlsStats Als::user_half(Timings& t) {
-  AlsStats s;
+IterationStats Als::user_half(Timings& t) {
+  IterationStats s;
   ColMatrix g;
   if (opt_.implicit) g = gram(f_.items, part_.item_begin, part_.local_items, t, s);
   Stopwatch watch;
@@ -78,12 +79,12 @@ AlsStats Als::user_half(Timings& t) {
     Timed timed(t.compute);
     s.flops += solve_rows(part_.by_user, f_.items.data(), g, conf_by_user_, f_.users.data());
   }
-  s.solve_seconds += watch.seconds();
+  s.work_seconds += watch.seconds();
   return s;
 }
 
-AlsStats Als::item_half(Timings& t) {
-  AlsStats s;
+IterationStats Als::item_half(Timings& t) {
+  IterationStats s;
   const int w = f_.width(), P = comm_.size(), me = comm_.rank();
   ColMatrix g;
   if (opt_.implicit) g = gram(f_.users, 0, part_.local_users, t, s);
@@ -108,7 +109,7 @@ AlsStats Als::item_half(Timings& t) {
     real* block = f_.items.data() + static_cast<std::size_t>(part_.item_begin) * w;
     s.flops += solve_rows(part_.by_item, routed_.data(), g, conf_by_item_, block);
   }
-  s.solve_seconds += watch.seconds();
+  s.work_seconds += watch.seconds();
   {
     Timed timed(t.comm);
     std::vector<count_t> counts(P);
@@ -120,49 +121,42 @@ AlsStats Als::item_half(Timings& t) {
   return s;
 }
 
-AlsStats Als::iterate(Timings& t) {
-  AlsStats a = user_half(t);
-  AlsStats b = item_half(t);
-  return {a.flops + b.flops, a.bytes_sent + b.bytes_sent, a.solve_seconds + b.solve_seconds};
+IterationStats Als::iterate(Timings& t) {
+  IterationStats a = user_half(t);
+  IterationStats b = item_half(t);
+  return {a.flops + b.flops, 0, a.bytes_sent + b.bytes_sent, a.work_seconds + b.work_seconds};
 }
 
 double Als::loss(Timings& t) const {
-  const int k = f_.k, w = f_.width();
+  if (!opt_.implicit) return explicit_objective(comm_, part_, f_, opt_.lambda, opt_.threads, t);
+  // Implicit: sum over all (u, i) of c (p - x.y)^2 + lambda (|X|^2 + |Y|^2)
+  //   = sum_u x_u^T (Y^T Y) x_u + sum over observed of [c (1 - s)^2 - s^2] + lambda (...).
+  const int k = f_.k;
   double err = 0, reg = 0;
+  Eigen::MatrixXd yty = Eigen::MatrixXd::Zero(k, k);
   {
     Timed timed(t.compute);
     const Csr& c = part_.by_user;
 #pragma omp parallel for num_threads(opt_.threads) reduction(+ : err, reg) schedule(dynamic, 64)
     for (index_t u = 0; u < c.rows(); ++u) {
-      const count_t n = c.ptr[u + 1] - c.ptr[u];
       for (count_t j = c.ptr[u]; j < c.ptr[u + 1]; ++j) {
-        const double pred = f_.predict(u, c.col[j]);
-        if (opt_.implicit) {
-          // Observed part of sum_all c (p - s)^2 minus the s^2 counted in the Gram term below.
-          const double conf = conf_by_user_[j];
-          err += conf * (1 - pred) * (1 - pred) - pred * pred;
-        } else {
-          err += (c.val[j] - pred) * (c.val[j] - pred);
-        }
+        const double s = f_.predict(u, c.col[j]), conf = conf_by_user_[j];
+        err += conf * (1 - s) * (1 - s) - s * s;
       }
-      const double norm = f_.users.row(u).squaredNorm();
-      reg += opt_.implicit ? norm : norm * n;
+      reg += f_.users.row(u).squaredNorm();
     }
-    const Csr& ci = part_.by_item;
-    for (index_t i = 0; i < ci.rows(); ++i) {
-      const double norm = f_.items.row(part_.item_begin + i).squaredNorm();
-      reg += opt_.implicit ? norm : norm * (ci.ptr[i + 1] - ci.ptr[i]);
-    }
-  }
-  if (opt_.implicit) {
-    // sum over all (u, i) of (x_u . y_i)^2 = sum_u x_u^T (Y^T Y) x_u
-    Timed timed(t.compute);
-    Eigen::MatrixXd yty = Eigen::MatrixXd::Zero(k, k);
     for (index_t i = 0; i < part_.local_items; ++i) {
       Eigen::VectorXd y = f_.items.row(part_.item_begin + i).head(k).cast<double>();
       yty.noalias() += y * y.transpose();
+      reg += y.squaredNorm();
     }
+  }
+  {
+    Timed timed(t.comm);
     comm_.sum(std::span<double>(yty.data(), yty.size()));
+  }
+  {
+    Timed timed(t.compute);
     for (index_t u = 0; u < part_.local_users; ++u) {
       Eigen::VectorXd x = f_.users.row(u).head(k).cast<double>();
       err += x.dot(yty * x);
@@ -171,7 +165,6 @@ double Als::loss(Timings& t) const {
   double both[2] = {err, reg};
   Timed timed(t.comm);
   comm_.sum(std::span<double>(both, 2));
-  (void)w;
   return both[0] + opt_.lambda * both[1];
 }
 

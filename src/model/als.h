@@ -7,8 +7,8 @@
 //              every rank again holds all item factors.
 // Traffic per iteration is O((m + n) k): factors move, normal equations never do.
 #pragma once
-#include "src/base/timer.h"
 #include "src/model/factors.h"
+#include "src/model/trainer.h"
 
 namespace crossmf {
 
@@ -23,25 +23,19 @@ struct AlsOptions {
   int threads = 1;
 };
 
-struct AlsStats {
-  double flops = 0;        // this iteration, this rank
-  count_t bytes_sent = 0;  // this iteration, this rank
-  double solve_seconds = 0;
-};
-
-class Als {
+class Als : public Trainer {
  public:
   // `part` and `f` must outlive the solver.
   Als(const Comm& comm, const Partition& part, const AlsOptions& opt, Factors& f);
-  AlsStats iterate(Timings& t);
+  IterationStats iterate(Timings& t) override;
   // Objective value (global, on every rank): squared error + regulariser.
-  double loss(Timings& t) const;
+  double loss(Timings& t) const override;
   // One half-step alone (for tests against a dense solve).
-  AlsStats user_half(Timings& t);
-  AlsStats item_half(Timings& t);
+  IterationStats user_half(Timings& t);
+  IterationStats item_half(Timings& t);
 
  private:
-  ColMatrix gram(const Matrix& rows, index_t first, index_t count, Timings& t, AlsStats& s) const;
+  ColMatrix gram(const Matrix& rows, index_t first, index_t count, Timings& t, IterationStats& s) const;
   double solve_rows(const Csr& csr, const real* other, const ColMatrix& gram, const std::vector<real>& conf,
                     real* out);
   const Comm& comm_;

@@ -9,6 +9,29 @@
 
 namespace crossmf {
 
+double explicit_objective(const Comm& comm, const Partition& part, const Factors& f, double lambda, int threads, Timings& t) {
+  double err = 0, reg = 0;
+  {
+    Timed timed(t.compute);
+    const Csr& c = part.by_user;
+#pragma omp parallel for num_threads(threads) reduction(+ : err, reg) schedule(dynamic, 64)
+    for (index_t u = 0; u < c.rows(); ++u) {
+      for (count_t j = c.ptr[u]; j < c.ptr[u + 1]; ++j) {
+        const double e = c.val[j] - f.predict(u, c.col[j]);
+        err += e * e;
+      }
+      reg += static_cast<double>(f.users.row(u).squaredNorm()) * (c.ptr[u + 1] - c.ptr[u]);
+    }
+    const Csr& ci = part.by_item;
+    for (index_t i = 0; i < ci.rows(); ++i)
+      reg += static_cast<double>(f.items.row(part.item_begin + i).squaredNorm()) * (ci.ptr[i + 1] - ci.ptr[i]);
+  }
+  double both[2] = {err, reg};
+  Timed timed(t.comm);
+  comm.sum(std::span<double>(both, 2));
+  return both[0] + lambda * both[1];
+}
+
 Metrics evaluate_explicit(const Comm& comm, const Partition& part, const Factors& f, int threads) {
   double sums[5] = {0, 0, 0, 0, 0};  // test sq, test abs, test n, train sq, train n
   const Csr& t = part.test_by_user;

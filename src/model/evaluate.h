@@ -15,6 +15,10 @@ struct Metrics {
   count_t ratings = 0;  // held-out ratings evaluated
 };
 
+// Explicit objective: sum of squared errors + lambda * sum over users and items of
+// (ratings of the row) * |row|^2 (ALS-WR's weighted lambda, which per-rating SGD also minimises).
+double explicit_objective(const Comm& comm, const Partition& part, const Factors& f, double lambda, int threads, Timings& t);
+
 Metrics evaluate_explicit(const Comm& comm, const Partition& part, const Factors& f, int threads);
 
 // `max_users` > 0 evaluates a seeded sample of about that many users with held-out items

@@ -1,0 +1,151 @@
+#include "src/model/sgd.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "src/model/evaluate.h"
+#include "src/numerics/random.h"
+#include "src/numerics/sgd_update.h"
+
+namespace crossmf {
+
+namespace {
+// Cuts [0, n) into T ranges with about equal weight.
+std::vector<index_t> cut_by_weight(const std::vector<count_t>& weight, int T) {
+  count_t total = 0;
+  for (count_t w : weight) total += w;
+  std::vector<index_t> cut(T + 1, static_cast<index_t>(weight.size()));
+  cut[0] = 0;
+  count_t cum = 0;
+  index_t at = 0;
+  for (int t = 1; t < T; ++t) {
+    while (at < static_cast<index_t>(weight.size()) && cum * T < total * t) cum += weight[at++];
+    cut[t] = at;
+  }
+  return cut;
+}
+int block_of(const std::vector<index_t>& cut, index_t id) {
+  return static_cast<int>(std::upper_bound(cut.begin() + 1, cut.end() - 1, id) - cut.begin()) - 1;
+}
+}  // namespace
+
+Sgd::Sgd(const Comm& comm, const Partition& part, const SgdOptions& opt, Factors& f)
+    : comm_(comm), part_(part), opt_(opt), f_(f), T_(std::max(1, opt.threads)) {
+  const Csr& c = part.by_user;
+  std::vector<count_t> per_user(part.local_users), per_item(part.n_items, 0);
+  for (index_t u = 0; u < part.local_users; ++u) per_user[u] = c.ptr[u + 1] - c.ptr[u];
+  for (index_t s : c.col) ++per_item[s];
+  user_cut_ = cut_by_weight(per_user, T_);
+  item_cut_ = cut_by_weight(per_item, T_);
+  blocks_.assign(static_cast<std::size_t>(T_) * T_, {});
+  for (index_t u = 0; u < part.local_users; ++u) {
+    const int ub = block_of(user_cut_, u);
+    for (count_t j = c.ptr[u]; j < c.ptr[u + 1]; ++j)
+      blocks_[static_cast<std::size_t>(ub) * T_ + block_of(item_cut_, c.col[j])].push_back({u, c.col[j], c.val[j]});
+  }
+  g_users_.assign(part.local_users, 1);
+  g_items_.assign(part.n_items, 1);
+  const count_t most = comm.max<count_t>(c.nnz());
+  syncs_per_epoch_ = std::max<count_t>(1, (most + opt.sync_every - 1) / opt.sync_every);
+  if (!opt_.average) items_at_sync_ = f_.items;
+}
+
+void Sgd::combine(Timings& t, IterationStats& s) {
+  if (comm_.size() == 1) return;
+  Timed timed(t.comm);
+  const int P = comm_.size();
+  if (opt_.average) {
+    comm_.sum(std::span<real>(f_.items.data(), f_.items.size()));
+    f_.items /= static_cast<real>(P);
+  } else {
+    Matrix delta = f_.items - items_at_sync_;
+    comm_.sum(std::span<real>(delta.data(), delta.size()));
+    f_.items = items_at_sync_ + delta;
+    items_at_sync_ = f_.items;
+  }
+  s.bytes_sent += static_cast<count_t>(f_.items.size() * sizeof(real));
+}
+
+IterationStats Sgd::iterate(Timings& t) {
+  IterationStats s;
+  ++epoch_;
+  const int k = f_.k, w = f_.width();
+  {
+    Timed timed(t.compute);
+    for (std::size_t b = 0; b < blocks_.size(); ++b) {
+      Rng rng(hash2(opt_.seed ^ (static_cast<std::uint64_t>(epoch_) << 40), (static_cast<std::uint64_t>(comm_.rank()) << 20) | b));
+      auto& v = blocks_[b];
+      for (std::size_t j = v.size(); j > 1; --j) std::swap(v[j - 1], v[rng.below(j)]);
+    }
+  }
+  const real lambda = static_cast<real>(opt_.lambda), eta = static_cast<real>(opt_.learning_rate);
+  const Csr& c = part_.by_user;
+  double loss_sum = 0;
+  count_t updates = 0;
+  Stopwatch work;
+  for (count_t chunk = 0; chunk < syncs_per_epoch_; ++chunk) {
+    {
+      Timed timed(t.compute);
+#pragma omp parallel num_threads(T_) reduction(+ : loss_sum, updates)
+      {
+        const int me = omp_get_thread_num();
+        Rng neg(hash2(opt_.seed ^ 0x6e6567ULL, (static_cast<std::uint64_t>(epoch_) << 32) ^ (static_cast<std::uint64_t>(comm_.rank()) << 16) ^ (chunk << 8) ^ me));
+        for (int r = 0; r < T_; ++r) {
+          const int ib = (me + r) % T_;
+          const auto& block = blocks_[static_cast<std::size_t>(me) * T_ + ib];
+          const std::size_t len = block.size();
+          const std::size_t from = len * chunk / syncs_per_epoch_, to = len * (chunk + 1) / syncs_per_epoch_;
+          const index_t item_lo = item_cut_[ib], item_span = item_cut_[ib + 1] - item_cut_[ib];
+          for (std::size_t j = from; j < to; ++j) {
+            const Entry& e = block[j];
+            real* x = f_.users.data() + static_cast<std::size_t>(e.user) * w;
+            real* y = f_.items.data() + static_cast<std::size_t>(e.item) * w;
+            if (!opt_.implicit) {
+              loss_sum += sgd_explicit_step(x, y, &g_users_[e.user], &g_items_[e.item], k, f_.biases, f_.mu, e.value, lambda, eta);
+              ++updates;
+              continue;
+            }
+            const bool wsl = opt_.implicit_loss == "wsl";
+            if (wsl) {
+              loss_sum += sgd_wsl_step(x, y, &g_users_[e.user], &g_items_[e.item], k, 1, static_cast<real>(1 + opt_.alpha * e.value), lambda, eta);
+              ++updates;
+            }
+            for (int q = 0; q < opt_.negatives && item_span > 1; ++q) {
+              // A negative from the same item block, not rated by the user (a few tries).
+              index_t jn = -1;
+              for (int tries = 0; tries < 8; ++tries) {
+                const index_t cand = item_lo + static_cast<index_t>(neg.below(item_span));
+                if (!std::binary_search(c.col.begin() + c.ptr[e.user], c.col.begin() + c.ptr[e.user + 1], cand)) { jn = cand; break; }
+              }
+              if (jn < 0) continue;
+              real* yj = f_.items.data() + static_cast<std::size_t>(jn) * w;
+              loss_sum += wsl ? sgd_wsl_step(x, yj, &g_users_[e.user], &g_items_[jn], k, 0, 1, lambda, eta)
+                              : sgd_bpr_step(x, y, yj, &g_users_[e.user], &g_items_[e.item], &g_items_[jn], k, lambda, eta);
+              ++updates;
+            }
+          }
+#pragma omp barrier
+        }
+      }
+    }
+    combine(t, s);
+  }
+  s.work_seconds = work.seconds();
+  s.updates = updates;
+  double sums[2] = {loss_sum, static_cast<double>(updates)};
+  {
+    Timed timed(t.comm);
+    comm_.sum(std::span<double>(sums, 2));
+  }
+  epoch_loss_ = sums[1] > 0 ? sums[0] / sums[1] : 0;
+  return s;
+}
+
+double Sgd::loss(Timings& t) const {
+  if (!opt_.implicit) return explicit_objective(comm_, part_, f_, opt_.lambda, opt_.threads, t);
+  return epoch_loss_;
+}
+
+}  // namespace crossmf

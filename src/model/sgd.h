@@ -1,0 +1,54 @@
+// Distributed SGD. Each rank updates its own users' factors over its own ratings; item factors
+// are replicated and combined across ranks by an allreduce every --sync-every local updates
+// (model averaging, or summed deltas). The number of combinations per epoch is agreed with one
+// allreduce, so every rank enters the same collectives even with fewer (or no) ratings.
+//
+// Inside a rank, threads never touch the same row at once: users are cut into T blocks and items
+// into T blocks, and in round r thread t works on block (t, (t + r) mod T) (LIBMF's idea of
+// independent blocks). Ratings are visited in a seeded shuffled order each epoch. Implicit
+// feedback samples negatives from the same item block, which keeps the schedule conflict-free.
+#pragma once
+#include "src/model/factors.h"
+#include "src/model/trainer.h"
+
+namespace crossmf {
+
+struct SgdOptions {
+  bool implicit = false;
+  std::string implicit_loss = "bpr";  // bpr | wsl
+  int negatives = 1;
+  double alpha = 1.0;                 // wsl positive confidence 1 + alpha r
+  double lambda = 0.05;
+  double learning_rate = 0.1;
+  count_t sync_every = 1000000;
+  bool average = true;                // false: summed deltas
+  std::uint64_t seed = 42;
+  int threads = 1;
+};
+
+class Sgd : public Trainer {
+ public:
+  Sgd(const Comm& comm, const Partition& part, const SgdOptions& opt, Factors& f);
+  IterationStats iterate(Timings& t) override;
+  double loss(Timings& t) const override;
+  // Mean training loss of the last epoch (squared error, or BPR / WSL), global.
+  double last_epoch_loss() const { return epoch_loss_; }
+
+ private:
+  struct Entry { index_t user; index_t item; real value; };
+  void combine(Timings& t, IterationStats& s);
+  const Comm& comm_;
+  const Partition& part_;
+  SgdOptions opt_;
+  Factors& f_;
+  int T_ = 1;
+  std::vector<index_t> user_cut_, item_cut_;      // T + 1 each
+  std::vector<std::vector<Entry>> blocks_;        // T x T, by (user block, item block)
+  std::vector<real> g_users_, g_items_;           // AdaGrad accumulators
+  Matrix items_at_sync_;                          // for summed deltas
+  int epoch_ = 0;
+  count_t syncs_per_epoch_ = 1;
+  double epoch_loss_ = 0;
+};
+
+}  // namespace crossmf

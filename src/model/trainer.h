@@ -1,0 +1,24 @@
+// What the train job needs from a training algorithm (ALS or SGD): one iteration at a time, and
+// the objective. Everything downstream (evaluation, outputs) only sees the Factors.
+#pragma once
+#include "src/base/timer.h"
+#include "src/base/types.h"
+
+namespace crossmf {
+
+struct IterationStats {
+  double flops = 0;        // this iteration, this rank (ALS solves)
+  count_t updates = 0;     // this iteration, this rank (SGD rating updates)
+  count_t bytes_sent = 0;  // this iteration, this rank
+  double work_seconds = 0; // time in the solves or update loops
+};
+
+class Trainer {
+ public:
+  virtual ~Trainer() = default;
+  virtual IterationStats iterate(Timings& t) = 0;
+  // The objective being minimised, global, the same on every rank.
+  virtual double loss(Timings& t) const = 0;
+};
+
+}  // namespace crossmf
