@@ -53,7 +53,7 @@ struct TrainOptions {
   bool biases = true;                  // explicit: global mean + user and item biases
   double learning_rate = 0.1;
   std::int64_t sync_every = 1000000;   // SGD: local updates between item-factor allreduces
-  std::string sgd_sync = "average";    // average | delta
+  std::string sgd_sync = "delta";      // delta (summed, measured better) | average
   std::string implicit_loss = "bpr";   // SGD implicit: bpr | wsl
   int negatives = 1;
   double test_fraction = 0.1;
