@@ -75,9 +75,8 @@ void run_train(const Config& config, const Comm& comm) {
   });
   Partition part;
   phase(comm, [&] {
-    Timed t(time.comm);
     part = build_partition(comm, info.n_users, info.n_items, std::move(train), info.has_test ? &test : nullptr,
-                           {o.test_fraction, o.split == "time", o.seed}, o.seed);
+                           {o.test_fraction, o.split == "time", o.seed}, o.seed, time);
   });
   test = Triplets();
   spdlog::info("partition: {} training and {} held-out ratings; nnz imbalance (max/mean) users {:.3f}, items {:.3f}; "

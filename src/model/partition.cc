@@ -71,7 +71,7 @@ struct Rating {
 
 // Sends each rating to the rank `dest(rating)`; returns what this rank received.
 template <class Dest>
-std::vector<Rating> shuffle(const Comm& comm, std::vector<Rating>& mine, Dest dest) {
+std::vector<Rating> shuffle(const Comm& comm, std::vector<Rating>& mine, Dest dest, Timings& t) {
   const int P = comm.size();
   std::vector<count_t> counts(P, 0);
   for (const Rating& r : mine) ++counts[dest(r)];
@@ -80,6 +80,7 @@ std::vector<Rating> shuffle(const Comm& comm, std::vector<Rating>& mine, Dest de
   std::vector<Rating> packed(mine.size());
   for (const Rating& r : mine) packed[offset[dest(r)]++] = r;
   std::vector<Rating>().swap(mine);
+  Timed timed(t.comm);
   return comm.alltoallv<Rating>(packed, counts);
 }
 
@@ -108,7 +109,9 @@ std::vector<Rating> scatter_triplets(const Triplets& t, const Scatter& su, const
 }  // namespace
 
 Partition build_partition(const Comm& comm, index_t n_users, index_t n_items, Triplets train, const Triplets* test,
-                          const SplitOptions& split, std::uint64_t seed) {
+                          const SplitOptions& split, std::uint64_t seed, Timings& t) {
+  Stopwatch whole;
+  const double comm_before = t.comm;
   const int P = comm.size(), me = comm.rank();
   Partition part;
   part.n_users = n_users;
@@ -117,7 +120,6 @@ Partition build_partition(const Comm& comm, index_t n_users, index_t n_items, Tr
   part.item_scatter = Scatter(n_items, seed ^ 0x5eed0002);
 
   std::vector<Rating> ratings = scatter_triplets(train, part.user_scatter, part.item_scatter);
-  Triplets().user.swap(train.user);
   train = Triplets();
   {
     std::vector<index_t> us(ratings.size()), is(ratings.size());
@@ -131,7 +133,7 @@ Partition build_partition(const Comm& comm, index_t n_users, index_t n_items, Tr
   part.local_items = part.items.size(me);
 
   // 1. Ratings to their user owners, sorted by (user, item).
-  std::vector<Rating> mine = shuffle(comm, ratings, [&](const Rating& r) { return part.users.owner(r.u); });
+  std::vector<Rating> mine = shuffle(comm, ratings, [&](const Rating& r) { return part.users.owner(r.u); }, t);
   std::sort(mine.begin(), mine.end(), [](const Rating& a, const Rating& b) { return a.u != b.u ? a.u < b.u : a.i < b.i; });
   count_t duplicates = 0;
   index_t dup_u = -1, dup_i = -1;
@@ -143,8 +145,8 @@ Partition build_partition(const Comm& comm, index_t n_users, index_t n_items, Tr
   // 2. Held-out set: given, or split off here where each user's ratings are together.
   std::vector<Rating> held_out;
   if (test) {
-    std::vector<Rating> t = scatter_triplets(*test, part.user_scatter, part.item_scatter);
-    held_out = shuffle(comm, t, [&](const Rating& r) { return part.users.owner(r.u); });
+    std::vector<Rating> given = scatter_triplets(*test, part.user_scatter, part.item_scatter);
+    held_out = shuffle(comm, given, [&](const Rating& r) { return part.users.owner(r.u); }, t);
   } else if (split.test_fraction > 0) {
     std::vector<Rating> kept;
     kept.reserve(mine.size());
@@ -202,7 +204,7 @@ Partition build_partition(const Comm& comm, index_t n_users, index_t n_items, Tr
 
   // 4. Ratings to their item owners. Users arrive grouped by source rank, each group sorted,
   //    and user blocks are ordered by rank, so buffer row order is scattered-user order.
-  std::vector<Rating> by_item = shuffle(comm, mine, [&](const Rating& r) { return part.items.owner(r.i); });
+  std::vector<Rating> by_item = shuffle(comm, mine, [&](const Rating& r) { return part.items.owner(r.i); }, t);
   std::vector<index_t> distinct_users;  // scattered user id of each buffer row
   {
     std::vector<index_t> us(by_item.size());
@@ -220,6 +222,7 @@ Partition build_partition(const Comm& comm, index_t n_users, index_t n_items, Tr
   const count_t max_item_nnz = comm.max<count_t>(static_cast<count_t>(by_item.size()));
   part.item_imbalance = part.train_nnz ? double(max_item_nnz) * P / double(part.train_nnz) : 1.0;
 
+  t.compute += whole.seconds() - (t.comm - comm_before);
   // Duplicates are reported after every collective above, so all ranks agree at the boundary.
   if (duplicates > 0)
     fail(Exit::data, "user {} rated item {} more than once ({} duplicate pairs on rank {}); combine duplicates "

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "io/input_reader.h"
+#include "src/base/timer.h"
 #include "src/base/types.h"
 #include "src/comm/comm.h"
 
@@ -86,7 +87,8 @@ struct SplitOptions {
 // and, when `test` is given (this rank's slice of /test), uses it as the held-out set; otherwise
 // holds out a split of `train` (random by rating, or the latest of each user by time).
 // Throws Error(Exit::data) on duplicate (user, item) pairs.
+// Time in the exchanges is added to t.comm, the rest to t.compute.
 Partition build_partition(const Comm& comm, index_t n_users, index_t n_items, Triplets train,
-                          const Triplets* test, const SplitOptions& split, std::uint64_t seed);
+                          const Triplets* test, const SplitOptions& split, std::uint64_t seed, Timings& t);
 
 }  // namespace crossmf
