@@ -3,8 +3,22 @@
 #include <cmath>
 
 #include "io/schema.h"
+#include "src/numerics/random.h"
+
+#include <cstring>
 
 namespace crossmf {
+
+std::uint64_t ratings_checksum(const Comm& comm, const Triplets& t) {
+  std::uint64_t sum = 0;
+  for (count_t k = 0; k < t.size(); ++k) {
+    std::uint32_t bits;
+    std::memcpy(&bits, &t.value[k], sizeof bits);
+    sum += splitmix64((static_cast<std::uint64_t>(t.user[k]) << 32 | static_cast<std::uint32_t>(t.item[k])) ^
+                      (static_cast<std::uint64_t>(bits) << 17));
+  }
+  return comm.sum(sum);
+}
 
 Slice even_slice(count_t total, int rank, int size) {
   const count_t base = total / size, extra = total % size;

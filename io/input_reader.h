@@ -58,6 +58,10 @@ class InputReader {
   InputInfo info_;
 };
 
+// Collective. A checksum of the ratings that does not depend on their order or on how they are
+// split across ranks (a sum of per-rating hashes), for fingerprints.
+std::uint64_t ratings_checksum(const Comm& comm, const Triplets& t);
+
 // Rows [begin, end) of `total` rows that rank `rank` of `size` reads.
 struct Slice { count_t begin, end; };
 Slice even_slice(count_t total, int rank, int size);

@@ -5,15 +5,20 @@
 #include <omp.h>
 
 #include <cmath>
+#include <filesystem>
+#include <set>
+#include <sstream>
 #include <map>
 #include <memory>
 
 #include "io/atomic_output.h"
+#include "io/checkpoint.h"
 #include "io/input_reader.h"
 #include "io/schema.h"
 #include "jobs/jobs.h"
 #include "jobs/train_output.h"
 #include "src/base/log.h"
+#include "src/base/signals.h"
 #include "src/model/als.h"
 #include "src/model/evaluate.h"
 #include "src/model/file_order.h"
@@ -41,6 +46,76 @@ void check_finite(const Partition& part, const Factors& f, int iteration, double
   if (!f.users.allFinite() || !block.allFinite())
     fail(Exit::numeric, "factors became NaN or infinite at iteration {}; raise --lambda (now {}) or lower "
                         "--alpha, and check the input values for extremes", iteration, lambda);
+}
+
+// The options that shape the training result: a resumed run must use the same ones. Others
+// (iterations, output, threads for ALS, downstream options) may change between runs.
+std::string training_options(const std::string& resolved, const TrainOptions& o, int threads) {
+  static const std::set<std::string> keys = {"algorithm", "feedback", "factors", "lambda", "alpha", "confidence",
+                                             "epsilon", "solver", "cg-steps", "biases", "learning-rate", "sync-every",
+                                             "sgd-sync", "implicit-loss", "negatives", "test-fraction", "split", "seed"};
+  std::istringstream in(resolved);
+  std::string line, out;
+  while (std::getline(in, line)) {
+    const auto eq = line.find(" = ");
+    if (eq != std::string::npos && keys.count(line.substr(0, eq))) out += line + "\n";
+  }
+  if (o.algorithm == "sgd") out += fmt::format("threads (resolved) = {}\n", threads);  // SGD's schedule depends on it
+  return out;
+}
+
+struct Progress {
+  int done = 0;
+  double best = -INFINITY, first_loss = 0, spent = 0;
+  int since_best = 0;
+};
+
+CheckpointState snapshot(const Comm& comm, const Partition& part, const Factors& f, Trainer& trainer,
+                         const History& history, const Progress& p, const CheckpointState& identity) {
+  CheckpointState s = identity;
+  s.iteration = p.done;
+  s.best = p.best;
+  s.first_loss = p.first_loss;
+  s.spent = p.spent;
+  s.since_best = p.since_best;
+  s.mu = f.mu;
+  s.width = f.width();
+  s.history_columns = history.columns;
+  s.history = history.values;
+  s.users = users_in_file_order<real>(comm, part, f.users.data(), f.width());
+  s.items = items_in_file_order<real>(comm, part, f.items.data(), f.width());
+  if (trainer.user_state()) {
+    s.user_state = users_in_file_order<real>(comm, part, trainer.user_state()->data(), 1);
+    s.item_state = items_in_file_order<real>(comm, part, trainer.item_state()->data(), 1);
+  }
+  return s;
+}
+
+void restore(const Comm& comm, const Partition& part, const CheckpointState& s, Factors& f, Trainer& trainer,
+             History& history, Progress& p) {
+  if (s.width != f.width()) throw Error(Exit::usage, "--resume: the checkpoint's factor width differs from this run's");
+  std::vector<real> users = users_from_file_order<real>(comm, part, s.users, s.width);
+  std::copy(users.begin(), users.end(), f.users.data());
+  items_from_file_order<real>(comm, part, s.items, s.width, f.items.data());
+  if (trainer.user_state() && !s.user_state.empty()) {
+    *trainer.user_state() = users_from_file_order<real>(comm, part, s.user_state, 1);
+    items_from_file_order<real>(comm, part, s.item_state, 1, trainer.item_state()->data());
+  }
+  f.mu = static_cast<real>(s.mu);
+  history.columns = s.history_columns;
+  history.values = s.history;
+  p.done = static_cast<int>(s.iteration);
+  p.best = s.best;
+  p.first_loss = s.first_loss;
+  p.spent = s.spent;
+  p.since_best = static_cast<int>(s.since_best);
+  trainer.set_iterations_done(p.done);
+}
+
+bool file_exists(const Comm& comm, const std::string& path) {
+  int exists = comm.root() ? std::filesystem::exists(path) : 0;
+  comm.bcast(std::span<int>(&exists, 1));
+  return exists != 0;
 }
 
 }  // namespace
@@ -73,6 +148,8 @@ void run_train(const Config& config, const Comm& comm) {
     train = input->read_ratings(false);
     if (info.has_test) test = input->read_ratings(true);
   });
+  const std::string fingerprint = fmt::format("{} checksum={:016x}", info.fingerprint,
+                                              ratings_checksum(comm, train) + 3 * ratings_checksum(comm, test));
   Partition part;
   phase(comm, [&] {
     part = build_partition(comm, info.n_users, info.n_items, std::move(train), info.has_test ? &test : nullptr,
@@ -121,9 +198,21 @@ void run_train(const Config& config, const Comm& comm) {
   // 4. Iterations, one log line each from rank 0.
   History history;
   const bool held_out = part.test_nnz > 0;
-  double best = -INFINITY, spent = 0, first_loss = 0;
-  int since_best = 0, done = 0;
-  for (int it = 1; it <= o.iterations; ++it) {
+  Progress p;
+  const CheckpointState identity{fingerprint, training_options(config.resolved, o, threads)};
+  if (o.resume && file_exists(comm, o.checkpoint)) {
+    phase(comm, [&] {
+      Timed t(time.io);
+      CheckpointState saved;
+      read_checkpoint(o.checkpoint, comm, identity, info.n_users, info.n_items, saved);
+      restore(comm, part, saved, f, *trainer, history, p);
+    });
+    spdlog::info("resumed from {} after iteration {}", o.checkpoint, p.done);
+  } else if (o.resume) {
+    spdlog::info("--resume: no checkpoint at {} yet, starting from the beginning", o.checkpoint);
+  }
+  install_stop_handlers();
+  for (int it = p.done + 1; it <= o.iterations; ++it) {
     Stopwatch watch;
     IterationStats st = trainer->iterate(time);
     phase(comm, [&] { check_finite(part, f, it, lambda); });
@@ -131,15 +220,15 @@ void run_train(const Config& config, const Comm& comm) {
     const count_t bytes = comm.sum(st.bytes_sent);
     const double seconds = comm.max(watch.seconds());
     const double loss = trainer->loss(time);
-    if (it == 1) first_loss = loss;
-    if (!std::isfinite(loss) || loss > 1e4 * std::max(first_loss, 1e-12))
+    if (it == 1) p.first_loss = loss;
+    if (!std::isfinite(loss) || loss > 1e4 * std::max(p.first_loss, 1e-12))
       throw AgreedError(Exit::numeric, fmt::format("training diverged at iteration {} (objective {:.4g}, first {:.4g}); "
                                                    "lower --learning-rate (now {}) or raise --lambda (now {})",
-                                                   it, loss, first_loss, o.learning_rate, lambda));
+                                                   it, loss, p.first_loss, o.learning_rate, lambda));
     const Metrics m = held_out ? evaluate(comm, part, f, o, implicit, threads, false) : Metrics{};
-    spent += seconds;
-    done = it;
-    const double eta = spent / it * (o.iterations - it);
+    p.spent += seconds;
+    p.done = it;
+    const double eta = p.spent / it * (o.iterations - it);
     history.add("iteration", it);
     history.add("loss", loss);
     history.add("seconds", seconds);
@@ -171,18 +260,34 @@ void run_train(const Config& config, const Comm& comm) {
     }
     if (held_out && o.patience > 0) {
       const double score = score_of(m, implicit);
-      if (std::isinf(best) || score > best + 1e-9 * std::abs(best)) { best = score; since_best = 0; }
-      else if (++since_best >= o.patience) {
+      if (std::isinf(p.best) || score > p.best + 1e-9 * std::abs(p.best)) { p.best = score; p.since_best = 0; }
+      else if (++p.since_best >= o.patience) {
         spdlog::info("early stop: held-out metric has not improved for {} iterations", o.patience);
         break;
       }
     }
+      // Checkpoint when due, and stop (every rank at the same iteration) when a signal came.
+    const bool stop = comm.max<int>(stop_requested() ? 1 : 0) != 0;
+    if (!o.checkpoint.empty() && (stop || (o.checkpoint_every > 0 && it % o.checkpoint_every == 0))) {
+      Stopwatch cw;
+      phase(comm, [&] {
+        Timed t(time.io);
+        write_checkpoint(o.checkpoint, comm, snapshot(comm, part, f, *trainer, history, p, identity), info.n_users, info.n_items);
+      });
+      spdlog::info("checkpoint after iteration {} written to {} ({:.2f}s)", it, o.checkpoint, comm.max(cw.seconds()));
+    }
+    if (stop)
+      throw AgreedError(Exit::terminated,
+                        o.checkpoint.empty()
+                            ? fmt::format("stopped by a signal after iteration {}; no --checkpoint was given, so the work is lost", it)
+                            : fmt::format("stopped by a signal after iteration {}; checkpoint {} written; run again with --resume to continue", it, o.checkpoint));
   }
 
   // 5. Final held-out metrics over every evaluated user.
   TrainResults r;
   r.implicit = implicit;
-  r.iterations_run = done;
+  r.iterations_run = p.done;
+  r.fingerprint = fingerprint;
   r.metrics = held_out ? evaluate(comm, part, f, o, implicit, threads, true) : Metrics{};
 
   // 6. What the platform acts on.

@@ -9,7 +9,7 @@ namespace crossmf {
 std::size_t write_train_output(const std::string& path, const Comm& comm, const Config& config, const InputInfo& info,
                                InputReader& input, const Partition& part, const TrainResults& r) {
   const TrainOptions& o = config.train;
-  OutputWriter w(path, comm, {config.resolved, info.fingerprint, o.input});
+  OutputWriter w(path, comm, {config.resolved, r.fingerprint, o.input});
   h5::File& file = w.file();
   const Factors& f = r.factors;
   const int k = f.k, width = f.width(), N = o.top_n;

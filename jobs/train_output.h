@@ -27,6 +27,7 @@ struct History {
 struct TrainResults {
   bool implicit = false;
   int iterations_run = 0;
+  std::string fingerprint;  // of the input
   Factors factors;
   History history;
   Metrics metrics;

@@ -109,4 +109,20 @@ std::vector<T> items_in_file_order(const Comm& comm, const Partition& part, cons
   return out;
 }
 
+// Collective, the reverse for replicated items: every rank's file-order slice is gathered and
+// placed at each item's scattered row of `replicated` (n_items x width).
+template <class T>
+void items_from_file_order(const Comm& comm, const Partition& part, const std::vector<T>& rows, int width, T* replicated) {
+  std::vector<count_t> counts(comm.size());
+  for (int r = 0; r < comm.size(); ++r) {
+    const Slice s = even_slice(part.n_items, r, comm.size());
+    counts[r] = (s.end - s.begin) * width;
+  }
+  std::vector<T> all(static_cast<std::size_t>(part.n_items) * width);
+  comm.allgatherv<T>(rows, all, counts);
+  for (index_t i = 0; i < part.n_items; ++i)
+    std::copy(all.begin() + static_cast<std::size_t>(i) * width, all.begin() + static_cast<std::size_t>(i + 1) * width,
+              replicated + static_cast<std::size_t>(part.item_scatter.forward(i)) * width);
+}
+
 }  // namespace crossmf

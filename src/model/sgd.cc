@@ -39,11 +39,12 @@ Sgd::Sgd(const Comm& comm, const Partition& part, const SgdOptions& opt, Factors
   for (index_t s : c.col) ++per_item[s];
   user_cut_ = cut_by_weight(per_user, T_);
   item_cut_ = cut_by_weight(per_item, T_);
-  blocks_.assign(static_cast<std::size_t>(T_) * T_, {});
+  canonical_.assign(static_cast<std::size_t>(T_) * T_, {});
   for (index_t u = 0; u < part.local_users; ++u) {
     const int ub = block_of(user_cut_, u);
     for (count_t j = c.ptr[u]; j < c.ptr[u + 1]; ++j)
-      blocks_[static_cast<std::size_t>(ub) * T_ + block_of(item_cut_, c.col[j])].push_back({u, c.col[j], c.val[j]});
+      canonical_[static_cast<std::size_t>(ub) * T_ + block_of(item_cut_, c.col[j])].push_back({u, c.col[j], c.val[j]});
+  blocks_ = canonical_;
   }
   g_users_.assign(part.local_users, 1);
   g_items_.assign(part.n_items, 1);
@@ -65,7 +66,10 @@ void Sgd::combine(Timings& t, IterationStats& s) {
     f_.items = items_at_sync_ + delta;
     items_at_sync_ = f_.items;
   }
-  s.bytes_sent += static_cast<count_t>(f_.items.size() * sizeof(real));
+  // The items' AdaGrad sums are averaged too, so they stay replicated (and checkpointable).
+  comm_.sum(std::span<real>(g_items_));
+  for (real& g : g_items_) g /= static_cast<real>(P);
+  s.bytes_sent += static_cast<count_t>((f_.items.size() + g_items_.size()) * sizeof(real));
 }
 
 IterationStats Sgd::iterate(Timings& t) {
@@ -76,7 +80,9 @@ IterationStats Sgd::iterate(Timings& t) {
     Timed timed(t.compute);
     for (std::size_t b = 0; b < blocks_.size(); ++b) {
       Rng rng(hash2(opt_.seed ^ (static_cast<std::uint64_t>(epoch_) << 40), (static_cast<std::uint64_t>(comm_.rank()) << 20) | b));
+      // Each epoch's order depends only on (seed, epoch), so a resumed run visits the same order.
       auto& v = blocks_[b];
+      std::copy(canonical_[b].begin(), canonical_[b].end(), v.begin());
       for (std::size_t j = v.size(); j > 1; --j) std::swap(v[j - 1], v[rng.below(j)]);
     }
   }

@@ -31,6 +31,14 @@ class Sgd : public Trainer {
   Sgd(const Comm& comm, const Partition& part, const SgdOptions& opt, Factors& f);
   IterationStats iterate(Timings& t) override;
   double loss(Timings& t) const override;
+  std::vector<real>* user_state() override { return &g_users_; }
+  std::vector<real>* item_state() override { return &g_items_; }
+  // After a resume: the epoch count (shuffles are keyed by it) and the restored item factors as
+  // the baseline of the next summed delta.
+  void set_iterations_done(int done) override {
+    epoch_ = done;
+    if (!opt_.average) items_at_sync_ = f_.items;
+  }
   // Mean training loss of the last epoch (squared error, or BPR / WSL), global.
   double last_epoch_loss() const { return epoch_loss_; }
 
@@ -43,8 +51,9 @@ class Sgd : public Trainer {
   Factors& f_;
   int T_ = 1;
   std::vector<index_t> user_cut_, item_cut_;      // T + 1 each
-  std::vector<std::vector<Entry>> blocks_;        // T x T, by (user block, item block)
-  std::vector<real> g_users_, g_items_;           // AdaGrad accumulators
+  std::vector<std::vector<Entry>> canonical_;     // T x T, by (user block, item block)
+  std::vector<std::vector<Entry>> blocks_;        // this epoch's order: canonical_, shuffled
+  std::vector<real> g_users_, g_items_;           // AdaGrad sums; items averaged at each combine
   Matrix items_at_sync_;                          // for summed deltas
   int epoch_ = 0;
   count_t syncs_per_epoch_ = 1;

@@ -4,6 +4,8 @@
 #include "src/base/timer.h"
 #include "src/base/types.h"
 
+#include <vector>
+
 namespace crossmf {
 
 struct IterationStats {
@@ -19,6 +21,12 @@ class Trainer {
   virtual IterationStats iterate(Timings& t) = 0;
   // The objective being minimised, global, the same on every rank.
   virtual double loss(Timings& t) const = 0;
+  // Per-row state besides the factors, saved in checkpoints (SGD's AdaGrad sums), or nullptr:
+  // users local (scattered order), items replicated (scattered order).
+  virtual std::vector<real>* user_state() { return nullptr; }
+  virtual std::vector<real>* item_state() { return nullptr; }
+  // After a resume: iterations already done (SGD's shuffles are keyed by the epoch).
+  virtual void set_iterations_done(int done) { (void)done; }
 };
 
 }  // namespace crossmf

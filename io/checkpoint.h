@@ -1,0 +1,39 @@
+// Checkpoints: the training state, written atomically (temporary file + rename) so a job killed
+// while writing leaves the previous checkpoint intact. Rows are stored in file (original id)
+// order, so a checkpoint can be resumed on another number of ranks.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "src/base/types.h"
+#include "src/comm/comm.h"
+
+namespace crossmf {
+
+struct CheckpointState {
+  // Identity: what must match for a resume to continue the same run.
+  std::string input_fingerprint;
+  std::string options;  // the training options that shape the result, as INI lines
+  // Progress.
+  std::int64_t iteration = 0;
+  double best = 0, first_loss = 0, spent = 0;
+  std::int64_t since_best = 0;
+  double mu = 0;
+  std::vector<std::string> history_columns;
+  std::map<std::string, std::vector<double>> history;
+  // This rank's slices (even_slice in file order): width values per user / item, and the
+  // trainer's own per-row state (SGD's AdaGrad sums; empty for ALS).
+  int width = 0;
+  std::vector<real> users, items, user_state, item_state;
+};
+
+// Collective.
+void write_checkpoint(const std::string& path, const Comm& comm, const CheckpointState& s, index_t n_users,
+                      index_t n_items);
+// Collective. Reads `path` into `s`; refuses (Exit::usage) a checkpoint whose input fingerprint
+// or options differ from `expected`, naming what differs.
+void read_checkpoint(const std::string& path, const Comm& comm, const CheckpointState& expected, index_t n_users,
+                     index_t n_items, CheckpointState& s);
+
+}  // namespace crossmf
