@@ -58,6 +58,42 @@ TEST(AlsSolve, ExplicitRowWithBiasesEqualsDenseLeastSquares) {
   EXPECT_LT(rel_err(out.data(), want), 1e-6);
 }
 
+TEST(AlsSolve, ExplicitRowWithFewerRatingsThanFactorsEqualsDenseLeastSquares) {
+  const int k = 20, n = 7;  // n < k + 1: the n x n (push-through) path
+  const real mu = 2.5f, lambda = 0.2f;
+  Matrix other = random_rows(30, k + 1, 11);
+  std::vector<index_t> cols{1, 4, 9, 12, 20, 25, 29};
+  std::vector<real> vals{1, 5, 3, 4, 2, 5, 4};
+  std::vector<real> out(k + 1, 0);
+  AlsWorkspace ws;
+  solve_explicit_row({other.data(), k + 1, k, cols.data(), vals.data(), n}, true, mu, lambda, out.data(), ws);
+  Eigen::MatrixXd A(n, k + 1);
+  Eigen::VectorXd t(n);
+  for (int j = 0; j < n; ++j) {
+    A.row(j).head(k) = other.row(cols[j]).head(k).cast<double>();
+    A(j, k) = 1;
+    t(j) = vals[j] - mu - other(cols[j], k);
+  }
+  EXPECT_LT(rel_err(out.data(), dense_solve(A, t, Eigen::VectorXd::Ones(n), double(lambda) * n)), 1e-5);
+}
+
+TEST(AlsSolve, CholeskySolveEqualsDenseSolveAndRejectsIndefinite) {
+  const int d = 65;
+  Matrix M = random_rows(d + 10, d, 12);
+  ColMatrix A = (M.transpose() * M).eval();
+  A.diagonal().array() += 0.5f;
+  Vector b = Vector::LinSpaced(d, -1, 1);
+  Eigen::VectorXd want = A.cast<double>().llt().solve(b.cast<double>());
+  ColMatrix work = A;
+  Vector x = b;
+  ASSERT_TRUE(cholesky_solve(work.data(), x.data(), d));
+  EXPECT_LT(rel_err(x.data(), want), 1e-4);
+  ColMatrix bad = ColMatrix::Identity(3, 3);
+  bad(1, 1) = -1;
+  Vector y = Vector::Ones(3);
+  EXPECT_FALSE(cholesky_solve(bad.data(), y.data(), 3));
+}
+
 TEST(AlsSolve, ExplicitRowWithoutRatingsIsZero) {
   Matrix other = random_rows(3, 4, 3);
   std::vector<real> out(4, 9);

@@ -1,6 +1,8 @@
 #include "src/numerics/als_solve.h"
 
+#include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace crossmf {
 
@@ -18,6 +20,39 @@ void gather(const RowProblem& row, bool ones, Matrix& G) {
 }
 }  // namespace
 
+bool cholesky_solve(real* A, real* b, int d) {
+  for (int j = 0; j < d; ++j) {
+    real* cj = A + static_cast<std::size_t>(j) * d;
+    for (int p = 0; p < j; ++p) {
+      const real* cp = A + static_cast<std::size_t>(p) * d;
+      const real s = cp[j];
+#pragma omp simd
+      for (int i = j; i < d; ++i) cj[i] -= cp[i] * s;
+    }
+    if (!(cj[j] > 0)) return false;
+    const real diag = std::sqrt(cj[j]), inv = real(1) / diag;
+    cj[j] = diag;
+#pragma omp simd
+    for (int i = j + 1; i < d; ++i) cj[i] *= inv;
+  }
+  // L y = b (column-oriented), then L^T x = y (row of L^T = column of L).
+  for (int j = 0; j < d; ++j) {
+    const real* cj = A + static_cast<std::size_t>(j) * d;
+    b[j] /= cj[j];
+    const real bj = b[j];
+#pragma omp simd
+    for (int i = j + 1; i < d; ++i) b[i] -= cj[i] * bj;
+  }
+  for (int j = d - 1; j >= 0; --j) {
+    const real* cj = A + static_cast<std::size_t>(j) * d;
+    real s = b[j];
+#pragma omp simd reduction(- : s)
+    for (int i = j + 1; i < d; ++i) s -= cj[i] * b[i];
+    b[j] = s / cj[j];
+  }
+  return true;
+}
+
 void solve_explicit_row(const RowProblem& row, bool biases, real mu, real lambda, real* out, AlsWorkspace& ws) {
   const int d = row.k + (biases ? 1 : 0);
   if (row.n == 0) {  // no ratings: the regularised solution is zero
@@ -30,12 +65,23 @@ void solve_explicit_row(const RowProblem& row, bool biases, real mu, real lambda
     const real other_bias = biases ? row.other[static_cast<std::size_t>(row.cols[j]) * row.width + row.k] : real(0);
     ws.t[j] = row.values[j] - mu - other_bias;
   }
+  const real reg = lambda * static_cast<real>(row.n);
+  Eigen::Map<Vector> x(out, d);
+  if (row.n < d) {
+    const int n = static_cast<int>(row.n);
+    ws.A.setZero(n, n);
+    ws.A.selfadjointView<Eigen::Lower>().rankUpdate(ws.G);
+    ws.A.diagonal().array() += reg;
+    ws.b = ws.t;
+    if (!cholesky_solve(ws.A.data(), ws.b.data(), n)) x.setConstant(std::numeric_limits<real>::quiet_NaN());
+    else x.noalias() = ws.G.transpose() * ws.b;
+    return;
+  }
   ws.A.setZero(d, d);
   ws.A.selfadjointView<Eigen::Lower>().rankUpdate(ws.G.transpose());
-  ws.A.diagonal().array() += lambda * static_cast<real>(row.n);
-  ws.b.noalias() = ws.G.transpose() * ws.t;
-  Eigen::Map<Vector> x(out, d);
-  x = ws.A.selfadjointView<Eigen::Lower>().llt().solve(ws.b);
+  ws.A.diagonal().array() += reg;
+  x.noalias() = ws.G.transpose() * ws.t;
+  if (!cholesky_solve(ws.A.data(), out, d)) x.setConstant(std::numeric_limits<real>::quiet_NaN());
 }
 
 void solve_implicit_cholesky(const RowProblem& row, const ColMatrix& gram, real lambda, real* out, AlsWorkspace& ws) {
@@ -48,7 +94,8 @@ void solve_implicit_cholesky(const RowProblem& row, const ColMatrix& gram, real 
   ws.A.selfadjointView<Eigen::Lower>().rankUpdate(ws.G.transpose());
   ws.A.diagonal().array() += lambda;
   Eigen::Map<Vector> x(out, k);
-  x = ws.A.selfadjointView<Eigen::Lower>().llt().solve(ws.b);
+  x = ws.b;
+  if (!cholesky_solve(ws.A.data(), out, k)) x.setConstant(std::numeric_limits<real>::quiet_NaN());
 }
 
 void solve_implicit_cg(const RowProblem& row, const ColMatrix& gram, real lambda, int steps, real* out,
@@ -84,7 +131,9 @@ void solve_implicit_cg(const RowProblem& row, const ColMatrix& gram, real lambda
 }
 
 double explicit_row_flops(count_t n, int d) {
-  // SYRK (n d^2), GEMV (2 n d), Cholesky (d^3 / 3) and two triangular solves (2 d^2).
+  // SYRK (n d^2), GEMV (2 n d), Cholesky (d^3 / 3) and two triangular solves (2 d^2); with
+  // fewer ratings than unknowns, the n x n system instead.
+  if (n < d) return static_cast<double>(n) * n * d + 2.0 * n * d + n * n * n / 3.0 + 2.0 * n * n;
   return static_cast<double>(n) * d * d + 2.0 * n * d + d * d * d / 3.0 + 2.0 * d * d;
 }
 double implicit_cg_row_flops(count_t n, int k, int steps) {

@@ -31,7 +31,14 @@ struct AlsWorkspace {
   Vector b, t, x, r, p, ap, gx;
 };
 
-// Explicit: writes [f, bias] (biases) or f into out.
+// Solves A x = b in place (x overwrites b) for a small dense symmetric positive definite A
+// (column-major, lower triangle used, overwritten by its Cholesky factor). Left-looking, so the
+// inner loops are contiguous column AXPYs the compiler vectorises; for k ~ 64 it runs several
+// times faster than a general blocked LLT. Returns false if A is not positive definite.
+bool cholesky_solve(real* A, real* b, int d);
+
+// Explicit: writes [f, bias] (biases) or f into out. Rows with fewer ratings than unknowns use
+// the push-through identity (G^T G + cI)^-1 G^T = G^T (G G^T + cI)^-1: an n x n solve.
 void solve_explicit_row(const RowProblem& row, bool biases, real mu, real lambda, real* out, AlsWorkspace& ws);
 
 // Implicit, exact: A = gram + sum (c_j - 1) y_j y_j^T + lambda I, b = sum c_j y_j.
