@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 
 namespace crossmf::h5 {
 
@@ -139,8 +140,32 @@ std::vector<std::string> Dataset::read_strings() const {
   return out;
 }
 
+namespace {
+// Why the last HDF5 call failed, from HDF5's own error stack (whose printing quiet() turns off):
+// the innermost description, which is the specific one ("truncated file: eof = ...").
+struct Failure {
+  std::string reason;
+  bool truncated = false;
+};
+Failure last_failure() {
+  Failure out;
+  hid_t stack = H5Eget_current_stack();
+  H5Ewalk2(stack, H5E_WALK_UPWARD, [](unsigned, const H5E_error2_t* e, void* data) -> herr_t {
+    auto* f = static_cast<Failure*>(data);
+    if (e->min_num == H5E_TRUNCATED) f->truncated = true;
+    if (f->reason.empty() && e->desc) f->reason = e->desc;
+    return 0;
+  }, &out);
+  H5Eclose_stack(stack);
+  return out;
+}
+}  // namespace
+
 File File::open(const std::string& path, MPI_Comm comm, bool write) {
   quiet();
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    fail(Exit::io, "{}: is a folder, not a file; give the path of an HDF5 file", path);
   if (!write && !is_hdf5(path)) {
     FILE* f = std::fopen(path.c_str(), "rb");
     if (!f) fail(Exit::io, "{}: cannot open for reading ({}); check the path and permissions", path, std::strerror(errno));
@@ -150,7 +175,14 @@ File File::open(const std::string& path, MPI_Comm comm, bool write) {
   }
   Handle p = fapl(comm);
   Handle f(H5Fopen(path.c_str(), write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, p.get()), H5Fclose);
-  if (!f) fail(Exit::io, "{}: cannot open HDF5 file{}", path, write ? " for writing" : "");
+  if (!f) {
+    // The OS opened it and the signature is there, so a truncation is the data's fault (a copy
+    // cut short), which no retry fixes; anything else (locking, permissions) is I/O.
+    const Failure why = last_failure();
+    if (why.truncated)
+      fail(Exit::data, "{}: the HDF5 file is truncated ({}); copy or write it again in full", path, why.reason);
+    fail(Exit::io, "{}: cannot open HDF5 file{} ({})", path, write ? " for writing" : "", why.reason);
+  }
   return File(std::move(f), path, comm);
 }
 
@@ -280,10 +312,21 @@ void File::set_attr(const std::string& obj, const std::string& name, const std::
   write_attr(h_.get(), path_, obj, name, type.get(), space.get(), ptrs.data());
 }
 
+namespace {
+// A scalar read into one value: an array attribute would overrun it, so refuse it first.
+void require_single(const Handle& a, const std::string& path, const std::string& obj, const std::string& name) {
+  Handle space(H5Aget_space(a.get()), H5Sclose);
+  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  if (n != 1) fail(Exit::data, "{}: attribute {} on {} should be a single value, it has {}", path, name, obj, n);
+}
+}  // namespace
+
 Handle File::open_attr(const std::string& obj, const std::string& name) const {
   if (!exists(obj)) fail(Exit::data, "{}: {} is missing (needed for attribute {})", path_, obj, name);
   Handle o = open_object(h_.get(), obj);
-  if (H5Aexists(o.get(), name.c_str()) <= 0) fail(Exit::data, "{}: attribute {} is missing on {}", path_, name, obj);
+  if (H5Aexists(o.get(), name.c_str()) <= 0)
+    fail(Exit::data, "{}: attribute {} is missing on {}; the input schema is in CONTRACT.md (README, 'Input file')",
+         path_, name, obj);
   return Handle(H5Aopen(o.get(), name.c_str(), H5P_DEFAULT), H5Aclose);
 }
 
@@ -295,6 +338,7 @@ bool File::has_attr(const std::string& obj, const std::string& name) const {
 
 std::string File::attr_string(const std::string& obj, const std::string& name) const {
   Handle a = open_attr(obj, name);
+  require_single(a, path_, obj, name);
   Handle ftype(H5Aget_type(a.get()), H5Tclose);
   if (H5Tget_class(ftype.get()) != H5T_STRING) fail(Exit::data, "{}: attribute {} on {} should be a string", path_, name, obj);
   if (H5Tis_variable_str(ftype.get()) > 0) {
@@ -314,6 +358,7 @@ std::string File::attr_string(const std::string& obj, const std::string& name) c
 
 std::int64_t File::attr_int(const std::string& obj, const std::string& name) const {
   Handle a = open_attr(obj, name);
+  require_single(a, path_, obj, name);
   Handle ftype(H5Aget_type(a.get()), H5Tclose);
   if (H5Tget_class(ftype.get()) != H5T_INTEGER) fail(Exit::data, "{}: attribute {} on {} should be an integer", path_, name, obj);
   std::int64_t v = 0;
@@ -323,6 +368,7 @@ std::int64_t File::attr_int(const std::string& obj, const std::string& name) con
 
 double File::attr_double(const std::string& obj, const std::string& name) const {
   Handle a = open_attr(obj, name);
+  require_single(a, path_, obj, name);
   double v = 0;
   if (H5Aread(a.get(), H5T_NATIVE_DOUBLE, &v) < 0) fail(Exit::data, "{}: cannot read attribute {} on {}", path_, name, obj);
   return v;

@@ -31,8 +31,9 @@ void require_kind(const h5::Dataset& d, bool integer_only) {
   const h5::Kind k = d.kind();
   if (k == h5::Kind::integer) return;
   if (k == h5::Kind::floating && !integer_only) return;
-  d.fail_here(Exit::data, integer_only ? "has the wrong type: expected integers (dense indices)"
-                                       : "has the wrong type: expected numbers");
+  d.fail_here(Exit::data, integer_only
+                              ? "has the wrong type: expected integers (dense indices); store it as int32 or int64"
+                              : "has the wrong type: expected numbers; store it as float32 or float64");
 }
 }  // namespace
 
@@ -72,6 +73,8 @@ InputReader::InputReader(const std::string& path, const Comm& comm)
   if (info_.has_domains) {
     auto d = file_.dataset(schema::kItemsDomain);
     require_kind(d, true);
+    if (d.dims().size() != 1)
+      d.fail_here(Exit::data, fmt::format("must be 1-D, it has {} dimensions", d.dims().size()));
     if (d.rows() != static_cast<hsize_t>(info_.n_items))
       d.fail_here(Exit::data, fmt::format("has {} rows but n_items is {}", d.rows(), info_.n_items));
     if (!file_.has_attr(schema::kItemsDomain, "names"))
@@ -83,6 +86,10 @@ InputReader::InputReader(const std::string& path, const Comm& comm)
   info_.has_user_features = file_.exists(schema::kUsersFeatures);
   info_.has_user_ids = file_.exists(schema::kUsersId);
   info_.has_item_ids = file_.exists(schema::kItemsId);
+  // Domain values are checked here, not when a job first needs them, so a bad one fails before
+  // any training. Every rank reads the whole array (O(n_items), replicated like item factors),
+  // so every rank reaches the same verdict.
+  if (info_.has_domains) read_domains();
   info_.fingerprint = fmt::format("n_users={} n_items={} nnz={} test_nnz={} feedback={}", info_.n_users,
                                   info_.n_items, info_.nnz, info_.test_nnz, feedback);
 }
@@ -137,8 +144,8 @@ Triplets InputReader::read_ratings(bool test) const {
       fail(Exit::data, "{}: {}/item row {}: item {} is outside [0, n_items={}); fix the index or the n_items attribute",
            info_.path, group, row, i[k], info_.n_items);
     if (!std::isfinite(t.value[k]))
-      fail(Exit::data, "{}: {}/value row {}: value {} is not finite; drop or repair that rating", info_.path, group, row,
-           t.value[k]);
+      fail(Exit::data, "{}: {}/value row {}: value {} is not finite (or beyond float32 range); drop or repair that "
+           "rating", info_.path, group, row, t.value[k]);
     if (info_.implicit && t.value[k] <= 0)
       fail(Exit::data, "{}: {}/value row {}: implicit strength {} must be > 0; drop zero and negative rows",
            info_.path, group, row, t.value[k]);
