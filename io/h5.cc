@@ -111,6 +111,7 @@ std::vector<std::string> Dataset::read_strings() const {
   if (H5Tget_class(ftype.get()) != H5T_STRING) fail_here(Exit::data, "expected strings");
   const hsize_t n = rows();
   std::vector<std::string> out(n);
+  if (n == 0) return out;  // same on every rank; HDF5 refuses to read no storage collectively
   Handle xfer(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
   H5Pset_dxpl_mpio(xfer.get(), H5FD_MPIO_COLLECTIVE);
   if (H5Tis_variable_str(ftype.get()) > 0) {
