@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Peak memory and speed of `crossmf import` on a large generated ratings text with string ids.
 #   bench/import_memory.sh [ROWS [USERS [ITEMS [FOLDER]]]]    default 100000000 1000000 50000 /tmp/crossmf-bench
+#   IDS=int bench/import_memory.sh ...                         plain integer ids instead of "u17", "i3"
 # Needs about 45 bytes of disk per row in FOLDER (text, spilled runs, output); everything it
 # writes there is deleted at the end. Prints the import's log and /usr/bin/time's figures.
 set -euo pipefail
@@ -16,7 +17,7 @@ mkdir -p "$dir"
 trap 'rm -f "$dir/gen" "$dir/ratings.csv" "$dir/out.h5" "$dir/time.log" "$dir"/.out.h5.*; rmdir "$dir" 2>/dev/null || true' EXIT
 g++ -O2 -std=c++20 -o "$dir/gen" "$root/bench/ratings_text_gen.cc"
 start=$(date +%s.%N)
-"$dir/gen" "$rows" "$users" "$items" >"$dir/ratings.csv"
+"$dir/gen" "$rows" "$users" "$items" ${IDS:+"$IDS"} >"$dir/ratings.csv"
 echo "generated $rows rows, $(du -h "$dir/ratings.csv" | cut -f1) in $(echo "$(date +%s.%N) - $start" | bc) s"
 
 # A single process (MPI singleton): /usr/bin/time then measures the importing process itself.

@@ -1,22 +1,24 @@
 // Writes a large ratings text for bench/import_memory.sh: "user,item,rating,time" lines with
 // string ids ("u<n>", "i<n>"), users uniform, items skewed towards popular ones, a few exact
-// repeats of the previous pair, fixed seed. Not part of crossmf.
-//   ratings_text_gen ROWS USERS ITEMS > ratings.csv
+// repeats of the previous pair, fixed seed; with "int", plain integer ids. Not part of crossmf.
+//   ratings_text_gen ROWS USERS ITEMS [int] > ratings.csv
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <string_view>
 #include <vector>
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: %s ROWS USERS ITEMS > ratings.csv\n", argv[0]);
+  if (argc != 4 && !(argc == 5 && std::string_view(argv[4]) == "int")) {
+    std::fprintf(stderr, "usage: %s ROWS USERS ITEMS [int] > ratings.csv\n", argv[0]);
     return 2;
   }
   const long long rows = std::atoll(argv[1]);
   const long long users = std::atoll(argv[2]), items = std::atoll(argv[3]);
+  const bool integer_ids = argc == 5;
   std::mt19937_64 rng(20240611);
   std::vector<char> buf(1 << 22);
   std::size_t used = 0;
@@ -40,10 +42,10 @@ int main(int argc, char** argv) {
     }
     time += static_cast<long long>(rng() % 3);
     char* p = line;
-    *p++ = 'u';
+    if (!integer_ids) *p++ = 'u';
     p = std::to_chars(p, p + 20, u).ptr;
     *p++ = ',';
-    *p++ = 'i';
+    if (!integer_ids) *p++ = 'i';
     p = std::to_chars(p, p + 20, i).ptr;
     *p++ = ',';
     *p++ = static_cast<char>('1' + rng() % 5);
