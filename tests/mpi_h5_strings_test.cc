@@ -16,6 +16,11 @@ TEST(H5Strings, WrittenOnceReadEverywhere) {
   Comm world;
   std::string path = "/tmp/crossmf_h5_strings_test." + std::to_string(::getpid());
   world.bcast(path);
+  struct Remove {  // also when an assertion throws
+    const Comm& c;
+    const std::string& p;
+    ~Remove() { if (c.root()) std::remove(p.c_str()); }
+  } remove{world, path};
   const std::vector<std::string> ids = {"u1", "", "a much longer id with spaces", "ü-utf8", "u1"};
   {
     h5::File f = h5::File::create(path, world.raw());
@@ -29,5 +34,4 @@ TEST(H5Strings, WrittenOnceReadEverywhere) {
     EXPECT_TRUE(f.dataset("/items/id").read_strings().empty());
   }
   world.barrier();
-  if (world.root()) std::remove(path.c_str());
 }
