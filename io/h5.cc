@@ -122,6 +122,7 @@ std::vector<std::string> Dataset::read_strings() const {
   if (H5Tget_class(ftype.get()) != H5T_STRING) fail_here(Exit::data, "expected strings");
   const hsize_t n = rows();
   std::vector<std::string> out(n);
+  if (n == 0) return out;  // same on every rank; HDF5 refuses to read no storage collectively
   Handle xfer(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
   H5Pset_dxpl_mpio(xfer.get(), H5FD_MPIO_COLLECTIVE);
   if (H5Tis_variable_str(ftype.get()) > 0) {
@@ -250,22 +251,30 @@ Dataset File::create_dataset(const std::string& path, hid_t type, const std::vec
 
 Dataset File::create_strings(const std::string& path, const std::vector<std::string>& values) {
   make_parents(path);
+  // Fixed-length, null-padded to the longest value: parallel HDF5 1.10 refuses to write
+  // variable-length strings at all ("Parallel IO does not support writing VL ... yet").
+  std::size_t width = 1;
+  for (const std::string& v : values) width = std::max(width, v.size());
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_size(type.get(), width);
+  H5Tset_strpad(type.get(), H5T_STR_NULLPAD);
   H5Tset_cset(type.get(), H5T_CSET_UTF8);
   hsize_t n = values.size();
   Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-  Handle d(H5Dcreate2(h_.get(), path.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY);
+  Handle d(H5Dcreate2(h_.get(), path.c_str(), type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), H5Dclose);
   if (!d) fail(Exit::io, "{}: cannot create dataset {}", path_, path);
-  std::vector<const char*> ptrs(n);
-  for (hsize_t i = 0; i < n; ++i) ptrs[i] = values[i].c_str();
-  // Variable-length data cannot be written collectively in HDF5 1.10: rank 0 writes, others select none.
+  // Rank 0 writes every value; the others select none.
   int rank = 0;
   MPI_Comm_rank(comm_, &rank);
+  std::vector<char> buf(rank == 0 ? n * width : 0, '\0');
+  if (rank == 0)
+    for (hsize_t i = 0; i < n; ++i) std::memcpy(buf.data() + i * width, values[i].data(), values[i].size());
   Handle fspace(H5Dget_space(d.get()), H5Sclose);
   Handle mspace(H5Screate_simple(1, &n, nullptr), H5Sclose);
   if (rank != 0) { H5Sselect_none(fspace.get()); H5Sselect_none(mspace.get()); }
-  herr_t rc = n == 0 ? 0 : H5Dwrite(d.get(), type.get(), mspace.get(), fspace.get(), H5P_DEFAULT, ptrs.data());
+  herr_t rc = n == 0 ? 0 : H5Dwrite(d.get(), type.get(), mspace.get(), fspace.get(), H5P_DEFAULT, buf.data());
   if (rc < 0) fail(Exit::io, "{}: cannot write dataset {}", path_, path);
   return Dataset(std::move(d), path_, path, comm_);
 }

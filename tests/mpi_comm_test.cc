@@ -59,3 +59,18 @@ TEST(Comm, AgreeGivesEveryRankTheLowestFailingRanksError) {
   // And with no failure, nothing is thrown.
   EXPECT_NO_THROW(phase(c, [] {}));
 }
+
+TEST(Comm, RootPhaseRunsOnRankZeroAloneAndAgreesItsError) {
+  Comm c;
+  int ran = 0;
+  root_phase(c, [&] { ++ran; });
+  EXPECT_EQ(ran, c.root() ? 1 : 0);
+  EXPECT_EQ(c.sum(ran), 1);
+  try {
+    root_phase(c, [] { throw Error(Exit::io, "rank 0 could not read ratings.csv"); });
+    FAIL() << "no error agreed";
+  } catch (const AgreedError& e) {
+    EXPECT_EQ(e.code(), Exit::io);
+    EXPECT_EQ(std::string(e.what()), "rank 0 could not read ratings.csv");
+  }
+}

@@ -76,6 +76,8 @@ void describe_import(OptionTable& t, ImportOptions& o) {
   t.add("duplicates", &o.duplicates, "same (user, item) twice: last | sum | mean | error");
   t.flag("strict", &o.strict, "any malformed row is fatal");
   t.add("show-bad", &o.show_bad, "how many malformed rows to show");
+  t.add("sort-rows", &o.sort_rows, "ratings sorted in memory at a time (32 bytes each); beyond it, sorted runs "
+                                   "are spilled to a temporary file beside the output and merged");
 }
 
 void describe_train(OptionTable& t, TrainOptions& o) {
@@ -239,6 +241,7 @@ void validate(const Config& c) {
     one_of("feedback", o.feedback, {"explicit", "implicit"});
     one_of("duplicates", o.duplicates, {"last", "sum", "mean", "error"});
     at_least("show-bad", o.show_bad, 0);
+    at_least<std::int64_t>("sort-rows", o.sort_rows, 1);
     for (const std::string* in : {&o.ratings, &o.test, &o.items, &o.users, &o.labels})
       if (!in->empty() && canonical(*in) == canonical(o.output))
         fail(Exit::usage, "--output {} is also an input; choose another output path", o.output);

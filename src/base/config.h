@@ -36,6 +36,7 @@ struct ImportOptions {
   std::string duplicates = "last";     // last | sum | mean | error
   bool strict = false;
   int show_bad = 5;
+  std::int64_t sort_rows = 8000000;    // ratings sorted in memory at a time (32 bytes each)
 };
 
 struct TrainOptions {

@@ -1,9 +1,11 @@
 #include "src/comm/comm.h"
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cstring>
 #include <new>
+#include <thread>
 
 namespace crossmf {
 
@@ -36,6 +38,17 @@ void Comm::allreduce(void* data, std::size_t n, MPI_Datatype type, MPI_Op op) co
   for (std::size_t done = 0; done < n; done += step) {
     const int piece = static_cast<int>(std::min(step, n - done));
     check_mpi(MPI_Allreduce(MPI_IN_PLACE, p + done * type_size, piece, type, op, comm_), "allreduce");
+  }
+}
+
+void Comm::idle_barrier() const {
+  if (size_ == 1) return;
+  MPI_Request request;
+  check_mpi(MPI_Ibarrier(comm_, &request), "ibarrier");
+  for (int done = 0;;) {
+    check_mpi(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "test");
+    if (done) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
 }
 

@@ -27,6 +27,9 @@ class Comm {
   MPI_Comm raw() const { return comm_; }
 
   void barrier() const;
+  // A barrier that sleeps between polls instead of spinning: for ranks that wait while rank 0
+  // works alone, so that they do not take a core it could use.
+  void idle_barrier() const;
 
   // Elementwise allreduce in place, in int-sized pieces. With one rank it does nothing.
   template <class T> void sum(std::span<T> values) const { allreduce(values.data(), values.size(), mpi_type<T>(), MPI_SUM); }
@@ -110,6 +113,22 @@ void phase(const Comm& comm, F&& body) {
   } catch (...) {
     failure = std::current_exception();
   }
+  comm.agree(failure);
+}
+
+// Runs `body` on rank 0 alone (sequential work such as reading text) while the other ranks
+// wait in idle_barrier, then agrees on the outcome like phase().
+template <class F>
+void root_phase(const Comm& comm, F&& body) {
+  std::exception_ptr failure;
+  if (comm.root()) {
+    try {
+      body();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+  comm.idle_barrier();
   comm.agree(failure);
 }
 

@@ -1,0 +1,236 @@
+#include "io/text_tables.h"
+
+#include <cfloat>
+#include <cmath>
+
+#include "io/text_reader.h"
+#include "src/base/error.h"
+#include "src/base/log.h"
+#include "src/base/timer.h"
+
+namespace crossmf {
+
+namespace {
+
+// A field as shown in a message: long ones cut.
+std::string shown(std::string_view s) {
+  return s.size() > 40 ? std::string(s.substr(0, 37)) + "..." : std::string(s);
+}
+
+// Reads every data row of `table`; `row(fields, line, why)` takes a well-formed row or sets
+// `why`. Malformed rows go to BadRows; a file without one valid row is invalid data.
+template <class Row>
+void scan(text::TableReader& table, const ImportOptions& options, TextStats& stats, Row&& row) {
+  Stopwatch watch;
+  text::BadRows bad(table.path(), options.show_bad, options.strict);
+  std::vector<std::string_view> fields;
+  std::string why;
+  while (table.next(fields, why)) {
+    ++stats.rows;
+    if (why.empty()) row(fields, table.line(), why);
+    if (!why.empty()) bad.report(table.line(), why);
+  }
+  stats.path = table.path();
+  stats.bad = bad.count();
+  stats.bytes = table.bytes_read();
+  stats.seconds = watch.seconds();
+  stats.header = !table.header().empty();
+  stats.delimiter = table.columns() > 0 ? table.delimiter().name() : "?";
+  if (stats.rows == stats.bad)
+    fail(Exit::data, "{}: no valid rows ({} data rows, {} malformed); check the file, --delimiter and --header",
+         table.path(), stats.rows, stats.bad);
+}
+
+// Column names of the features starting at column `first`: the header's, or feature_0, ...
+std::vector<std::string> feature_names(const text::TableReader& table, std::size_t first) {
+  std::vector<std::string> names;
+  for (std::size_t c = first; c < table.columns(); ++c)
+    names.push_back(table.header().empty() ? "feature_" + std::to_string(c - first) : table.header()[c]);
+  return names;
+}
+
+bool parse_real(std::string_view s, real& out) {
+  double v;
+  if (!text::parse_double(s, v) || std::fabs(v) > FLT_MAX) return false;
+  out = static_cast<real>(v);
+  return true;
+}
+
+// Parses fields [first, end) into `out`; false (with `why`) at the first that is not a number.
+bool parse_features(const std::vector<std::string_view>& fields, std::size_t first, real* out, std::string& why) {
+  for (std::size_t c = first; c < fields.size(); ++c) {
+    if (!parse_real(fields[c], out[c - first])) {
+      why = fmt::format("feature '{}' in column {} is not a finite number", shown(fields[c]), c + 1);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool empty_id(std::string_view id, const char* what, std::string& why) {
+  if (!id.empty()) return false;
+  why = fmt::format("empty {} id", what);
+  return true;
+}
+
+}  // namespace
+
+void TextStats::log() const {
+  spdlog::info("{}: {} rows ({}-separated{}), {} malformed{}{}, {:.1f} MB in {:.2f}s ({:.0f} MB/s)", path, rows,
+               delimiter, header ? ", header" : "", bad,
+               dropped ? fmt::format(", {} dropped (unknown ids)", dropped) : "",
+               repeated ? fmt::format(", {} repeated ids (later row kept)", repeated) : "", bytes / 1e6, seconds,
+               seconds > 0 ? bytes / 1e6 / seconds : 0.0);
+}
+
+bool read_ratings(const std::string& path, const ImportOptions& options, bool add_ids, IdMap& users, IdMap& items,
+                  RatingRuns& runs, TextStats& stats) {
+  text::TableReader table(path, options.delimiter, options.header, {/*value_column=*/2, /*id_columns=*/2});
+  const std::size_t columns = table.columns();
+  const bool implicit = options.feedback == "implicit";
+  if (columns != 0 && (columns < 2 || columns > 4))
+    fail(Exit::data, "{}: {} columns (separated by '{}'); ratings have 2 to 4: user, item[, value[, time]]", path,
+         columns, table.delimiter().name());
+  if (columns == 2 && !implicit)
+    fail(Exit::data, "{}: no value column (only user, item); give --feedback implicit to count each row as 1, or "
+                     "add a rating column", path);
+  const bool has_time = columns == 4;
+  scan(table, options, stats, [&](const std::vector<std::string_view>& f, count_t line, std::string& why) {
+    if (empty_id(f[0], "user", why) || empty_id(f[1], "item", why)) return;
+    real value = 1;
+    if (columns >= 3 && !parse_real(f[2], value)) {
+      why = fmt::format("value '{}' is not a finite number", shown(f[2]));
+      return;
+    }
+    if (implicit && !(value > 0)) {
+      why = fmt::format("implicit value '{}' is not positive", shown(f[2]));
+      return;
+    }
+    std::int64_t time = 0;
+    if (has_time && !text::parse_int64(f[3], time)) {
+      why = fmt::format("time '{}' is not an integer (unix seconds)", shown(f[3]));
+      return;
+    }
+    index_t u, i;
+    if (add_ids) {
+      u = users.add(f[0]);
+      i = items.add(f[1]);
+    } else {
+      u = users.find(f[0]);
+      i = items.find(f[1]);
+      if (u < 0 || i < 0) {
+        ++stats.dropped;
+        return;
+      }
+    }
+    runs.add(Rating{Rating::pair(u, i), line, time, value, 1});
+  });
+  return has_time;
+}
+
+void FeatureRows::resize(index_t n) {
+  line.resize(n, 0);
+  values.resize(static_cast<std::size_t>(n) * names.size(), real{0});
+}
+
+count_t FeatureRows::described() const {
+  count_t n = 0;
+  for (count_t l : line) n += l != 0;
+  return n;
+}
+
+namespace {
+
+// The row of feature table `t` for `id` at `line`, grown to fit; a repeated id follows the
+// duplicate policy (error refuses, otherwise the later row replaces the earlier).
+real* claim_row(FeatureRows& t, index_t index, count_t line, std::string_view id, const char* what,
+                const ImportOptions& options, const std::string& path, TextStats& stats) {
+  if (static_cast<std::size_t>(index) >= t.line.size()) t.resize(index + 1);
+  if (t.line[index] != 0) {
+    repeated_row(duplicate_policy(options.duplicates), path, t.line[index], line, fmt::format("{} '{}'", what, id));
+    ++stats.repeated;
+  }
+  t.line[index] = line;
+  return t.values.data() + static_cast<std::size_t>(index) * t.names.size();
+}
+
+}  // namespace
+
+ItemsTable read_items(const std::string& path, const ImportOptions& options, IdMap& items, TextStats& stats) {
+  text::TableReader table(path, options.delimiter, options.header, {/*value_column=*/2, /*id_columns=*/1});
+  if (table.columns() == 1)
+    fail(Exit::data, "{}: 1 column (separated by '{}'); items have item, domain[, features...]", path,
+         table.delimiter().name());
+  ItemsTable out;
+  out.features.names = feature_names(table, 2);
+  IdMap domains("domain");
+  std::vector<real> row(out.features.names.size());
+  scan(table, options, stats, [&](const std::vector<std::string_view>& f, count_t line, std::string& why) {
+    if (empty_id(f[0], "item", why)) return;
+    if (f[1].empty()) {
+      why = "empty domain";
+      return;
+    }
+    if (!parse_features(f, 2, row.data(), why)) return;
+    const index_t index = items.add(f[0]);
+    real* dst = claim_row(out.features, index, line, f[0], "item", options, path, stats);
+    std::copy(row.begin(), row.end(), dst);
+    if (out.domain.size() <= static_cast<std::size_t>(index)) out.domain.resize(index + 1, -1);
+    out.domain[index] = domains.add(f[1]);
+  });
+  out.domain_names = domains.string_ids();
+  return out;
+}
+
+FeatureRows read_users(const std::string& path, const ImportOptions& options, IdMap& users, TextStats& stats) {
+  text::TableReader table(path, options.delimiter, options.header, {/*value_column=*/1, /*id_columns=*/1});
+  if (table.columns() == 1)
+    fail(Exit::data, "{}: 1 column (separated by '{}'); users have user, features...", path, table.delimiter().name());
+  FeatureRows out;
+  out.names = feature_names(table, 1);
+  std::vector<real> row(out.names.size());
+  scan(table, options, stats, [&](const std::vector<std::string_view>& f, count_t line, std::string& why) {
+    if (empty_id(f[0], "user", why) || !parse_features(f, 1, row.data(), why)) return;
+    real* dst = claim_row(out, users.add(f[0]), line, f[0], "user", options, path, stats);
+    std::copy(row.begin(), row.end(), dst);
+  });
+  return out;
+}
+
+LabelsTable read_labels(const std::string& path, const ImportOptions& options, const IdMap& users, TextStats& stats) {
+  text::TableReader table(path, options.delimiter, options.header, {/*value_column=*/1, /*id_columns=*/1});
+  if (table.columns() != 0 && table.columns() != 2)
+    fail(Exit::data, "{}: {} columns (separated by '{}'); labels have 2: user, 0/1", path, table.columns(),
+         table.delimiter().name());
+  LabelsTable out;
+  std::vector<std::int32_t> position(users.size(), -1);  // of each user's label in `out`
+  std::vector<count_t> label_line;
+  scan(table, options, stats, [&](const std::vector<std::string_view>& f, count_t line, std::string& why) {
+    if (empty_id(f[0], "user", why)) return;
+    double v;
+    if (!text::parse_double(f[1], v) || (v != 0 && v != 1)) {
+      why = fmt::format("label '{}' is not 0 or 1", shown(f[1]));
+      return;
+    }
+    const index_t u = users.find(f[0]);
+    if (u < 0) {
+      ++stats.dropped;
+      return;
+    }
+    if (position[u] >= 0) {
+      repeated_row(duplicate_policy(options.duplicates), path, label_line[position[u]], line,
+                   fmt::format("user '{}'", f[0]));
+      ++stats.repeated;
+      out.value[position[u]] = static_cast<std::int8_t>(v);
+      label_line[position[u]] = line;
+      return;
+    }
+    position[u] = static_cast<std::int32_t>(out.user.size());
+    out.user.push_back(u);
+    out.value.push_back(static_cast<std::int8_t>(v));
+    label_line.push_back(line);
+  });
+  return out;
+}
+
+}  // namespace crossmf
