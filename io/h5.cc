@@ -117,6 +117,26 @@ void Dataset::transfer(void* buf, hid_t mem_type, std::size_t elem, hsize_t row,
                               : "read failed (file truncated or corrupt, or a value does not fit the expected type?)");
 }
 
+bool Dataset::fixed_size() const {
+  Handle t(H5Dget_type(h_.get()), H5Tclose);
+  return H5Tis_variable_str(t.get()) <= 0 && H5Tdetect_class(t.get(), H5T_VLEN) <= 0;
+}
+
+std::vector<char> Dataset::read_raw(hsize_t row, hsize_t n) const {
+  Handle t(H5Dget_type(h_.get()), H5Tclose);
+  const std::size_t elem = H5Tget_size(t.get());
+  const auto d = dims();
+  const hsize_t width = d.size() == 2 ? d[1] : 1;
+  std::vector<char> out(n * width * elem);
+  transfer(out.data(), t.get(), elem, row, n, false);
+  return out;
+}
+
+void Dataset::write_raw(const std::vector<char>& bytes, hsize_t row, hsize_t n) const {
+  Handle t(H5Dget_type(h_.get()), H5Tclose);
+  transfer(const_cast<char*>(bytes.data()), t.get(), H5Tget_size(t.get()), row, n, true);
+}
+
 std::vector<std::string> Dataset::read_strings() const {
   Handle ftype(H5Dget_type(h_.get()), H5Tclose);
   if (H5Tget_class(ftype.get()) != H5T_STRING) fail_here(Exit::data, "expected strings");
@@ -246,6 +266,19 @@ Dataset File::create_dataset(const std::string& path, hid_t type, const std::vec
   H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER);
   Handle d(H5Dcreate2(h_.get(), path.c_str(), type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), H5Dclose);
   if (!d) fail(Exit::io, "{}: cannot create dataset {} (disk full?)", path_, path);
+  return Dataset(std::move(d), path_, path, comm_);
+}
+
+Dataset File::create_like(const std::string& path, const Dataset& like) {
+  make_parents(path);
+  Handle type(H5Dget_type(like.id()), H5Tclose);
+  const auto dims = like.dims();
+  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY);
+  H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER);
+  Handle d(H5Dcreate2(h_.get(), path.c_str(), type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), H5Dclose);
+  if (!d) fail(Exit::io, "{}: cannot create dataset {}", path_, path);
   return Dataset(std::move(d), path_, path, comm_);
 }
 

@@ -70,6 +70,11 @@ class Dataset {
     transfer(v.data(), native_type<T>(), sizeof(T), 0, d.empty() ? 1 : d[0], false);
     return v;
   }
+  // Collective: rows [row, row + n) as raw bytes in the file's own type, for copying datasets of
+  // any fixed-size type (numbers, fixed-length strings) between files without knowing it.
+  bool fixed_size() const;
+  std::vector<char> read_raw(hsize_t row, hsize_t n) const;
+  void write_raw(const std::vector<char>& bytes, hsize_t row, hsize_t n) const;
   std::vector<std::string> read_strings() const;  // every rank reads all (ids are small per row)
   [[noreturn]] void fail_here(Exit code, const std::string& what) const;
 
@@ -93,6 +98,8 @@ class File {
   Dataset create(const std::string& path, const std::vector<hsize_t>& dims, const Options& opt = {}) {
     return create_dataset(path, native_type<T>(), dims, opt);
   }
+  // Collective: a new dataset with the type and shape of `like` (a dataset of another file).
+  Dataset create_like(const std::string& path, const Dataset& like);
   Dataset create_strings(const std::string& path, const std::vector<std::string>& values);  // written by rank 0
   void create_group(const std::string& path);
   const std::string& path() const { return path_; }

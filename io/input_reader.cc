@@ -159,9 +159,9 @@ std::vector<std::int32_t> InputReader::read_domains() const {
   std::vector<std::int32_t> d = file_.dataset(schema::kItemsDomain).read_all<std::int32_t>();
   const auto nd = static_cast<std::int32_t>(info_.domain_names.size());
   for (std::size_t k = 0; k < d.size(); ++k)
-    if (d[k] < 0 || d[k] >= nd)
-      fail(Exit::data, "{}: /items/domain row {}: domain {} has no name (attribute names has {}); fix the value or the names",
-           info_.path, k, d[k], nd);
+    if (d[k] < -1 || d[k] >= nd)  // -1: the item has no domain (import writes it for items without a row)
+      fail(Exit::data, "{}: /items/domain row {}: domain {} has no name (attribute names has {}; -1 means none); "
+                       "fix the value or the names", info_.path, k, d[k], nd);
   return d;
 }
 
@@ -225,15 +225,5 @@ Triplets InputReader::read_labels() const {
   return t;
 }
 
-bool InputReader::read_ids(const char* path, index_t n, std::vector<std::int64_t>* out) const {
-  if (!file_.exists(path)) return false;
-  auto d = file_.dataset(path);
-  if (d.kind() != h5::Kind::integer) return false;
-  if (d.rows() != static_cast<hsize_t>(n)) d.fail_here(Exit::data, fmt::format("has {} rows, expected {}", d.rows(), n));
-  const Slice s = even_slice(n, comm_.rank(), comm_.size());
-  out->resize(s.end - s.begin);
-  d.read<std::int64_t>(*out, s.begin, s.end - s.begin);
-  return true;
-}
 
 }  // namespace crossmf

@@ -46,9 +46,6 @@ class InputReader {
   std::vector<real> read_item_features(int* width) const;
   // Collective: this rank's slice of /labels (user in .user, 0/1 in .value).
   Triplets read_labels() const;
-  // Collective: this rank's slice even_slice(n) of /users/id or /items/id when they are integers
-  // (empty and false when absent or strings).
-  bool read_ids(const char* path, index_t n, std::vector<std::int64_t>* out) const;
   h5::File& file() { return file_; }
 
  private:

@@ -152,8 +152,13 @@ void run_train(const Config& config, const Comm& comm) {
                                               ratings_checksum(comm, train) + 3 * ratings_checksum(comm, test));
   Partition part;
   phase(comm, [&] {
-    part = build_partition(comm, info.n_users, info.n_items, std::move(train), info.has_test ? &test : nullptr,
-                           {o.test_fraction, o.split == "time", o.seed}, o.seed, time);
+    try {
+      part = build_partition(comm, info.n_users, info.n_items, std::move(train), info.has_test ? &test : nullptr,
+                             {o.test_fraction, o.split == "time", o.seed}, o.seed, time);
+    } catch (const Error& e) {  // name the file: the partition only knows ratings
+      if (e.code() != Exit::data) throw;
+      throw Error(e.code(), fmt::format("{}: /ratings: {}", o.input, e.what()));
+    }
   });
   test = Triplets();
   spdlog::info("partition: {} training and {} held-out ratings; nnz imbalance (max/mean) users {:.3f}, items {:.3f}; "
@@ -199,7 +204,9 @@ void run_train(const Config& config, const Comm& comm) {
   History history;
   const bool held_out = part.test_nnz > 0;
   Progress p;
-  const CheckpointState identity{fingerprint, training_options(config.resolved, o, threads)};
+  CheckpointState identity;
+  identity.input_fingerprint = fingerprint;
+  identity.options = training_options(config.resolved, o, threads);
   if (o.resume && file_exists(comm, o.checkpoint)) {
     phase(comm, [&] {
       Timed t(time.io);

@@ -2,6 +2,9 @@
 
 #include "io/output_writer.h"
 #include "io/schema.h"
+#include "src/base/log.h"
+
+#include <tuple>
 #include "src/model/file_order.h"
 
 namespace crossmf {
@@ -155,10 +158,18 @@ std::size_t write_train_output(const std::string& path, const Comm& comm, const 
     file.set_attr(g, "eligibility", std::string(risk.available ? "risk score below --risk-threshold" : "no risk model: every user with ratings"));
   }
 
-  // Ids and domains copied from the input (integer ids per slice).
-  std::vector<std::int64_t> ids;
-  if (input.read_ids(schema::kUsersId, info.n_users, &ids)) w.rows<std::int64_t>("/users/id", ids, info.n_users, 0, us.begin);
-  if (input.read_ids(schema::kItemsId, info.n_items, &ids)) w.rows<std::int64_t>("/items/id", ids, info.n_items, 0, is.begin);
+  // Ids copied from the input, each rank its slice, in the input's own type (integers or
+  // fixed-length strings).
+  for (auto [name, n, slice] : {std::tuple{schema::kUsersId, info.n_users, us}, {schema::kItemsId, info.n_items, is}}) {
+    if (!input.file().exists(name)) continue;
+    h5::Dataset from = input.file().dataset(name);
+    if (!from.fixed_size() || from.rows() != static_cast<hsize_t>(n)) {
+      spdlog::warn("{}: {} is not copied to the output (variable-length strings or wrong length)", o.input, name);
+      continue;
+    }
+    const std::vector<char> bytes = from.read_raw(slice.begin, slice.end - slice.begin);
+    file.create_like(name, from).write_raw(bytes, slice.begin, slice.end - slice.begin);
+  }
   if (info.has_domains) {
     std::vector<std::int32_t> d = input.read_domains();
     std::vector<std::int32_t> mine(d.begin() + is.begin, d.begin() + is.end);

@@ -87,7 +87,7 @@ void describe_train(OptionTable& t, TrainOptions& o) {
   t.add("feedback", &o.feedback, "auto (from the input) | explicit | implicit");
   t.add("factors", &o.factors, "latent factors k");
   t.add("iterations", &o.iterations, "ALS iterations or SGD epochs");
-  t.add("lambda", &o.lambda, "L2 regularisation; <0: 0.05 explicit (scaled by each row's count), 0.1 implicit");
+  t.add("lambda", &o.lambda, "L2 regularisation; -1: 0.05 explicit (scaled by each row's count), 0.1 implicit");
   t.add("alpha", &o.alpha, "implicit confidence 1 + alpha * r");
   t.add("confidence", &o.confidence, "implicit confidence: linear | log");
   t.add("epsilon", &o.epsilon, "log confidence 1 + alpha * log(1 + r / epsilon)");
@@ -256,7 +256,8 @@ void validate(const Config& c) {
     at_least("factors", t.factors, 1);
     if (t.factors > 4096) fail(Exit::usage, "--factors {} is too large: at most 4096", t.factors);
     at_least("iterations", t.iterations, 1);
-    if (!(t.lambda < 0 || t.lambda < 1e6)) fail(Exit::usage, "--lambda {} is absurd; typical values are 0.01 to 1", t.lambda);
+    if (t.lambda != -1 && !(t.lambda >= 0 && t.lambda < 1e6))
+      fail(Exit::usage, "--lambda {} must be >= 0 (typical 0.01 to 1), or -1 for the default of the feedback type", t.lambda);
     if (!(t.alpha > 0 && t.alpha < 1e6)) fail(Exit::usage, "--alpha {} must be positive (typical: 1 to 40)", t.alpha);
     one_of("confidence", t.confidence, {"linear", "log"});
     if (!(t.epsilon > 0)) fail(Exit::usage, "--epsilon {} must be positive", t.epsilon);

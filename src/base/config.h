@@ -45,7 +45,7 @@ struct TrainOptions {
   std::string feedback = "auto";       // auto (from the input) | explicit | implicit
   int factors = 64;
   int iterations = 15;
-  double lambda = -1;                  // <0: 0.05 explicit (weighted by count), 0.1 implicit
+  double lambda = -1;                  // -1: 0.05 explicit (weighted by count), 0.1 implicit
   double alpha = 1.0;                  // implicit confidence 1 + alpha * r
   std::string confidence = "linear";   // linear | log  (log: 1 + alpha * log(1 + r / epsilon))
   double epsilon = 1.0;

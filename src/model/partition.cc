@@ -225,8 +225,8 @@ Partition build_partition(const Comm& comm, index_t n_users, index_t n_items, Tr
   t.compute += whole.seconds() - (t.comm - comm_before);
   // Duplicates are reported after every collective above, so all ranks agree at the boundary.
   if (duplicates > 0)
-    fail(Exit::data, "user {} rated item {} more than once ({} duplicate pairs on rank {}); combine duplicates "
-                     "first, e.g. crossmf import --duplicates last|sum|mean", dup_u, dup_i, duplicates, me);
+    fail(Exit::data, "user {} rated item {} more than once (and {} more duplicate pairs); combine duplicates "
+                     "first, e.g. crossmf import --duplicates last|sum|mean", dup_u, dup_i, duplicates - 1);
   return part;
 }
 

@@ -22,7 +22,10 @@ Behaviour behaviour(const Partition& part, const std::vector<std::int32_t>& doma
       for (count_t j = c->ptr[u]; j < c->ptr[u + 1]; ++j) {
         sum += c->val[j];
         ++n;
-        if (b.domains) b.domain_share[static_cast<std::size_t>(u) * b.domains + domain[part.item_scatter.inverse(c->col[j])]] += 1;
+        if (b.domains) {
+          const std::int32_t d = domain[part.item_scatter.inverse(c->col[j])];
+          if (d >= 0) b.domain_share[static_cast<std::size_t>(u) * b.domains + d] += 1;
+        }
       }
     b.activity[u] = static_cast<std::int32_t>(n);
     if (n > 0) {
