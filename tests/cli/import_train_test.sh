@@ -27,12 +27,10 @@ mpirun --oversubscribe -np 2 "$CROSSMF" import --ratings "$work/ratings.csv" --i
 timeout 120 mpirun --oversubscribe --bind-to none -np 3 "$CROSSMF" train --input "$work/in.h5" --output "$work/out.h5" \
   --factors 4 --iterations 5 --top-n 5 --log-level warn
 "$PY" - "$work" <<'PY'
-import sys, h5py, numpy as np
+import os, sys, h5py, numpy as np
 w = sys.argv[1]
-fails = []
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok: fails.append(what)
+sys.path.insert(0, os.path.join(os.environ["CROSSMF_TESTS"], "tools"))
+from checklib import check, finish
 fi, fo = h5py.File(f"{w}/in.h5"), h5py.File(f"{w}/out.h5")
 for name in ("users/id", "items/id"):
     check(np.array_equal(fi[name][()], fo[name][()]), f"/{name} copied row for row ({fo[name].dtype})")
@@ -43,6 +41,5 @@ lost = int(np.nonzero(dom == -1)[0][0]) if (dom == -1).any() else None
 check(lost is not None, "the item without a row in items.csv has domain -1")
 for d in ("content", "finance", "insurance"):
     check(not np.isin(fo[f"recommendations/{d}/items"][()], [lost]).any(), f"the domain-less item is in no {d} list")
-print(f"{len(fails)} failed")
-sys.exit(1 if fails else 0)
+finish()
 PY

@@ -14,12 +14,10 @@ for np in 1 3; do
     --output "$work/out$np.h5" --factors 4 --iterations 10 --lambda 0.1 --log-level warn
 done
 "$PY" - "$work" <<'PY'
-import sys, h5py, numpy as np
+import os, sys, h5py, numpy as np
 w = sys.argv[1]
-fails = []
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok: fails.append(what)
+sys.path.insert(0, os.path.join(os.environ["CROSSMF_TESTS"], "tools"))
+from checklib import check, finish
 fi = h5py.File(f"{w}/in.h5")
 hu, hi = fi["truth/hidden/user"][()], fi["truth/hidden/item"][()]
 for np_ in (1, 3):
@@ -42,6 +40,5 @@ for np_ in (1, 3):
     check(auc > 0.75, f"{np_} ranks: new items rank their true fans far above chance (AUC {auc:.3f} > 0.75)")
     recommended = np.isin(fo["recommendations/all/items"][()], new).any()
     check(recommended, f"{np_} ranks: new items appear in recommendations")
-print(f"{len(fails)} failed")
-sys.exit(1 if fails else 0)
+finish()
 PY

@@ -27,12 +27,10 @@ run 2 "$CROSSMF" train --input "$work/in.h5" --output "$work/flag.h5" "${opts[@]
 run 2 "$CROSSMF" train --input "$work/big.h5" --output "$work/big-out.h5" --factors 3 --iterations 10 --log-level warn \
   --top-n 3 --segments 3
 "$PY" - "$work" <<'PY'
-import sys, subprocess, h5py, numpy as np
+import os, sys, subprocess, h5py, numpy as np
 w = sys.argv[1]
-fails = []
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok: fails.append(what)
+sys.path.insert(0, os.path.join(os.environ["CROSSMF_TESTS"], "tools"))
+from checklib import check, finish
 
 # Same outputs (to float tolerance) on 1, 2 and 3 ranks.
 ref = h5py.File(f"{w}/out1.h5")
@@ -76,7 +74,6 @@ flag = h5py.File(f"{w}/flag.h5")
 risky = flag["risk/score"][()] >= flag["risk"].attrs["threshold"]
 check(np.array_equal(flag["recommendations/gated"][()].astype(bool), risky) and risky.any(),
       "--gating flag marks exactly the users at or above the threshold")
-print(f"{len(fails)} failed")
-sys.exit(1 if fails else 0)
+finish()
 PY
 "$PY" "$CROSSMF_TESTS/tools/check_outputs.py" "$work/big.h5" "$work/big-out.h5" --planted-auc

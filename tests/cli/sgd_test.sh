@@ -13,12 +13,10 @@ for np in 1 2 4; do
     --algorithm sgd --factors 4 --iterations 60 --lambda 0.01 --patience 0 --threads 1 --sync-every 2000 --log-level warn
 done
 "$PY" - "$work" <<'PY'
-import sys, h5py, numpy as np
+import os, sys, h5py, numpy as np
 w = sys.argv[1]
-fails = []
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok: fails.append(what)
+sys.path.insert(0, os.path.join(os.environ["CROSSMF_TESTS"], "tools"))
+from checklib import check, finish
 curves = {np_: h5py.File(f"{w}/out{np_}.h5")["metrics/history/rmse"][()] for np_ in (1, 2, 4)}
 for np_, c in curves.items():
     print(f"held-out RMSE per epoch, {np_} rank(s): " + " ".join(f"{v:.4f}" for v in c[::5]) + f" ... {c[-1]:.4f}")
@@ -45,6 +43,5 @@ rng = np.random.default_rng(0)
 g_end = grads(X, Y, bu, bi)
 g_start = grads(rng.uniform(0, 0.5, X.shape), rng.uniform(0, 0.5, Y.shape), 0 * bu, 0 * bi)
 check(g_end < 0.02 * g_start, f"gradient at the end {g_end:.2e} is near zero (start {g_start:.2e})")
-print(f"{len(fails)} failed")
-sys.exit(1 if fails else 0)
+finish()
 PY

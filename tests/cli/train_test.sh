@@ -31,12 +31,10 @@ for solver in cg cholesky; do
 done
 
 "$PY" - "$work" <<'PY'
-import sys, h5py, numpy as np
+import os, sys, h5py, numpy as np
 w = sys.argv[1]
-fails = []
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok: fails.append(what)
+sys.path.insert(0, os.path.join(os.environ["CROSSMF_TESTS"], "tools"))
+from checklib import check, finish
 def attrs(p): return dict(h5py.File(p)["metrics"].attrs)
 def rel(a, b): return abs(a - b) / max(abs(b), 1e-300)
 
@@ -69,6 +67,5 @@ for np_ in [1, 3]:
     check(rel(loss["cg", np_], loss["cholesky", np_]) < 1e-3,
           f"{np_} ranks: CG objective {loss['cg', np_]:.6g} within 0.1% of Cholesky {loss['cholesky', np_]:.6g}")
 check(rel(attrs(f"{w}/imp-cg-3.h5")["ndcg_at_k"], attrs(f"{w}/imp-cg-1.h5")["ndcg_at_k"]) < 1e-5, "implicit ndcg equal on 1 and 3 ranks to 1e-5")
-print(f"{len(fails)} failed")
-sys.exit(1 if fails else 0)
+finish()
 PY

@@ -7,6 +7,7 @@ dense Newton solve of the same logistic regression.
 usage: check_outputs.py INPUT.h5 OUTPUT.h5 [--gating withhold|flag] [--planted-auc]
 Exit 0 when every check holds; prints one line per check.
 """
+import os
 import sys
 
 import h5py
@@ -14,13 +15,8 @@ import numpy as np
 
 inp, out = sys.argv[1], sys.argv[2]
 gating = sys.argv[sys.argv.index("--gating") + 1] if "--gating" in sys.argv else "withhold"
-fails = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        fails.append(what)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checklib import check, finish  # noqa: E402
 
 
 fi, fo = h5py.File(inp, "r"), h5py.File(out, "r")
@@ -165,5 +161,4 @@ if risk is not None:
         a_planted = auc(planted[held], labels[held])
         check(abs(a_model - a_planted) < 0.02, f"held-out AUC {a_model:.4f} within 0.02 of the planted label model's {a_planted:.4f}")
 
-print(f"{len(fails)} failed")
-sys.exit(1 if fails else 0)
+finish()
