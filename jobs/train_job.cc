@@ -244,6 +244,7 @@ void run_train(const Config& config, const Comm& comm) {
     if (o.algorithm == "als") {
       const double gflops = comm.sum(st.flops) / work_seconds * 1e-9;
       history.add("solve_gflops", gflops);
+      history.add("gflop", comm.sum(st.flops) * 1e-9);
       speed = fmt::format("{:.1f} GFLOP/s", gflops);
     } else {
       const double per_core = static_cast<double>(comm.sum(st.updates)) / work_seconds / (comm.size() * threads);
@@ -381,6 +382,8 @@ void run_train(const Config& config, const Comm& comm) {
   else
     spdlog::info("held-out: rmse {:.4f} mae {:.4f} ({} ratings)", final_m.rmse, final_m.mae, final_m.ratings);
   spdlog::info("time: total {:.2f}s = compute {:.2f}s + communication {:.2f}s + I/O {:.2f}s (max over ranks)", all, cp, cm, io);
+  const double peak = static_cast<double>(peak_memory_bytes());
+  spdlog::info("peak memory per rank: max {:.1f} MB, mean {:.1f} MB", comm.max(peak) / 1e6, comm.sum(peak) / comm.size() / 1e6);
   spdlog::info("wrote {}", o.output);
 }
 

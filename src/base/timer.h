@@ -1,6 +1,7 @@
-// Wall-clock timing of the job's phases: compute, communication and I/O.
+// Wall-clock timing of the job's phases (compute, communication, I/O) and peak memory.
 #pragma once
 #include <chrono>
+#include <cstdint>
 
 namespace crossmf {
 
@@ -32,5 +33,8 @@ class Timed {
   double& into_;
   Stopwatch watch_;
 };
+
+// Peak resident memory of this process so far, in bytes (VmHWM), 0 if unknown.
+std::int64_t peak_memory_bytes();
 
 }  // namespace crossmf
