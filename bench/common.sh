@@ -1,0 +1,15 @@
+# Sourced by the bench scripts: a native build (benchmarks measure this machine's CPU; the
+# default build stays portable), a data folder, and mpirun as root.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+BUILD=${BENCH_BUILD:-build-bench}
+DATA=${BENCH_DATA:-/var/tmp/crossmf-bench}
+mkdir -p "$DATA"
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCROSSMF_NATIVE=ON -DBUILD_TESTING=OFF >/dev/null
+cmake --build "$BUILD" -j 2 --target crossmf gemm_rate >/dev/null
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+CROSSMF="$BUILD/crossmf"
+PY=/usr/bin/python3
+run() { local np=$1; shift; mpirun --bind-to none -np "$np" "$CROSSMF" "$@"; }
+# Generates a data set once (same seed, same bytes) and reuses it.
+dataset() { local file=$1; shift; [ -f "$file" ] || run 2 generate --output "$file" --log-level warn "$@"; }
