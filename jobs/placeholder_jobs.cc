@@ -1,7 +1,6 @@
 // TEMPORARY during the first session's build-up; replaced by the real jobs before commit to main.
 #include "jobs/jobs.h"
 namespace crossmf {
-void run_generate(const Config&, const Comm&) { throw Error(Exit::usage, "generate: not built yet"); }
 void run_import(const Config&, const Comm&) { throw Error(Exit::usage, "import: not built yet"); }
 void run_train(const Config&, const Comm&) { throw Error(Exit::usage, "train: not built yet"); }
 void run_inspect(const Config&, const Comm&) { throw Error(Exit::usage, "inspect: not built yet"); }
