@@ -116,6 +116,7 @@ std::vector<std::string> Dataset::read_strings() const {
   if (H5Tis_variable_str(ftype.get()) > 0) {
     Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(mtype.get(), H5T_VARIABLE);
+    H5Tset_cset(mtype.get(), H5Tget_cset(ftype.get()));  // HDF5 converts no strings between ASCII and UTF-8
     std::vector<char*> ptrs(n, nullptr);
     if (H5Dread(h_.get(), mtype.get(), H5S_ALL, H5S_ALL, xfer.get(), ptrs.data()) < 0) fail_here(Exit::io, "read failed");
     for (hsize_t i = 0; i < n; ++i) out[i] = ptrs[i] ? ptrs[i] : "";
@@ -291,7 +292,8 @@ std::string File::attr_string(const std::string& obj, const std::string& name) c
     char* p = nullptr;
     Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(mtype.get(), H5T_VARIABLE);
-    H5Aread(a.get(), mtype.get(), &p);
+    H5Tset_cset(mtype.get(), H5Tget_cset(ftype.get()));  // HDF5 converts no strings between ASCII and UTF-8
+    if (H5Aread(a.get(), mtype.get(), &p) < 0) fail(Exit::data, "{}: cannot read attribute {} on {}", path_, name, obj);
     std::string s = p ? p : "";
     H5free_memory(p);
     return s;
@@ -329,8 +331,9 @@ std::vector<std::string> File::attr_strings(const std::string& obj, const std::s
   if (H5Tis_variable_str(ftype.get()) > 0) {
     Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(mtype.get(), H5T_VARIABLE);
+    H5Tset_cset(mtype.get(), H5Tget_cset(ftype.get()));  // HDF5 converts no strings between ASCII and UTF-8
     std::vector<char*> p(n, nullptr);
-    H5Aread(a.get(), mtype.get(), p.data());
+    if (H5Aread(a.get(), mtype.get(), p.data()) < 0) fail(Exit::data, "{}: cannot read attribute {} on {}", path_, name, obj);
     for (hssize_t i = 0; i < n; ++i) out[i] = p[i] ? p[i] : "";
     H5Dvlen_reclaim(mtype.get(), space.get(), H5P_DEFAULT, p.data());
   } else {

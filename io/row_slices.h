@@ -1,6 +1,7 @@
 // Datasets written from per-rank slices of consecutive rows: rank r's rows follow those of the
 // ranks below it, placed with one exscan. A rank with no rows still takes part in every call.
 #pragma once
+#include <algorithm>
 #include <span>
 #include <string>
 #include <vector>
@@ -43,6 +44,27 @@ template <class T>
 h5::Dataset write_matrix(h5::File& file, const Comm& comm, const std::string& path, std::span<const T> mine,
                          hsize_t width, const h5::Options& options = {}) {
   return write_rows<T>(file, comm, path, mine, width, true, options);
+}
+
+// This rank's even share [first, first + count) of `rows` rows.
+struct RowShare {
+  count_t first = 0, count = 0;
+};
+inline RowShare share_rows(count_t rows, const Comm& comm) {
+  const count_t lo = rows * comm.rank() / comm.size(), hi = rows * (comm.rank() + 1) / comm.size();
+  return {lo, hi - lo};
+}
+
+// Calls fn(first, n) over `share` in blocks of at most `block` rows, for reading in bounded
+// memory. Every rank makes the same number of calls, some with n = 0: reads are collective.
+template <class F>
+void for_each_block(const RowShare& share, count_t block, const Comm& comm, F&& fn) {
+  const count_t mine = (share.count + block - 1) / block;
+  const count_t steps = comm.max(mine);
+  for (count_t s = 0; s < steps; ++s) {
+    const count_t first = share.first + std::min(share.count, s * block);
+    fn(first, std::min(block, share.first + share.count - first));
+  }
 }
 
 // A column filled by several collective appends, each rank's rows contiguous at its offset.

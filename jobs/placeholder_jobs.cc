@@ -3,5 +3,4 @@
 namespace crossmf {
 void run_import(const Config&, const Comm&) { throw Error(Exit::usage, "import: not built yet"); }
 void run_train(const Config&, const Comm&) { throw Error(Exit::usage, "train: not built yet"); }
-void run_inspect(const Config&, const Comm&) { throw Error(Exit::usage, "inspect: not built yet"); }
 }
