@@ -50,14 +50,20 @@ void InteractionSampler::draw(index_t u, std::span<const real> x_u, real b_u, st
   for (count_t k = m - 1; k > 0; --k) std::swap(items[k], items[rs.below(static_cast<std::uint64_t>(k) + 1)]);
 
   // The user joins somewhere in the first half of the window and spreads its interactions over
-  // the rest with exponential gaps of at least one second.
+  // the rest of it: exponential gaps scaled to end at the window's end (uniform order
+  // statistics), at least one second apart.
   const PlantedConstants& c = platform_.constants();
-  const double half = 0.5 * static_cast<double>(c.time_span);
-  std::int64_t t = c.time_start + static_cast<std::int64_t>(rs.uniform() * half);
-  const double mean_gap = half / static_cast<double>(m + 1);
+  const double start = static_cast<double>(c.time_start) + rs.uniform() * 0.5 * static_cast<double>(c.time_span);
+  const double room = static_cast<double>(c.time_start + c.time_span) - start;
+  gaps_.resize(m + 1);
+  double sum = 0;
+  for (auto& g : gaps_) sum += (g = -std::log(1.0 - rs.uniform()));
+  double at = 0;
+  std::int64_t previous = INT64_MIN;
   for (count_t k = 0; k < m; ++k) {
-    t += 1 + static_cast<std::int64_t>(-std::log(1.0 - rs.uniform()) * mean_gap);
-    times[k] = t;
+    at += gaps_[k];
+    previous = std::max(previous + 1, static_cast<std::int64_t>(start + room * (at / sum)));
+    times[k] = previous;
   }
   for (count_t k = 0; k < m; ++k) values[k] = platform_.observe(x_u, b_u, items[k], rs);
 }

@@ -49,6 +49,7 @@ class InteractionSampler {
   // with no clearing between users.
   std::vector<std::uint32_t> stamp_;
   std::uint32_t epoch_ = 0;
+  std::vector<double> gaps_;
   count_t fallbacks_ = 0;
 };
 
