@@ -23,6 +23,16 @@ Handle fapl(MPI_Comm comm) {
 }
 }  // namespace
 
+namespace {
+// HDF5 does not convert between ASCII and UTF-8: read with the file's own character set.
+Handle variable_string_like(hid_t file_type) {
+  Handle t(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(t.get(), H5T_VARIABLE);
+  H5Tset_cset(t.get(), H5Tget_cset(file_type));
+  return t;
+}
+}  // namespace
+
 template <> hid_t native_type<float>() { return H5T_NATIVE_FLOAT; }
 template <> hid_t native_type<double>() { return H5T_NATIVE_DOUBLE; }
 template <> hid_t native_type<std::int8_t>() { return H5T_NATIVE_INT8; }
@@ -114,9 +124,7 @@ std::vector<std::string> Dataset::read_strings() const {
   Handle xfer(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
   H5Pset_dxpl_mpio(xfer.get(), H5FD_MPIO_COLLECTIVE);
   if (H5Tis_variable_str(ftype.get()) > 0) {
-    Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(mtype.get(), H5T_VARIABLE);
-    H5Tset_cset(mtype.get(), H5Tget_cset(ftype.get()));  // HDF5 converts no strings between ASCII and UTF-8
+    Handle mtype = variable_string_like(ftype.get());
     std::vector<char*> ptrs(n, nullptr);
     if (H5Dread(h_.get(), mtype.get(), H5S_ALL, H5S_ALL, xfer.get(), ptrs.data()) < 0) fail_here(Exit::io, "read failed");
     for (hsize_t i = 0; i < n; ++i) out[i] = ptrs[i] ? ptrs[i] : "";
@@ -245,12 +253,13 @@ void write_attr(hid_t file, const std::string& path, const std::string& obj, con
 }  // namespace
 
 void File::set_attr(const std::string& obj, const std::string& name, const std::string& value) {
+  // Variable-length UTF-8, so h5py, pandas and R read a str rather than bytes.
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(type.get(), std::max<std::size_t>(1, value.size()));
+  H5Tset_size(type.get(), H5T_VARIABLE);
   H5Tset_cset(type.get(), H5T_CSET_UTF8);
   Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  std::string v = value.empty() ? std::string(1, '\0') : value;
-  write_attr(h_.get(), path_, obj, name, type.get(), space.get(), v.data());
+  const char* p = value.c_str();
+  write_attr(h_.get(), path_, obj, name, type.get(), space.get(), &p);
 }
 void File::set_attr(const std::string& obj, const std::string& name, std::int64_t value) {
   Handle space(H5Screate(H5S_SCALAR), H5Sclose);
@@ -290,10 +299,8 @@ std::string File::attr_string(const std::string& obj, const std::string& name) c
   if (H5Tget_class(ftype.get()) != H5T_STRING) fail(Exit::data, "{}: attribute {} on {} should be a string", path_, name, obj);
   if (H5Tis_variable_str(ftype.get()) > 0) {
     char* p = nullptr;
-    Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(mtype.get(), H5T_VARIABLE);
-    H5Tset_cset(mtype.get(), H5Tget_cset(ftype.get()));  // HDF5 converts no strings between ASCII and UTF-8
-    if (H5Aread(a.get(), mtype.get(), &p) < 0) fail(Exit::data, "{}: cannot read attribute {} on {}", path_, name, obj);
+    Handle mtype = variable_string_like(ftype.get());
+    H5Aread(a.get(), mtype.get(), &p);
     std::string s = p ? p : "";
     H5free_memory(p);
     return s;
@@ -329,11 +336,9 @@ std::vector<std::string> File::attr_strings(const std::string& obj, const std::s
   std::vector<std::string> out(n);
   if (H5Tget_class(ftype.get()) != H5T_STRING) fail(Exit::data, "{}: attribute {} on {} should be strings", path_, name, obj);
   if (H5Tis_variable_str(ftype.get()) > 0) {
-    Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(mtype.get(), H5T_VARIABLE);
-    H5Tset_cset(mtype.get(), H5Tget_cset(ftype.get()));  // HDF5 converts no strings between ASCII and UTF-8
+    Handle mtype = variable_string_like(ftype.get());
     std::vector<char*> p(n, nullptr);
-    if (H5Aread(a.get(), mtype.get(), p.data()) < 0) fail(Exit::data, "{}: cannot read attribute {} on {}", path_, name, obj);
+    H5Aread(a.get(), mtype.get(), p.data());
     for (hssize_t i = 0; i < n; ++i) out[i] = p[i] ? p[i] : "";
     H5Dvlen_reclaim(mtype.get(), space.get(), H5P_DEFAULT, p.data());
   } else {
