@@ -17,7 +17,7 @@ AtomicOutput::AtomicOutput(const std::string& target, const Comm& comm) : target
       if (fs::is_directory(p)) fail(Exit::io, "{}: is a folder; give a file path for the output", target_);
       fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
       if (!fs::is_directory(dir)) fail(Exit::io, "{}: folder {} does not exist; create it first", target_, dir.string());
-      // fmt rather than "." + string: GCC 12 warns falsely (-Wrestrict) on the latter at -O2.
+      // fmt rather than "." + string: GCC 12 warns (-Wrestrict) on the latter, wrongly.
       temp_ = (dir / fmt::format(".{}.tmp.{}", p.filename().string(), ::getpid())).string();
       FILE* f = std::fopen(temp_.c_str(), "wb");
       if (!f) fail(Exit::io, "{}: cannot write in folder {} ({}); choose a writable output path", target_, dir.string(), std::strerror(errno));
