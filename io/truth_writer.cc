@@ -56,6 +56,7 @@ void write_truth(h5::File& file, const Comm& comm, const Platform& platform, con
     file.set_attr(t + "/label_weights_features", "names", platform.user_feature_names());
   }
   file.set_attr(t, "label_intercept", c.label_intercept);
+  if (spec.labelled > 0) write_column<double>(file, comm, t + "/label_probability", users.label_probability);
 }
 
 }  // namespace crossmf

@@ -5,7 +5,8 @@
 //   /truth/user_factors [U,K]      /truth/user_bias [U]
 //   /truth/item_factors [I,K]      /truth/item_bias [I]      /truth/item_popularity [I] (float64)
 //   /truth/domain_centroids [D,K]  /truth/user_feature_map [F,K]   /truth/item_feature_map [G,K]
-//   /truth/label_weights_latent [K]   /truth/label_weights_features [F]   (attribute intercept)
+//   /truth/label_weights_latent [K]   /truth/label_weights_features [F]
+//   /truth/label_probability [L]   P(outcome = 1) of each user of /labels, in that order
 #pragma once
 #include "io/h5.h"
 #include "src/comm/comm.h"

@@ -187,8 +187,10 @@ UserBlock Platform::users(index_t first, index_t count) const {
     RandomStream label(spec_.seed, Purpose::user_label, u);
     if (label.bernoulli(spec_.labelled)) {
       const double logit = constants_.label_intercept + dot(label_latent_, x) + dot(label_features_, f);
+      const double p = sigmoid(logit);
       b.labelled.push_back(first + j);
-      b.labels.push_back(label.bernoulli(sigmoid(logit)) ? 1 : 0);
+      b.labels.push_back(label.bernoulli(p) ? 1 : 0);
+      b.label_probability.push_back(p);
     }
   }
   return b;

@@ -72,6 +72,7 @@ struct UserBlock {
   std::vector<std::uint64_t> activity;   // [count] integer weights, before capping
   std::vector<index_t> labelled;         // global indices of the labelled users, increasing
   std::vector<std::int8_t> labels;       // their 0/1 outcomes
+  std::vector<double> label_probability; // P(outcome = 1) under the planted model
 };
 
 class Platform {

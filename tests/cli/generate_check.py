@@ -141,6 +141,7 @@ def layout(path, opts):
     # Positives follow the planted logistic model: observed rate within 5 sd of its mean.
     logit = tr.attrs["label_intercept"] + X[lu] @ tr["label_weights_latent"][()] + uf[lu] @ tr["label_weights_features"][()]
     p = 1 / (1 + np.exp(-logit))
+    check(np.allclose(tr["label_probability"][()], p, atol=1e-5), "truth label_probability differs from the logistic model")
     check(abs(lv.sum() - p.sum()) < 5 * np.sqrt((p * (1 - p)).sum()) + 1, f"{lv.sum()} positives, model expects {p.sum():.1f}")
     print(f"layout: {path}: {R} ratings, {T} test, {U} users, {I} items, {len(lu)} labels: all checks passed")
 
