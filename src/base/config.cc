@@ -2,6 +2,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -209,7 +210,45 @@ std::string canonical(const std::string& p) {
   auto c = std::filesystem::weakly_canonical(p, ec);
   return ec ? p : c.string();
 }
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::string item;
+  std::istringstream in(text);
+  while (std::getline(in, item, ',')) {
+    const auto b = item.find_first_not_of(" \t");
+    const auto e = item.find_last_not_of(" \t");
+    out.push_back(b == std::string::npos ? std::string() : item.substr(b, e - b + 1));
+  }
+  return out;
+}
 }  // namespace
+
+std::vector<std::string> domain_names(const GenerateOptions& g) {
+  std::vector<std::string> names = split_list(g.domains);
+  if (names.empty()) fail(Exit::usage, "--domains is empty: give comma-separated domain names, e.g. content,finance");
+  std::set<std::string> seen;
+  for (const auto& n : names) {
+    if (n.empty()) fail(Exit::usage, "--domains '{}' has an empty name; remove the extra comma", g.domains);
+    if (!seen.insert(n).second) fail(Exit::usage, "--domains '{}' names '{}' twice", g.domains, n);
+  }
+  return names;
+}
+
+std::vector<double> domain_shares(const GenerateOptions& g) {
+  std::vector<double> shares;
+  double sum = 0;
+  for (const auto& s : split_list(g.domain_shares)) {
+    std::size_t used = 0;
+    double v = -1;
+    try { v = std::stod(s, &used); } catch (const std::exception&) { used = 0; }
+    if (used == 0 || used != s.size() || !(v >= 0) || !std::isfinite(v))
+      fail(Exit::usage, "--domain-shares '{}': '{}' is not a non-negative number", g.domain_shares, s);
+    shares.push_back(v);
+    sum += v;
+  }
+  if (!(sum > 0)) fail(Exit::usage, "--domain-shares '{}' must have a positive sum", g.domain_shares);
+  return shares;
+}
 
 void validate(const Config& c) {
   one_of("log-level", c.log_level, {"trace", "debug", "info", "warn", "error"});
@@ -226,11 +265,19 @@ void validate(const Config& c) {
       fail(Exit::usage, "--ratings {} (+ --test-ratings {}) is more than half of users x items = {}; "
                         "lower it or raise --users/--items", g.ratings, g.test_ratings, g.users * g.items);
     at_least("true-factors", g.true_factors, 1);
+    if (g.true_factors > 1024) fail(Exit::usage, "--true-factors {} is too large: at most 1024", g.true_factors);
+    const auto names = domain_names(g);
+    const auto shares = domain_shares(g);
+    if (shares.size() != names.size())
+      fail(Exit::usage, "--domain-shares '{}' has {} values but --domains '{}' names {} domains; give one share per domain",
+           g.domain_shares, shares.size(), g.domains, names.size());
     one_of("feedback", g.feedback, {"explicit", "implicit"});
     in_range("noise", g.noise, 0, 10);
     in_range("popularity", g.popularity, 0, 3);
     at_least("user-features", g.user_features, 0);
     at_least("item-features", g.item_features, 0);
+    if (g.user_features > 1024 || g.item_features > 1024)
+      fail(Exit::usage, "--user-features and --item-features must be at most 1024");
     in_range("labelled", g.labelled, 0, 1);
   } else if (c.command == "import") {
     const auto& o = c.import;

@@ -91,6 +91,10 @@ struct Config {
   bool help = false;            // --help was asked: `resolved` holds the help text
 };
 
+// --domains and --domain-shares as lists. Throw Error(Exit::usage) naming the option.
+std::vector<std::string> domain_names(const GenerateOptions& options);
+std::vector<double> domain_shares(const GenerateOptions& options);
+
 // Parses argv. Throws Error(Exit::usage) naming the option and the fix.
 Config parse_config(int argc, const char* const* argv);
 // Checks values (ranges, choices, paths) of the chosen subcommand. Throws Error(Exit::usage).

@@ -1,0 +1,98 @@
+#include "io/input_writer.h"
+
+#include "io/schema.h"
+
+namespace crossmf {
+
+RatingsTable::RatingsTable(const Comm& comm, std::string group, count_t offset, count_t mine, count_t total,
+                           std::vector<ColumnAppender> columns)
+    : comm_(&comm), group_(std::move(group)), offset_(offset), mine_(mine), total_(total), columns_(std::move(columns)) {}
+
+void RatingsTable::append(const RatingRows& rows) {
+  columns_[0].append(rows.user);
+  columns_[1].append(rows.item);
+  columns_[2].append(rows.value);
+  if (columns_.size() > 3) columns_[3].append(rows.time);
+}
+
+void RatingsTable::finish() {
+  const count_t written = columns_[0].next_row() - offset_;
+  bool wrong = written != mine_;
+  for (const auto& c : columns_) wrong = wrong || c.next_row() != columns_[0].next_row();
+  if (comm_->max(wrong ? 1 : 0) != 0)
+    fail(Exit::io, "{}: a rank wrote a different number of rows than it announced (internal error)", group_);
+}
+
+InputWriter::InputWriter(h5::File& file, const Comm& comm, InputHeader header)
+    : file_(file), comm_(comm), header_(std::move(header)) {
+  file_.set_attr("/", "format", std::string(schema::kInputFormat));
+  file_.set_attr("/", "format_version", std::int64_t{schema::kInputVersion});
+  file_.set_attr("/", "generator", header_.generator);
+  if (!header_.config.empty()) file_.set_attr("/", "config", header_.config);
+  file_.create_group(schema::kRatings);
+  file_.set_attr(schema::kRatings, "n_users", std::int64_t{header_.n_users});
+  file_.set_attr(schema::kRatings, "n_items", std::int64_t{header_.n_items});
+  file_.set_attr(schema::kRatings, "feedback", header_.feedback);
+}
+
+RatingsTable InputWriter::table(const std::string& group, count_t mine, bool with_time) {
+  const RowPlace at = place_rows(comm_, mine);
+  const h5::Options layout = packed_layout(at.total);
+  const std::vector<hsize_t> dims{static_cast<hsize_t>(at.total)};
+  std::vector<ColumnAppender> columns;
+  columns.emplace_back(file_.create<index_t>(group + "/user", dims, layout), at.offset);
+  columns.emplace_back(file_.create<index_t>(group + "/item", dims, layout), at.offset);
+  columns.emplace_back(file_.create<real>(group + "/value", dims, layout), at.offset);
+  if (with_time) columns.emplace_back(file_.create<std::int64_t>(group + "/time", dims, layout), at.offset);
+  return RatingsTable(comm_, group, at.offset, mine, at.total, std::move(columns));
+}
+
+RatingsTable InputWriter::ratings(count_t mine, bool with_time) { return table(schema::kRatings, mine, with_time); }
+RatingsTable InputWriter::test(count_t mine, bool with_time) { return table(schema::kTest, mine, with_time); }
+
+void InputWriter::check_rows(const std::string& path, count_t rows, count_t expected, const char* what) const {
+  const count_t total = comm_.sum(rows);
+  if (total != expected)
+    fail(Exit::data, "{}: {} has {} rows but the file has {} {}; give one row per {}", file_.path(), path, total,
+         expected, what, what);
+}
+
+void InputWriter::user_ids(std::span<const std::int64_t> mine) {
+  check_rows(schema::kUsersId, static_cast<count_t>(mine.size()), header_.n_users, "users");
+  write_column(file_, comm_, schema::kUsersId, mine, packed_layout(header_.n_users));
+}
+
+void InputWriter::user_features(std::span<const real> mine, const std::vector<std::string>& names) {
+  const hsize_t width = names.size();
+  check_rows(schema::kUsersFeatures, width ? static_cast<count_t>(mine.size() / width) : 0, header_.n_users, "users");
+  write_matrix(file_, comm_, schema::kUsersFeatures, mine, width);
+  file_.set_attr(schema::kUsersFeatures, "names", names);
+}
+
+void InputWriter::item_ids(std::span<const std::int64_t> mine) {
+  check_rows(schema::kItemsId, static_cast<count_t>(mine.size()), header_.n_items, "items");
+  write_column(file_, comm_, schema::kItemsId, mine, packed_layout(header_.n_items));
+}
+
+void InputWriter::item_domains(std::span<const index_t> mine, const std::vector<std::string>& names) {
+  check_rows(schema::kItemsDomain, static_cast<count_t>(mine.size()), header_.n_items, "items");
+  write_column(file_, comm_, schema::kItemsDomain, mine, packed_layout(header_.n_items));
+  file_.set_attr(schema::kItemsDomain, "names", names);
+}
+
+void InputWriter::item_features(std::span<const real> mine, const std::vector<std::string>& names) {
+  const hsize_t width = names.size();
+  check_rows(schema::kItemsFeatures, width ? static_cast<count_t>(mine.size() / width) : 0, header_.n_items, "items");
+  write_matrix(file_, comm_, schema::kItemsFeatures, mine, width);
+  file_.set_attr(schema::kItemsFeatures, "names", names);
+}
+
+void InputWriter::labels(std::span<const index_t> users, std::span<const std::int8_t> values) {
+  if (comm_.max(users.size() != values.size() ? 1 : 0) != 0)
+    fail(Exit::data, "{}: labels have a different number of users and values", file_.path());
+  const h5::Options layout = packed_layout(comm_.sum(static_cast<count_t>(users.size())));
+  write_column(file_, comm_, schema::kLabelsUser, users, layout);
+  write_column(file_, comm_, schema::kLabelsValue, values, layout);
+}
+
+}  // namespace crossmf
