@@ -16,6 +16,7 @@ case "$what" in
     mpirun -np 2 build/crossmf generate --output demo/platform.h5
     mpirun -np 2 build/crossmf train --input demo/platform.h5 --output demo/crossmf-output.h5
     build/crossmf inspect demo/crossmf-output.h5
+    /usr/bin/python3 tools/report.py demo/crossmf-output.h5 demo/report
     ;;
   test)
     ctest --test-dir build --output-on-failure
