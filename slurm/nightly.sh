@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Submits the nightly pipeline: slurm/train.sbatch on INPUT, then slurm/report.sbatch on its
+# output once it has succeeded (--dependency=afterok; a failed training cancels the report).
+# A preempted or timed-out training requeues itself and resumes, and the report waits for it.
+# Each night gets its own folder, NIGHTLY_DIR/<date>/: crossmf-output.h5, report/*.png.
+#
+#   INPUT=/data/platform.h5 slurm/nightly.sh [sbatch options for the training job]
+#   crontab: 0 1 * * *  cd /path/to/crossmf && INPUT=/data/platform.h5 slurm/nightly.sh --partition=batch
+#
+# The training job's parameters and sizing are slurm/train.sbatch's (TRAIN_ARGS, CONFIG, ...).
+# Prints "<train job id> <report job id>".
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+INPUT=${INPUT:?set INPUT to the input HDF5 file of the night}
+NIGHTLY_DIR=${NIGHTLY_DIR:-nightly}
+NIGHT=${NIGHT:-$(date +%F)}
+
+dir=$(realpath -m "$NIGHTLY_DIR/$NIGHT")
+mkdir -p "$dir"
+INPUT=$(realpath "$INPUT")
+OUTPUT=$dir/crossmf-output.h5
+REPORT_DIR=$dir/report
+export INPUT OUTPUT REPORT_DIR
+train=$(sbatch --parsable --chdir="$dir" "$@" "$here/train.sbatch")
+train=${train%%;*} # "id;cluster" on a federation
+report=$(sbatch --parsable --chdir="$dir" --dependency="afterok:$train" --kill-on-invalid-dep=yes \
+  "$here/report.sbatch")
+echo "$train ${report%%;*}"
