@@ -191,9 +191,18 @@ if ((signalled)); then
   restarts=$(scontrol show job "$job" | sed -n 's/.*Restarts=\([0-9]*\).*/\1/p')
   [[ $state == COMPLETED && $restarts == 1 ]]
   check $? "preempted job completed after one requeue (state $state, restarts ${restarts:-?})"
-  grep -q "crossmf exited with 143" preempt.log && grep -q "requeueing job $job" preempt.log &&
-    grep -q "restart 1)" preempt.log && grep -q "crossmf exited with 0" preempt.log
-  check $? "its log: exit 143 after the checkpoint, requeued, restarted with --resume, exit 0"
+  # slurmstepd may still be flushing the log when the job shows COMPLETED: give it a few seconds.
+  log_ok=1
+  for _ in $(seq 50); do
+    if grep -q "crossmf exited with 143" preempt.log && grep -q "requeueing job $job" preempt.log &&
+      grep -q "restart 1)" preempt.log && grep -q "crossmf exited with 0" preempt.log; then
+      log_ok=0
+      break
+    fi
+    sleep 0.2
+  done
+  ((log_ok == 0)) || { echo "---- preempt.log"; cat preempt.log; }
+  check $log_ok "its log: exit 143 after the checkpoint, requeued, restarted with --resume, exit 0"
   "$PY" - <<'PY' || failed=$((failed + 1))
 import h5py, numpy as np, sys
 try:
