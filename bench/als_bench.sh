@@ -7,8 +7,10 @@
 #  - on a MovieLens-1M-shaped implicit matrix (6,040 x 3,706, 517k positives): seconds per iteration;
 #  - bytes sent per iteration with 2 and 4 ranks against the (m + n) k model;
 #  - peak memory per rank.
-# usage: bash bench/als_bench.sh        (data cached in $BENCH_DATA, default /var/tmp/crossmf-bench)
+# usage: bash bench/als_bench.sh        (data cached in $BENCH_DATA, default /var/tmp/crossmf-bench;
+#        PARTS="ml20m ml1m traffic" selects parts)
 source "$(dirname "$0")/common.sh"
+parts=${PARTS:-"ml20m ml1m traffic"}
 threads=${THREADS:-2}
 gemm=$("$BUILD/gemm_rate" "$threads" | awk '{print $2}')
 echo "gemm_gflops $gemm  ($threads threads)"
@@ -31,18 +33,18 @@ report() {  # $1 label, $2 output, $3 log
   grep "^final_" "$DATA/hist.txt" | tr '\n' ' '; echo
 }
 
-common=(--factors 64 --iterations 4 --patience 0 --threads "$threads" --log-level info)
-run 1 train --input "$DATA/ml20m-explicit.h5" --output "$DATA/out.h5" "${common[@]}" 2> "$DATA/log.txt"
-report "ml20m explicit, 1 rank" "$DATA/out.h5" "$DATA/log.txt"
-run 1 train --input "$DATA/ml20m-implicit.h5" --output "$DATA/out.h5" "${common[@]}" 2> "$DATA/log.txt"
-report "ml20m implicit CG, 1 rank" "$DATA/out.h5" "$DATA/log.txt"
-run 1 train --input "$DATA/ml1m-implicit.h5" --output "$DATA/out.h5" "${common[@]}" --iterations 6 2> "$DATA/log.txt"
-report "ml1m implicit CG, 1 rank" "$DATA/out.h5" "$DATA/log.txt"
+common=(--factors 64 --patience 0 --threads "$threads" --log-level info)
+[[ $parts == *ml20m* ]] && { run 1 train --input "$DATA/ml20m-explicit.h5" --output "$DATA/out.h5" "${common[@]}" --iterations 4 2> "$DATA/log.txt"
+report "ml20m explicit, 1 rank" "$DATA/out.h5" "$DATA/log.txt"; }
+[[ $parts == *ml20m* ]] && { run 1 train --input "$DATA/ml20m-implicit.h5" --output "$DATA/out.h5" "${common[@]}" --iterations 4 2> "$DATA/log.txt"
+report "ml20m implicit CG, 1 rank" "$DATA/out.h5" "$DATA/log.txt"; }
+[[ $parts == *ml1m* ]] && { run 1 train --input "$DATA/ml1m-implicit.h5" --output "$DATA/out.h5" "${common[@]}" --iterations 6 2> "$DATA/log.txt"
+report "ml1m implicit CG, 1 rank" "$DATA/out.h5" "$DATA/log.txt"; }
 
 # Traffic: measured bytes per iteration against the model. Per iteration a rank sends the user
 # rows its item owners need (at most m k floats in all) and its item block to every other rank
 # (n k (P - 1) floats in all), plus a k x k Gram matrix per half for implicit.
-for np in 2 4; do
+[[ $parts == *traffic* ]] && for np in 2 4; do
   run "$np" train --input "$DATA/ml20m-explicit.h5" --output "$DATA/out.h5" --factors 64 --iterations 2 --patience 0 \
     --threads 1 --log-level info 2> "$DATA/log.txt"
   "$PY" bench/history.py "$DATA/out.h5" > "$DATA/hist.txt"
