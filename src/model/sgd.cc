@@ -44,8 +44,8 @@ Sgd::Sgd(const Comm& comm, const Partition& part, const SgdOptions& opt, Factors
     const int ub = block_of(user_cut_, u);
     for (count_t j = c.ptr[u]; j < c.ptr[u + 1]; ++j)
       canonical_[static_cast<std::size_t>(ub) * T_ + block_of(item_cut_, c.col[j])].push_back({u, c.col[j], c.val[j]});
-  blocks_ = canonical_;
   }
+  blocks_ = canonical_;
   g_users_.assign(part.local_users, 1);
   g_items_.assign(part.n_items, 1);
   const count_t most = comm.max<count_t>(c.nnz());
