@@ -41,11 +41,15 @@ Metrics evaluate(const Comm& comm, const Partition& part, const Factors& f, cons
 
 // Non-finite factors are found on the rank that has them, before any reduction spreads them.
 // (Exploding but finite values are caught by the objective check in the loop.)
-void check_finite(const Partition& part, const Factors& f, int iteration, double lambda) {
+void check_finite(const Partition& part, const Factors& f, int iteration, const TrainOptions& o, double lambda) {
   const auto block = f.items.middleRows(part.item_begin, part.local_items);
-  if (!f.users.allFinite() || !block.allFinite())
-    fail(Exit::numeric, "factors became NaN or infinite at iteration {}; raise --lambda (now {}) or lower "
-                        "--alpha, and check the input values for extremes", iteration, lambda);
+  if (!f.users.allFinite() || !block.allFinite()) {
+    const std::string advice = o.algorithm == "sgd"
+        ? fmt::format("lower --learning-rate (now {}){}", o.learning_rate, o.sgd_sync == "delta" ? " or use --sgd-sync average" : "")
+        : fmt::format("raise --lambda (now {}) or lower --alpha (now {})", lambda, o.alpha);
+    fail(Exit::numeric, "factors became NaN or infinite at iteration {}; {}, and check the input values for extremes",
+         iteration, advice);
+  }
 }
 
 // The options that shape the training result: a resumed run must use the same ones. Others
@@ -222,7 +226,7 @@ void run_train(const Config& config, const Comm& comm) {
   for (int it = p.done + 1; it <= o.iterations; ++it) {
     Stopwatch watch;
     IterationStats st = trainer->iterate(time);
-    phase(comm, [&] { check_finite(part, f, it, lambda); });
+    phase(comm, [&] { check_finite(part, f, it, o, lambda); });
     const double work_seconds = std::max(comm.max(st.work_seconds), 1e-12);
     const count_t bytes = comm.sum(st.bytes_sent);
     const double seconds = comm.max(watch.seconds());

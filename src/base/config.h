@@ -54,7 +54,7 @@ struct TrainOptions {
   bool biases = true;                  // explicit: global mean + user and item biases
   double learning_rate = 0.1;
   std::int64_t sync_every = 1000000;   // SGD: local updates between item-factor allreduces
-  std::string sgd_sync = "delta";      // delta (summed, measured better) | average
+  std::string sgd_sync = "average";    // average (model averaging) | delta (summed: diverged on 4 ranks, bench/README.md)
   std::string implicit_loss = "bpr";   // SGD implicit: bpr | wsl
   int negatives = 1;
   double test_fraction = 0.1;

@@ -7,10 +7,10 @@ set -euo pipefail
 PY=${PYTHON:-/usr/bin/python3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$PY" "$CROSSMF_TESTS/tools/planted.py" "$work/in.h5" --users 800 --items 400 --rank 4 --density 0.15 --noise 0.1 --test-fraction 0.1
+"$PY" "$CROSSMF_TESTS/tools/planted.py" "$work/in.h5" --users 3000 --items 150 --rank 4 --density 0.15 --noise 0.1 --test-fraction 0.1
 for np in 1 2 4; do
   timeout 120 mpirun --oversubscribe --bind-to none -np $np "$CROSSMF" train --input "$work/in.h5" --output "$work/out$np.h5" \
-    --algorithm sgd --factors 4 --iterations 60 --lambda 0.01 --patience 0 --threads 1 --sync-every 2000 --log-level warn
+    --algorithm sgd --factors 4 --iterations 50 --lambda 0.01 --patience 0 --threads 1 --sync-every 2000 --log-level warn
 done
 "$PY" - "$work" <<'PY'
 import os, sys, h5py, numpy as np
@@ -21,7 +21,7 @@ curves = {np_: h5py.File(f"{w}/out{np_}.h5")["metrics/history/rmse"][()] for np_
 for np_, c in curves.items():
     print(f"held-out RMSE per epoch, {np_} rank(s): " + " ".join(f"{v:.4f}" for v in c[::5]) + f" ... {c[-1]:.4f}")
 base = curves[1][-1]
-check(base < 0.12, f"1 rank: held-out RMSE {base:.4f} near the noise floor 0.1")
+check(base < 0.125, f"1 rank: held-out RMSE {base:.4f} near the noise floor 0.1")
 for np_ in (2, 4):
     check(abs(curves[np_][-1] - base) / base < 0.01, f"{np_} ranks: held-out RMSE {curves[np_][-1]:.4f} within 1% of 1 rank ({base:.4f})")
 # Gradient of  sum (r - mu - bu - bi - x.y)^2 / 2 + lambda/2 sum_rows n_row |row|^2  at the result.
