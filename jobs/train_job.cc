@@ -263,7 +263,7 @@ void run_train(const Config& config, const Comm& comm) {
                    it, o.iterations, loss, o.top_n, m.precision, m.ndcg, m.auc, seconds, speed, bytes / 1e6,
                    human_seconds(eta));
     } else {
-      const Metrics tr = evaluate_explicit(comm, part, f, threads);
+      const Metrics tr = held_out ? m : evaluate_explicit(comm, part, f, threads);  // m has the train RMSE too
       history.add("train_rmse", tr.train_rmse);
       history.add("rmse", m.rmse);
       history.add("mae", m.mae);

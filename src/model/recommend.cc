@@ -43,11 +43,23 @@ Recommendations recommend(const Partition& part, const Factors& f, int top_n, co
   }
   const Csr& tr = part.by_user;
   const Csr& te = part.test_by_user;
+  // The item's own terms of the score (explicit: mu + item bias), by scattered id.
+  std::vector<real> item_term(n, 0);
+  if (f.biases)
+    for (index_t s = 0; s < n; ++s) item_term[s] = f.mu + f.items(s, k);
+  // Is scattered item s in row u of c? Candidates come in increasing s, so a pointer per user
+  // that only moves forward answers in amortised O(1).
+  auto rated = [](const Csr& c, index_t u, index_t s, count_t& at) {
+    while (at < c.ptr[u + 1] && c.col[at] < s) ++at;
+    return at < c.ptr[u + 1] && c.col[at] == s;
+  };
   double flops = 0;
 #pragma omp parallel num_threads(threads) reduction(+ : flops)
   {
     Matrix X, S;
     std::vector<TopN> heaps(static_cast<std::size_t>(kUserTile) * L, TopN(top_n));
+    std::vector<index_t> passed(kItemTile);
+    std::vector<real> entry(L);  // per domain + 1: the score an item needs to enter a list
     std::vector<count_t> at_train(kUserTile), at_test(kUserTile);
 #pragma omp for schedule(dynamic, 1)
     for (index_t u0 = 0; u0 < m; u0 += kUserTile) {
@@ -67,18 +79,31 @@ Recommendations recommend(const Partition& part, const Factors& f, int top_n, co
           const index_t u = u0 + j;
           const bool cold = tr.ptr[u + 1] == tr.ptr[u];
           const bool gated = !withhold.empty() && withhold[u];
+          const real user_term = f.biases ? f.users(u, k) : real(0);
+          real* row = S.data() + static_cast<std::size_t>(j) * ni;
+          if (cold) {
+            for (index_t c = 0; c < ni; ++c) row[c] = static_cast<real>(popularity[i0 + c]);
+          } else {
+            const real* terms = item_term.data() + i0;
+#pragma omp simd
+            for (index_t c = 0; c < ni; ++c) row[c] += user_term + terms[c];
+          }
+          // Most items cannot enter either list they belong to ("all" and their domain's): one
+          // comparison against the lower of those two thresholds rejects them before the
+          // exclusion lookups.
+          const real all = heaps[j * L].threshold();
+          entry[0] = all;  // items without a domain
+          for (int l = 1; l < L; ++l) entry[l] = std::min(all, heaps[j * L + l].threshold());
+          index_t count = 0;
           for (index_t c = 0; c < ni; ++c) {
-            const index_t s = i0 + c;
-            // Rated items (sorted by scattered id) are skipped with a moving pointer.
-            while (at_train[j] < tr.ptr[u + 1] && tr.col[at_train[j]] < s) ++at_train[j];
-            while (at_test[j] < te.ptr[u + 1] && te.col[at_test[j]] < s) ++at_test[j];
-            if ((at_train[j] < tr.ptr[u + 1] && tr.col[at_train[j]] == s) ||
-                (at_test[j] < te.ptr[u + 1] && te.col[at_test[j]] == s))
-              continue;
+            passed[count] = c;
+            count += row[c] >= entry[dom[i0 + c] + 1];
+          }
+          for (index_t q = 0; q < count; ++q) {
+            const index_t s = i0 + passed[q];
+            if (rated(tr, u, s, at_train[j]) || rated(te, u, s, at_test[j])) continue;
             if (gated && dom[s] >= 0 && gated_domain[dom[s]]) continue;
-            real score;
-            if (cold) score = static_cast<real>(popularity[s]);
-            else score = S(j, c) + (f.biases ? f.mu + f.users(u, k) + f.items(s, k) : real(0));
+            const real score = row[passed[q]];
             heaps[j * L].push(score, original[s]);
             if (dom[s] >= 0) heaps[j * L + 1 + dom[s]].push(score, original[s]);
           }

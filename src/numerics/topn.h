@@ -37,6 +37,10 @@ class TopN {
     }
   }
   int size() const { return static_cast<int>(heap_.size()); }
+  // Scores at or below this can never enter (ties aside): -inf until the heap is full.
+  real threshold() const {
+    return static_cast<int>(heap_.size()) < n_ ? -std::numeric_limits<real>::infinity() : heap_.front().score;
+  }
 
  private:
   struct Entry { real score; index_t id; };
