@@ -6,8 +6,11 @@
 
 #include "src/model/als.h"
 #include "src/numerics/random.h"
+#include "tests/dense_reference.h"
 
 using namespace crossmf;
+using crossmf::testing::dense_solve;
+using crossmf::testing::explicit_dense;
 
 namespace {
 
@@ -34,17 +37,6 @@ struct Tiny {
   }
 };
 
-// QR of the stacked weighted system: min sum_j w_j (t_j - a_j.x)^2 + reg |x|^2.
-Eigen::VectorXd dense_solve(const Eigen::MatrixXd& A, const Eigen::VectorXd& t, const Eigen::VectorXd& w, double reg) {
-  const Eigen::Index n = A.rows(), d = A.cols();
-  Eigen::MatrixXd S(n + d, d);
-  Eigen::VectorXd b = Eigen::VectorXd::Zero(n + d);
-  S.topRows(n) = w.cwiseSqrt().asDiagonal() * A;
-  S.bottomRows(d) = std::sqrt(reg) * Eigen::MatrixXd::Identity(d, d);
-  b.head(n) = w.cwiseSqrt().cwiseProduct(t);
-  return S.householderQr().solve(b);
-}
-
 // All user rows in scattered order on every rank (test only: the job never does this).
 Matrix all_users(const Comm& c, const Partition& p, const Factors& f) {
   std::vector<count_t> counts(c.size());
@@ -52,19 +44,6 @@ Matrix all_users(const Comm& c, const Partition& p, const Factors& f) {
   Matrix X(p.n_users, f.width());
   c.allgatherv<real>(std::span<const real>(f.users.data(), f.users.size()), std::span<real>(X.data(), X.size()), counts);
   return X;
-}
-
-// Explicit objective of one row: neighbours' rows `other` [f, bias], own row unknown [f, bias].
-Eigen::VectorXd explicit_dense(const std::vector<std::pair<index_t, real>>& nb, const Matrix& other, int k, real mu, double lambda) {
-  const Eigen::Index n = static_cast<Eigen::Index>(nb.size());
-  Eigen::MatrixXd A(n, k + 1);
-  Eigen::VectorXd t(n);
-  for (Eigen::Index j = 0; j < n; ++j) {
-    A.row(j).head(k) = other.row(nb[j].first).head(k).cast<double>();
-    A(j, k) = 1;
-    t(j) = nb[j].second - mu - other(nb[j].first, k);
-  }
-  return dense_solve(A, t, Eigen::VectorXd::Ones(n), lambda * n);
 }
 
 // Implicit objective of one row over every neighbour candidate (all rows of `other`).

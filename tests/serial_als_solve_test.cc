@@ -4,8 +4,11 @@
 
 #include "src/numerics/als_solve.h"
 #include "src/numerics/random.h"
+#include "tests/dense_reference.h"
 
 using namespace crossmf;
+using crossmf::testing::dense_solve;
+using crossmf::testing::explicit_dense;
 
 namespace {
 
@@ -15,17 +18,6 @@ Matrix random_rows(int rows, int width, std::uint64_t seed) {
   for (int r = 0; r < rows; ++r)
     for (int c = 0; c < width; ++c) m(r, c) = static_cast<real>(rng.normal() * 0.5);
   return m;
-}
-
-// min_x sum_j w_j (t_j - a_j.x)^2 + reg |x|^2 by QR of [sqrt(w) A; sqrt(reg) I] x = [sqrt(w) t; 0].
-Eigen::VectorXd dense_solve(const Eigen::MatrixXd& A, const Eigen::VectorXd& t, const Eigen::VectorXd& w, double reg) {
-  const int n = static_cast<int>(A.rows()), d = static_cast<int>(A.cols());
-  Eigen::MatrixXd S(n + d, d);
-  Eigen::VectorXd b = Eigen::VectorXd::Zero(n + d);
-  S.topRows(n) = w.cwiseSqrt().asDiagonal() * A;
-  S.bottomRows(d) = std::sqrt(reg) * Eigen::MatrixXd::Identity(d, d);
-  b.head(n) = w.cwiseSqrt().cwiseProduct(t);
-  return S.householderQr().solve(b);
 }
 
 double rel_err(const real* got, const Eigen::VectorXd& want) {
@@ -47,14 +39,9 @@ TEST(AlsSolve, ExplicitRowWithBiasesEqualsDenseLeastSquares) {
   AlsWorkspace ws;
   solve_explicit_row({other.data(), k + 1, k, cols.data(), vals.data(), n}, true, mu, lambda, out.data(), ws);
 
-  Eigen::MatrixXd A(n, k + 1);
-  Eigen::VectorXd t(n);
-  for (int j = 0; j < n; ++j) {
-    A.row(j).head(k) = other.row(cols[j]).head(k).cast<double>();
-    A(j, k) = 1;  // the row's own bias
-    t(j) = vals[j] - mu - other(cols[j], k);
-  }
-  Eigen::VectorXd want = dense_solve(A, t, Eigen::VectorXd::Ones(n), double(lambda) * n);
+  std::vector<std::pair<index_t, real>> nb;
+  for (int j = 0; j < n; ++j) nb.push_back({cols[j], vals[j]});
+  Eigen::VectorXd want = explicit_dense(nb, other, k, mu, lambda);
   EXPECT_LT(rel_err(out.data(), want), 1e-6);
 }
 
@@ -67,14 +54,9 @@ TEST(AlsSolve, ExplicitRowWithFewerRatingsThanFactorsEqualsDenseLeastSquares) {
   std::vector<real> out(k + 1, 0);
   AlsWorkspace ws;
   solve_explicit_row({other.data(), k + 1, k, cols.data(), vals.data(), n}, true, mu, lambda, out.data(), ws);
-  Eigen::MatrixXd A(n, k + 1);
-  Eigen::VectorXd t(n);
-  for (int j = 0; j < n; ++j) {
-    A.row(j).head(k) = other.row(cols[j]).head(k).cast<double>();
-    A(j, k) = 1;
-    t(j) = vals[j] - mu - other(cols[j], k);
-  }
-  EXPECT_LT(rel_err(out.data(), dense_solve(A, t, Eigen::VectorXd::Ones(n), double(lambda) * n)), 1e-5);
+  std::vector<std::pair<index_t, real>> nb;
+  for (int j = 0; j < n; ++j) nb.push_back({cols[j], vals[j]});
+  EXPECT_LT(rel_err(out.data(), explicit_dense(nb, other, k, mu, lambda)), 1e-5);
 }
 
 TEST(AlsSolve, CholeskySolveEqualsDenseSolveAndRejectsIndefinite) {
