@@ -1,11 +1,7 @@
 #!/usr/bin/env bash
 # The Quick start's demo pipeline with its default sizes: generate on 2 ranks, train on 2 ranks,
 # inspect, and the report tool turning the output into four PNG charts.
-set -euo pipefail
-: "${CROSSMF:?}" "${CROSSMF_TESTS:?}"
-PY=${PYTHON:-/usr/bin/python3}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib.sh"
 timeout 120 mpirun --oversubscribe --bind-to none -np 2 "$CROSSMF" generate --output "$work/platform.h5" --log-level warn
 timeout 300 mpirun --oversubscribe --bind-to none -np 2 "$CROSSMF" train --input "$work/platform.h5" --output "$work/out.h5" --log-level warn
 "$CROSSMF" inspect "$work/out.h5" > "$work/inspect.txt"

@@ -2,11 +2,7 @@
 # Text in, recommendations out: a CSV with string ids imported, trained on 3 ranks, and the
 # output's ids map every row back to the original strings; an item missing from the items file
 # (domain -1) is in no domain list.
-set -euo pipefail
-: "${CROSSMF:?}" "${CROSSMF_TESTS:?}"
-PY=${PYTHON:-/usr/bin/python3}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib.sh"
 "$PY" - "$work" <<'PY'
 import sys, numpy as np
 w = sys.argv[1]

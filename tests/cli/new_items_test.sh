@@ -2,11 +2,7 @@
 # New items: items whose every interaction is hidden from training, but whose attributes are in
 # /items/features, are placed in the latent space by the feature map and must rank their true
 # fans (the hidden interactions) far above chance. Run on 1 and 3 ranks.
-set -euo pipefail
-: "${CROSSMF:?}" "${CROSSMF_TESTS:?}"
-PY=${PYTHON:-/usr/bin/python3}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib.sh"
 "$PY" "$CROSSMF_TESTS/tools/planted.py" "$work/in.h5" --implicit --users 1500 --items 300 --rank 4 --density 0.06 \
   --item-features 8 --new-items 30
 for np in 1 3; do

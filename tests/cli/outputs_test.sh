@@ -4,11 +4,7 @@
 # recommendations, gating, audiences, similar items and the risk model on 1, 2 and 3 ranks;
 # the same outputs on every rank count; the 3-rank file opens in h5dump with every dataset of
 # CONTRACT.md present.
-set -euo pipefail
-: "${CROSSMF:?}" "${CROSSMF_TESTS:?}"
-PY=${PYTHON:-/usr/bin/python3}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib.sh"
 run() { timeout 120 mpirun --oversubscribe --bind-to none -np "$@"; }
 
 "$PY" "$CROSSMF_TESTS/tools/planted.py" "$work/in.h5" --users 600 --items 120 --rank 4 --domains --features 3 \

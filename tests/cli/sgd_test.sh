@@ -2,11 +2,7 @@
 # Distributed SGD on noisy planted data (noise 0.1): recovered to the noise floor; held-out RMSE
 # on 2 and 4 ranks within 1% of the 1-rank run for the same epochs; at the end the gradient of
 # the objective (computed here from the written model, analytically) is near zero.
-set -euo pipefail
-: "${CROSSMF:?}" "${CROSSMF_TESTS:?}"
-PY=${PYTHON:-/usr/bin/python3}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib.sh"
 "$PY" "$CROSSMF_TESTS/tools/planted.py" "$work/in.h5" --users 3000 --items 150 --rank 4 --density 0.15 --noise 0.1 --test-fraction 0.1
 for np in 1 2 4; do
   timeout 120 mpirun --oversubscribe --bind-to none -np $np "$CROSSMF" train --input "$work/in.h5" --output "$work/out$np.h5" \

@@ -5,11 +5,7 @@
 #  - held-out metrics agree across 1, 2, 3 ranks and 1, 2 threads to 1e-5 relative;
 #  - the same seed, ranks and threads twice gives identical datasets;
 #  - implicit ALS with CG reaches the Cholesky objective within 0.1%.
-set -euo pipefail
-: "${CROSSMF:?path to the crossmf binary}" "${CROSSMF_TESTS:?tests folder}"
-PY=${PYTHON:-/usr/bin/python3}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib.sh"
 run() { timeout 120 mpirun --oversubscribe --bind-to none -np "$@"; }
 
 "$PY" "$CROSSMF_TESTS/tools/planted.py" "$work/exp.h5" --users 300 --items 200 --rank 4 --test-fraction 0.1
