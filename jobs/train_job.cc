@@ -64,7 +64,8 @@ std::string training_options(const std::string& resolved, const TrainOptions& o,
     const auto eq = line.find(" = ");
     if (eq != std::string::npos && keys.count(line.substr(0, eq))) out += line + "\n";
   }
-  if (o.algorithm == "sgd") out += fmt::format("threads (resolved) = {}\n", threads);  // SGD's schedule depends on it
+  // SGD's block schedule depends on the thread count only past Sgd::kBlocks threads.
+  if (o.algorithm == "sgd" && threads > Sgd::kBlocks) out += fmt::format("threads (resolved) = {}\n", threads);
   return out;
 }
 

@@ -1,7 +1,5 @@
 #include "src/model/sgd.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cmath>
 
@@ -32,18 +30,19 @@ int block_of(const std::vector<index_t>& cut, index_t id) {
 }  // namespace
 
 Sgd::Sgd(const Comm& comm, const Partition& part, const SgdOptions& opt, Factors& f)
-    : comm_(comm), part_(part), opt_(opt), f_(f), T_(std::max(1, opt.threads)) {
+    : comm_(comm), part_(part), opt_(opt), f_(f), threads_(std::max(1, opt.threads)),
+      B_(std::max(kBlocks, threads_)) {
   const Csr& c = part.by_user;
   std::vector<count_t> per_user(part.local_users), per_item(part.n_items, 0);
   for (index_t u = 0; u < part.local_users; ++u) per_user[u] = c.ptr[u + 1] - c.ptr[u];
   for (index_t s : c.col) ++per_item[s];
-  user_cut_ = cut_by_weight(per_user, T_);
-  item_cut_ = cut_by_weight(per_item, T_);
-  canonical_.assign(static_cast<std::size_t>(T_) * T_, {});
+  user_cut_ = cut_by_weight(per_user, B_);
+  item_cut_ = cut_by_weight(per_item, B_);
+  canonical_.assign(static_cast<std::size_t>(B_) * B_, {});
   for (index_t u = 0; u < part.local_users; ++u) {
     const int ub = block_of(user_cut_, u);
     for (count_t j = c.ptr[u]; j < c.ptr[u + 1]; ++j)
-      canonical_[static_cast<std::size_t>(ub) * T_ + block_of(item_cut_, c.col[j])].push_back({u, c.col[j], c.val[j]});
+      canonical_[static_cast<std::size_t>(ub) * B_ + block_of(item_cut_, c.col[j])].push_back({u, c.col[j], c.val[j]});
   }
   blocks_ = canonical_;
   g_users_.assign(part.local_users, 1);
@@ -94,13 +93,17 @@ IterationStats Sgd::iterate(Timings& t) {
   for (count_t chunk = 0; chunk < syncs_per_epoch_; ++chunk) {
     {
       Timed timed(t.compute);
-#pragma omp parallel num_threads(T_) reduction(+ : loss_sum, updates)
-      {
-        const int me = omp_get_thread_num();
-        Rng neg(hash2(opt_.seed ^ 0x6e6567ULL, (static_cast<std::uint64_t>(epoch_) << 32) ^ (static_cast<std::uint64_t>(comm_.rank()) << 16) ^ (chunk << 8) ^ me));
-        for (int r = 0; r < T_; ++r) {
-          const int ib = (me + r) % T_;
-          const auto& block = blocks_[static_cast<std::size_t>(me) * T_ + ib];
+#pragma omp parallel num_threads(threads_) reduction(+ : loss_sum, updates)
+      for (int r = 0; r < B_; ++r) {
+        // Round r: blocks (b, b + r mod B) share no user and no item, so threads take them in
+        // any order and the result does not depend on the number of threads.
+#pragma omp for schedule(dynamic, 1)
+        for (int ub = 0; ub < B_; ++ub) {
+          const int ib = (ub + r) % B_;
+          const std::size_t b = static_cast<std::size_t>(ub) * B_ + ib;
+          Rng neg(hash2(opt_.seed ^ 0x6e6567ULL, (static_cast<std::uint64_t>(epoch_) << 40) ^
+                                                     (static_cast<std::uint64_t>(comm_.rank()) << 24) ^ (chunk << 12) ^ b));
+          const auto& block = blocks_[b];
           const std::size_t len = block.size();
           const std::size_t from = len * chunk / syncs_per_epoch_, to = len * (chunk + 1) / syncs_per_epoch_;
           const index_t item_lo = item_cut_[ib], item_span = item_cut_[ib + 1] - item_cut_[ib];
@@ -132,7 +135,6 @@ IterationStats Sgd::iterate(Timings& t) {
               ++updates;
             }
           }
-#pragma omp barrier
         }
       }
     }
