@@ -108,7 +108,7 @@ void solve_implicit_cg(const RowProblem& row, const ColMatrix& gram, real lambda
   ws.gx.noalias() = ws.G * x;
   ws.t = c.array() - (c.array() - real(1)) * ws.gx.array();
   ws.r.noalias() = ws.G.transpose() * ws.t;
-  ws.r.noalias() -= gram.selfadjointView<Eigen::Lower>() * x;
+  ws.r.noalias() -= gram * x;  // gram is stored full: a plain GEMV beats a symmetric one
   ws.r -= lambda * x;
   ws.p = ws.r;
   real rs_old = ws.r.squaredNorm();
@@ -117,7 +117,7 @@ void solve_implicit_cg(const RowProblem& row, const ColMatrix& gram, real lambda
     ws.gx.noalias() = ws.G * ws.p;
     ws.t = (c.array() - real(1)) * ws.gx.array();
     ws.ap.noalias() = ws.G.transpose() * ws.t;
-    ws.ap.noalias() += gram.selfadjointView<Eigen::Lower>() * ws.p;
+    ws.ap.noalias() += gram * ws.p;
     ws.ap += lambda * ws.p;
     const real pap = ws.p.dot(ws.ap);
     if (!(pap > 0)) break;

@@ -44,7 +44,8 @@ void solve_explicit_row(const RowProblem& row, bool biases, real mu, real lambda
 // Implicit, exact: A = gram + sum (c_j - 1) y_j y_j^T + lambda I, b = sum c_j y_j.
 void solve_implicit_cholesky(const RowProblem& row, const ColMatrix& gram, real lambda, real* out, AlsWorkspace& ws);
 
-// Implicit, `steps` CG iterations from the current value of out (warm start).
+// Implicit, `steps` CG iterations from the current value of out (warm start). `gram` must be
+// stored full (both triangles).
 void solve_implicit_cg(const RowProblem& row, const ColMatrix& gram, real lambda, int steps, real* out,
                        AlsWorkspace& ws);
 
