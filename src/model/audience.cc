@@ -8,7 +8,7 @@ namespace crossmf {
 Audience build_audience(const Comm& comm, const Partition& part, const Factors& f, const std::string& domain_name,
                         int domain_index, const std::vector<std::int32_t>& domain, const std::vector<std::uint8_t>& eligible,
                         int A, double control_fraction, std::uint64_t seed, int threads) {
-  const int P = comm.size(), k = f.k, w = f.width();
+  const int P = comm.size(), k = f.k;
   Audience out;
   out.domain = domain_name;
   // Products in original id order (the same list on every rank).
@@ -51,7 +51,6 @@ Audience build_audience(const Comm& comm, const Partition& part, const Factors& 
       }
     }
   }
-  (void)w;
   // Candidates to the owner of each product.
   struct Candidate { index_t product; index_t user; real score; };
   std::vector<count_t> counts(P, 0);
