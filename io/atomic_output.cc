@@ -1,5 +1,6 @@
 #include "io/atomic_output.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -34,7 +35,17 @@ AtomicOutput::~AtomicOutput() {
 void AtomicOutput::commit() {
   comm_.barrier();
   phase(comm_, [&] {
-    if (comm_.root() && std::rename(temp_.c_str(), target_.c_str()) != 0)
+    if (!comm_.root()) return;
+    // Flushed to disk before the rename, so that a crash cannot leave the target name on a file
+    // whose data never reached the disk.
+    const int fd = ::open(temp_.c_str(), O_RDONLY);
+    if (fd < 0 || ::fsync(fd) != 0) {
+      const int err = errno;
+      if (fd >= 0) ::close(fd);
+      fail(Exit::io, "{}: cannot flush the finished {} to disk ({})", target_, temp_, std::strerror(err));
+    }
+    ::close(fd);
+    if (std::rename(temp_.c_str(), target_.c_str()) != 0)
       fail(Exit::io, "{}: cannot rename the finished {} over it ({})", target_, temp_, std::strerror(errno));
   });
   committed_ = true;

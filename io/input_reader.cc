@@ -116,42 +116,56 @@ void InputReader::check_group(const std::string& group, count_t* nnz, bool* has_
   }
 }
 
-Triplets InputReader::read_ratings(bool test) const {
+Triplets InputReader::read_ratings(bool test, bool with_time) const {
   const std::string group = test ? schema::kTest : schema::kRatings;
   const count_t total = test ? info_.test_nnz : info_.nnz;
   const Slice s = even_slice(total, comm_.rank(), comm_.size());
   const count_t n = s.end - s.begin;
   Triplets t;
-  std::vector<std::int64_t> u(n), i(n);
-  t.value.resize(n);
-  file_.dataset(group + "/user").read<std::int64_t>(u, s.begin, n);
-  file_.dataset(group + "/item").read<std::int64_t>(i, s.begin, n);
-  file_.dataset(group + "/value").read<real>(t.value, s.begin, n);
-  const bool with_time = file_.exists(group + "/time");
-  if (with_time) {
-    t.time.resize(n);
-    file_.dataset(group + "/time").read<std::int64_t>(t.time, s.begin, n);
-  }
-  // Validation is local; the caller's phase boundary agrees on it.
   t.user.resize(n);
   t.item.resize(n);
-  for (count_t k = 0; k < n; ++k) {
-    const count_t row = s.begin + k;
-    if (u[k] < 0 || u[k] >= info_.n_users)
-      fail(Exit::data, "{}: {}/user row {}: user {} is outside [0, n_users={}); fix the index or the n_users attribute",
-           info_.path, group, row, u[k], info_.n_users);
-    if (i[k] < 0 || i[k] >= info_.n_items)
-      fail(Exit::data, "{}: {}/item row {}: item {} is outside [0, n_items={}); fix the index or the n_items attribute",
-           info_.path, group, row, i[k], info_.n_items);
-    if (!std::isfinite(t.value[k]))
-      fail(Exit::data, "{}: {}/value row {}: value {} is not finite (or beyond float32 range); drop or repair that "
-           "rating", info_.path, group, row, t.value[k]);
-    if (info_.implicit && t.value[k] <= 0)
-      fail(Exit::data, "{}: {}/value row {}: implicit strength {} must be > 0; drop zero and negative rows",
-           info_.path, group, row, t.value[k]);
-    t.user[k] = static_cast<index_t>(u[k]);
-    t.item[k] = static_cast<index_t>(i[k]);
+  t.value.resize(n);
+  with_time = with_time && file_.exists(group + "/time");
+  if (with_time) t.time.resize(n);
+  const h5::Dataset user = file_.dataset(group + "/user"), item = file_.dataset(group + "/item"),
+                    value = file_.dataset(group + "/value");
+  // Ids are staged through bounded 64-bit buffers, piece by piece, so an id beyond 32 bits is
+  // reported as it is (a direct 32-bit read would clip it) without a second copy of the slice.
+  // Every rank reads the same number of pieces (collective); the first bad row is reported
+  // after the last piece, so no rank leaves the loop early.
+  constexpr count_t kPiece = count_t{1} << 22;
+  const count_t pieces = comm_.max<count_t>((n + kPiece - 1) / kPiece);
+  std::vector<std::int64_t> u, i;
+  std::string bad;
+  for (count_t p = 0; p < pieces; ++p) {
+    const count_t a = std::min(n, p * kPiece), m = std::min(kPiece, n - a);
+    u.resize(m);
+    i.resize(m);
+    user.read<std::int64_t>(u, s.begin + a, m);
+    item.read<std::int64_t>(i, s.begin + a, m);
+    value.read<real>(std::span<real>(t.value).subspan(a, m), s.begin + a, m);
+    if (with_time) file_.dataset(group + "/time").read<std::int64_t>(std::span(t.time).subspan(a, m), s.begin + a, m);
+    for (count_t k = 0; k < m && bad.empty(); ++k) {
+      const count_t row = s.begin + a + k;
+      const real v = t.value[a + k];
+      if (u[k] < 0 || u[k] >= info_.n_users)
+        bad = fmt::format("{}: {}/user row {}: user {} is outside [0, n_users={}); fix the index or the n_users attribute",
+                          info_.path, group, row, u[k], info_.n_users);
+      else if (i[k] < 0 || i[k] >= info_.n_items)
+        bad = fmt::format("{}: {}/item row {}: item {} is outside [0, n_items={}); fix the index or the n_items attribute",
+                          info_.path, group, row, i[k], info_.n_items);
+      else if (!std::isfinite(v))
+        bad = fmt::format("{}: {}/value row {}: value {} is not finite (or beyond float32 range); drop or repair that "
+                          "rating", info_.path, group, row, v);
+      else if (info_.implicit && v <= 0)
+        bad = fmt::format("{}: {}/value row {}: implicit strength {} must be > 0; drop zero and negative rows",
+                          info_.path, group, row, v);
+      t.user[a + k] = static_cast<index_t>(u[k]);
+      t.item[a + k] = static_cast<index_t>(i[k]);
+    }
   }
+  // Validation is local; the caller's phase boundary agrees on it.
+  if (!bad.empty()) throw Error(Exit::data, bad);
   return t;
 }
 

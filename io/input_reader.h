@@ -36,8 +36,9 @@ class InputReader {
   // Collective: opens the file and checks its metadata (attributes, shapes, dtypes).
   InputReader(const std::string& path, const Comm& comm);
   const InputInfo& info() const { return info_; }
-  // Collective: this rank's contiguous slice of /ratings (or /test), validated.
-  Triplets read_ratings(bool test) const;
+  // Collective: this rank's contiguous slice of /ratings (or /test), validated; times only when
+  // asked for (and present).
+  Triplets read_ratings(bool test, bool with_time = false) const;
   // Collective: every rank gets /items/domain (O(n_items), replicated like item factors).
   std::vector<std::int32_t> read_domains() const;
   // Collective: this rank's slice even_slice(n_users) of /users/features (rows x F), and names.

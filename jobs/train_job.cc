@@ -16,6 +16,7 @@
 #include "io/input_reader.h"
 #include "io/schema.h"
 #include "jobs/jobs.h"
+#include "jobs/phase_log.h"
 #include "jobs/train_output.h"
 #include "src/base/log.h"
 #include "src/base/signals.h"
@@ -133,6 +134,8 @@ void run_train(const Config& config, const Comm& comm) {
   omp_set_num_threads(threads);
   spdlog::info("crossmf {} train: {} ranks x {} threads", CROSSMF_VERSION, comm.size(), threads);
   spdlog::info("options:\n{}", config.resolved);
+  PhaseLog phases(comm);
+  phases.begin("read");
 
   // 1. Input metadata, and a writable output folder before any long work.
   std::unique_ptr<InputReader> input;
@@ -150,12 +153,13 @@ void run_train(const Config& config, const Comm& comm) {
   Triplets train, test;
   phase(comm, [&] {
     Timed t(time.io);
-    train = input->read_ratings(false);
+    train = input->read_ratings(false, o.split == "time");
     if (info.has_test) test = input->read_ratings(true);
   });
   const std::string fingerprint = fmt::format("{} checksum={:016x}", info.fingerprint,
                                               ratings_checksum(comm, train) + 3 * ratings_checksum(comm, test));
   Partition part;
+  phases.begin("partition");
   phase(comm, [&] {
     try {
       part = build_partition(comm, info.n_users, info.n_items, std::move(train), info.has_test ? &test : nullptr,
@@ -224,6 +228,8 @@ void run_train(const Config& config, const Comm& comm) {
     spdlog::info("--resume: no checkpoint at {} yet, starting from the beginning", o.checkpoint);
   }
   install_stop_handlers();
+  phases.begin("train");
+  const int first_iteration = p.done + 1;
   for (int it = p.done + 1; it <= o.iterations; ++it) {
     Stopwatch watch;
     IterationStats st = trainer->iterate(time);
@@ -296,7 +302,10 @@ void run_train(const Config& config, const Comm& comm) {
                             : fmt::format("stopped by a signal after iteration {}; checkpoint {} written; run again with --resume to continue", it, o.checkpoint));
   }
 
+  phases.per("train", p.done - first_iteration + 1);
+
   // 5. Final held-out metrics over every evaluated user.
+  phases.begin("evaluate");
   TrainResults r;
   r.implicit = implicit;
   r.iterations_run = p.done;
@@ -304,6 +313,7 @@ void run_train(const Config& config, const Comm& comm) {
   r.metrics = held_out ? evaluate(comm, part, f, o, implicit, threads, true) : Metrics{};
 
   // 6. What the platform acts on.
+  phases.begin("score");
   std::vector<std::int32_t> domain;
   RiskInputs ri;
   std::vector<real> item_features;
@@ -369,11 +379,13 @@ void run_train(const Config& config, const Comm& comm) {
   r.history = std::move(history);
   std::size_t bytes = 0;
   Stopwatch write_watch;
+  phases.begin("write");
   phase(comm, [&] {
     Timed t(time.io);
     bytes = write_train_output(output.temp_path(), comm, config, info, *input, part, r);
   });
   output.commit();
+  phases.end();
   const double write_seconds = comm.max(write_watch.seconds());
   const count_t all_bytes = comm.sum<count_t>(static_cast<count_t>(bytes));
   spdlog::info("wrote {:.1f} MB in {:.2f}s ({:.0f} MB/s)", all_bytes / 1e6, write_seconds, all_bytes / 1e6 / std::max(write_seconds, 1e-9));
@@ -387,7 +399,8 @@ void run_train(const Config& config, const Comm& comm) {
   else
     spdlog::info("held-out: rmse {:.4f} mae {:.4f} ({} ratings)", final_m.rmse, final_m.mae, final_m.ratings);
   spdlog::info("time: total {:.2f}s = compute {:.2f}s + communication {:.2f}s + I/O {:.2f}s (max over ranks)", all, cp, cm, io);
-  const double peak = static_cast<double>(peak_memory_bytes());
+  phases.report();
+  const double peak = static_cast<double>(phases.peak_bytes());
   spdlog::info("peak memory per rank: max {:.1f} MB, mean {:.1f} MB", comm.max(peak) / 1e6, comm.sum(peak) / comm.size() / 1e6);
   spdlog::info("wrote {}", o.output);
 }

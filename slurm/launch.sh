@@ -56,6 +56,8 @@ crossmf_run_requeueable() {
   while kill -0 "$pid" 2>/dev/null; do wait "$pid" || true; done
   wait "$pid" || rc=$?
   trap - USR1 TERM
+  # Said before any requeue: `scontrol requeue` ends this script at once.
+  crossmf_say "crossmf exited with $rc"
   ((rc == 143)) || return "$rc"
   local restarts=${SLURM_RESTART_COUNT:-0}
   if ((restarts >= ${MAX_REQUEUES:-10})); then
@@ -80,6 +82,5 @@ crossmf_train() {
   crossmf_run_requeueable "${LAUNCH[@]}" "$CROSSMF" "${args[@]}" || rc=$?
   # Done: the next submission with the same OUTPUT starts afresh, even on new data.
   ((rc != 0)) || rm -f "$CHECKPOINT"
-  crossmf_say "crossmf exited with $rc"
   return "$rc"
 }

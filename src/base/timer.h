@@ -36,5 +36,8 @@ class Timed {
 
 // Peak resident memory of this process so far, in bytes (VmHWM), 0 if unknown.
 std::int64_t peak_memory_bytes();
+// Starts a new peak from the current resident size (Linux clear_refs), so that the next
+// peak_memory_bytes() is the peak of one phase; does nothing where unsupported.
+void reset_peak_memory();
 
 }  // namespace crossmf

@@ -33,6 +33,7 @@ void Comm::allreduce(void* data, std::size_t n, MPI_Datatype type, MPI_Op op) co
   if (size_ == 1 || n == 0) return;
   int type_size = 0;
   MPI_Type_size(type, &type_size);
+  bytes_sent_ += static_cast<count_t>(2 * n * type_size * (size_ - 1) / size_);
   const std::size_t step = std::max<std::size_t>(1, kMaxMessageBytes / type_size);
   char* p = static_cast<char*>(data);
   for (std::size_t done = 0; done < n; done += step) {
@@ -60,6 +61,7 @@ count_t Comm::exscan(count_t v) const {
 
 void Comm::bcast_bytes(void* data, std::size_t bytes, int from) const {
   if (size_ == 1) return;
+  bytes_sent_ += static_cast<count_t>(bytes * (size_ - 1) / size_);
   char* p = static_cast<char*>(data);
   for (std::size_t done = 0; done < bytes; done += kMaxMessageBytes) {
     const int piece = static_cast<int>(std::min<std::size_t>(kMaxMessageBytes, bytes - done));
@@ -92,6 +94,7 @@ void Comm::allgatherv_bytes(const void* mine, void* all, const std::vector<count
     return;
   }
   if (static_cast<std::size_t>(total) * elem <= static_cast<std::size_t>(INT_MAX)) {
+    bytes_sent_ += static_cast<count_t>((total - counts[rank_]) * elem);
     std::vector<int> c(size_), d(size_);
     count_t o = 0;
     for (int r = 0; r < size_; ++r) { c[r] = static_cast<int>(counts[r] * elem); d[r] = static_cast<int>(o * elem); o += counts[r]; }
@@ -125,6 +128,7 @@ void Comm::exchange_bytes(const void* send, const std::vector<count_t>& send_cou
   // Own part is a copy.
   if (send_counts[rank_] > 0) std::memcpy(r + roff[rank_] * elem, s + soff[rank_] * elem, send_counts[rank_] * elem);
   if (size_ == 1) return;
+  bytes_sent_ += static_cast<count_t>((soff[size_] - send_counts[rank_]) * elem);
   // Messages larger than kMaxMessageBytes go in pieces; MPI keeps their order for one
   // (source, tag), so the receiver reassembles them in place.
   std::vector<MPI_Request> requests;

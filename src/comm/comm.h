@@ -84,6 +84,12 @@ class Comm {
   // of the lowest failing rank. Errors that are not crossmf::Error become internal errors.
   void agree(std::exception_ptr failure) const;
 
+  // Bytes this rank has sent to other ranks so far, counted as the payload of a bandwidth-
+  // optimal algorithm: allreduce 2 S (P-1)/P (reduce-scatter + allgather), broadcast S (P-1)/P,
+  // allgatherv everything but its own block (ring), all-to-all what goes to other ranks.
+  // Phases log differences of it, so traffic is measured rather than modelled.
+  count_t bytes_sent() const { return bytes_sent_; }
+
  private:
   void allreduce(void* data, std::size_t n, MPI_Datatype type, MPI_Op op) const;
   void bcast_bytes(void* data, std::size_t bytes, int from) const;
@@ -94,6 +100,7 @@ class Comm {
   MPI_Comm comm_;
   int rank_ = 0;
   int size_ = 1;
+  mutable count_t bytes_sent_ = 0;
 };
 
 // Thrown by Comm::agree on every rank: main knows all ranks hold it and may finalize.

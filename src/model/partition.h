@@ -10,6 +10,7 @@
 // owner needs the factors of the users that rated its items; a routing computed once says
 // which user rows each rank sends to which, so each factor travels only to ranks that use it.
 #pragma once
+#include <span>
 #include <vector>
 
 #include "io/input_reader.h"
@@ -44,7 +45,7 @@ struct Blocks {
 
 // Collective. Cuts [0, n) into blocks with about equal nnz; `ids` are this rank's scattered ids
 // (one per rating).
-Blocks balance_by_nnz(const Comm& comm, index_t n, const std::vector<index_t>& ids);
+Blocks balance_by_nnz(const Comm& comm, index_t n, std::span<const index_t> ids);
 
 // Compressed rows. Row r's entries are [ptr[r], ptr[r+1]).
 struct Csr {
