@@ -96,6 +96,7 @@ TEST(TopNScan, OneListEqualsOfferingEveryCandidate) {
                  [&](index_t c, real s) {
                    EXPECT_EQ(s, score[c]) << "keep() receives the candidate's score";
                    EXPECT_FALSE(std::isnan(s)) << "a masked candidate is never kept";
+                   EXPECT_GE(s, heap.threshold()) << "only candidates that can enter are kept";
                    heap.push(s, r.id[c]);
                  });
       EXPECT_EQ(written(heap, 10), brute_top(score, r.id, 10, [](std::size_t) { return true; }))

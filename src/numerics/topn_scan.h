@@ -3,11 +3,9 @@
 //
 // Why a kernel of its own: after the first few hundred candidates of a row, almost none can
 // enter a top-10, so the work per candidate must be a fraction of a vector comparison, not a
-// branch and a heap test. Scores are compared 16 at a time against the threshold, which is
-// re-read only after keep() accepts a candidate; only the survivors are looked at one by one.
-// Survivors of a block are compared against the threshold of the block's start, which may be
-// lower than the current one: that only lets more candidates through to keep(), whose heap
-// makes the exact decision, so the result is the same as offering every candidate.
+// branch and a heap test. Scores are compared 16 at a time against the threshold; only the
+// lanes that pass are looked at one by one, each compared again against the threshold as it
+// stands, since keep() may have raised it. The threshold is re-read only after keep().
 #pragma once
 #ifdef __AVX512F__
 #include <immintrin.h>
@@ -17,9 +15,9 @@
 
 namespace crossmf {
 
-// Calls keep(c, score) for every c in [0, n), in increasing c, whose score
-// base[c] + (shift + terms[c]) (or base[c] when terms is null) is >= threshold(), possibly for
-// a few more: keep() must decide exactly. NaN scores are never kept.
+// Calls keep(c, score) for exactly the c in [0, n), in increasing c, whose score
+// base[c] + (shift + terms[c]) (or base[c] when terms is null) is >= threshold() at that
+// moment; threshold() must change only through keep(). NaN scores are never kept.
 template <class Threshold, class Keep>
 void scan_above(const real* base, const real* terms, real shift, index_t n, Threshold threshold, Keep keep) {
   auto score = [&](index_t c) { return terms ? base[c] + (shift + terms[c]) : base[c]; };
