@@ -44,8 +44,12 @@ class TopN {
 
  private:
   struct Entry { real score; index_t id; };
-  // Heap order: the worst entry on top.
-  static bool worse_first(const Entry& a, const Entry& b) { return better(a.score, a.id, b.score, b.id); }
+  // Heap order: the worst entry on top. A function object, not a function pointer, so that the
+  // heap algorithms inline the comparison.
+  struct WorseFirst {
+    bool operator()(const Entry& a, const Entry& b) const { return better(a.score, a.id, b.score, b.id); }
+  };
+  static constexpr WorseFirst worse_first{};
   int n_;
   std::vector<Entry> heap_;
 };
