@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Distributed SGD (issue 4) on the MovieLens-20M-shaped explicit matrix, k = 64. Prints:
-#  - rating updates per second per core in the training loop (LIBMF reports 7-12 M on a machine
-#    like this one with 2 threads; LIBMF itself is not packaged for Debian, so it is not run here);
+#  - rating updates per second per core in the training loop;
 #  - the time for SGD and for ALS to reach the same held-out RMSE (the best RMSE both reach);
 #  - the whole run, read to written output;
-#  - bytes per item-factor allreduce and the share of epoch time spent communicating, 2 and 4 ranks.
+#  - bytes per item-factor allreduce and the share of epoch time spent communicating, 2 and 4 ranks;
+#  - if /var/tmp/libmf/mf-train exists (LIBMF, built by hand: bench/README.md says how), LIBMF's
+#    read-train-write on the same training ratings and epochs, with its seconds per iteration.
 # usage: bash bench/sgd_bench.sh        (shares data with bench/als_bench.sh)
 source "$(dirname "$0")/common.sh"
 threads=${THREADS:-2}
@@ -48,3 +49,47 @@ print(f"sgd {sys.argv[3]} ranks: {per_epoch / 1e6:.1f} MB sent per rank per epoc
       f"one allreduce per --sync-every updates); communication {100 * comm / (comp + comm):.1f}% of compute+communication")
 PY
 done
+
+LIBMF=${LIBMF:-/var/tmp/libmf/mf-train}
+[ -x "$LIBMF" ] || { echo "libmf: $LIBMF not found, peer step skipped"; exit 0; }
+# The same held-out split as crossmf's (splitmix64 of the seed and the pair's original ids, as in
+# src/model/partition.cc); the count is checked against crossmf's log below.
+mkdir -p "$DATA/sgd/libmf"
+if [ ! -f "$DATA/sgd/libmf/train.txt" ]; then
+  "$PY" - "$in" "$DATA/sgd/libmf" <<'PY'
+import sys, h5py, numpy as np
+r, out = h5py.File(sys.argv[1])["ratings"], sys.argv[2]
+u, i, v = r["user"][()].astype(np.uint64), r["item"][()].astype(np.uint64), r["value"][()]
+def splitmix64(x):
+    with np.errstate(over="ignore"):
+        x = x + np.uint64(0x9e3779b97f4a7c15)
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xbf58476d1ce4e5b9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94d049bb133111eb)
+        return x ^ (x >> np.uint64(31))
+test = (splitmix64(np.uint64(42) ^ ((u << np.uint64(32)) | i)) >> np.uint64(11)).astype(float) * 2.0**-53 < 0.1
+for name, sel in (("train", ~test), ("test", test)):
+    np.savetxt(f"{out}/{name}.txt", np.column_stack([u[sel], i[sel], v[sel]]), fmt="%d %d %g")
+PY
+fi
+# LIBMF's defaults except lambda (crossmf's 0.05); -p adds a held-out RMSE per iteration.
+"$PY" - "$LIBMF" "$DATA" "$threads" <<'PY'
+import re, subprocess, sys, time
+mf, d, threads = sys.argv[1], sys.argv[2], sys.argv[3]
+nnz = sum(1 for _ in open(f"{d}/sgd/libmf/train.txt"))
+ours = int(re.search(r"partition: (\d+) training", open(f"{d}/sgd.log").read()).group(1))
+assert nnz == ours, f"LIBMF training ratings {nnz} != crossmf's {ours}"
+start = time.time()
+p = subprocess.Popen([mf, "-k", "64", "-t", "20", "-s", threads, "-l", "0.05", "-p", f"{d}/sgd/libmf/test.txt",
+                      f"{d}/sgd/libmf/train.txt", f"{d}/sgd/libmf/model.txt"], stdout=subprocess.PIPE, text=True)
+stamps, rmse = [], []
+for line in p.stdout:
+    f = line.split()
+    if len(f) == 4 and f[0].isdigit():
+        stamps.append(time.time()); rmse.append(float(f[2]))
+p.wait()
+whole = time.time() - start
+per_iter = sorted(b - a for a, b in zip(stamps, stamps[1:]))[len(stamps) // 2 - 1]
+print(f"libmf: {nnz / per_iter / int(threads) / 1e6:.1f} M rating updates per second per core "
+      f"(median {per_iter:.2f} s per iteration, k=64, {threads} threads); held-out RMSE {rmse[-1]:.4f} after 20")
+print(f"libmf whole run (read text, 20 iterations, write the model as text): {whole:.1f} s")
+PY

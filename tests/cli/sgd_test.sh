@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Distributed SGD on noisy planted data (noise 0.1): recovered to the noise floor; held-out RMSE
 # on 2 and 4 ranks within 1% of the 1-rank run for the same epochs; at the end the gradient of
-# the objective (computed here from the written model, analytically) is near zero.
+# the objective (computed here from the written model, analytically) is near zero, and the
+# logged loss matches the objective of the written model.
 source "$(dirname "$0")/lib.sh"
 "$PY" "$CROSSMF_TESTS/tools/planted.py" "$work/in.h5" --users 3000 --items 150 --rank 4 --density 0.15 --noise 0.1 --test-fraction 0.1
 for np in 1 2 4; do
@@ -44,5 +45,14 @@ rng = np.random.default_rng(0)
 g_end = grads(X, Y, bu, bi)
 g_start = grads(rng.uniform(0, 0.5, X.shape), rng.uniform(0, 0.5, Y.shape), 0 * bu, 0 * bi)
 check(g_end < 0.02 * g_start, f"gradient at the end {g_end:.2e} is near zero (start {g_start:.2e})")
+# The logged loss is the squared errors met during the last epoch (each before its step, so a
+# little above the end of the epoch's) plus the L2 term: near the objective of the written model.
+e = r - mu - bu[u] - bi[i] - np.sum(X[u] * Y[i], axis=1)
+nu, ni = np.bincount(u, minlength=len(X)), np.bincount(i, minlength=len(Y))
+objective = np.sum(e**2) + lam * (np.sum(nu * (np.sum(X**2, axis=1) + bu**2)) + np.sum(ni * (np.sum(Y**2, axis=1) + bi**2)))
+logged = fo["metrics/history/loss"][-1]
+reg_share = 1 - np.sum(e**2) / objective
+check(0.99 * objective < logged < 1.05 * objective,
+      f"logged loss {logged:.5g} within -1%..+5% of the model's objective {objective:.5g} (L2 term {100 * reg_share:.0f}% of it)")
 finish()
 PY
