@@ -122,6 +122,11 @@ bool Dataset::fixed_size() const {
   return H5Tis_variable_str(t.get()) <= 0 && H5Tdetect_class(t.get(), H5T_VLEN) <= 0;
 }
 
+std::size_t Dataset::element_bytes() const {
+  Handle t(H5Dget_type(h_.get()), H5Tclose);
+  return H5Tget_size(t.get());
+}
+
 std::vector<char> Dataset::read_raw(hsize_t row, hsize_t n) const {
   Handle t(H5Dget_type(h_.get()), H5Tclose);
   const std::size_t elem = H5Tget_size(t.get());

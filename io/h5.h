@@ -73,6 +73,8 @@ class Dataset {
   // Collective: rows [row, row + n) as raw bytes in the file's own type, for copying datasets of
   // any fixed-size type (numbers, fixed-length strings) between files without knowing it.
   bool fixed_size() const;
+  // Bytes per element in the file (e.g. 4 for a 32-bit integer).
+  std::size_t element_bytes() const;
   std::vector<char> read_raw(hsize_t row, hsize_t n) const;
   void write_raw(const std::vector<char>& bytes, hsize_t row, hsize_t n) const;
   std::vector<std::string> read_strings() const;  // every rank reads all (ids are small per row)

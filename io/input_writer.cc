@@ -37,7 +37,7 @@ InputWriter::InputWriter(h5::File& file, const Comm& comm, InputHeader header)
 
 RatingsTable InputWriter::table(const std::string& group, count_t mine, bool with_time) {
   const RowPlace at = place_rows(comm_, mine);
-  const h5::Options layout = packed_layout(at.total);
+  const h5::Options layout = header_.compress ? packed_layout(at.total) : h5::Options{};
   const std::vector<hsize_t> dims{static_cast<hsize_t>(at.total)};
   std::vector<ColumnAppender> columns;
   columns.emplace_back(file_.create<index_t>(group + "/user", dims, layout), at.offset);

@@ -21,6 +21,7 @@ struct InputHeader {
   std::string feedback;   // "explicit" | "implicit"
   std::string generator;  // what wrote the file, e.g. "crossmf generate 0.1.0"
   std::string config;     // the resolved options as INI text (may be empty)
+  bool compress = true;   // deflate the ratings: a smaller file, but each rank inflates what it reads
 };
 
 // This rank's next rows of a ratings table. `time` is empty when the table has no time column.

@@ -97,7 +97,7 @@ void run_generate(const Config& config, const Comm& comm) {
     std::optional<InputWriter> writer;
     phase(comm, [&] {
       file.emplace(h5::File::create(out.temp_path(), comm.raw()));
-      writer.emplace(*file, comm, InputHeader{g.users, g.items, g.feedback, generator_name(), config.resolved});
+      writer.emplace(*file, comm, InputHeader{g.users, g.items, g.feedback, generator_name(), config.resolved, g.compress});
       if (g.seed <= static_cast<std::uint64_t>(INT64_MAX)) file->set_attr("/", "seed", static_cast<std::int64_t>(g.seed));
       else file->set_attr("/", "seed", std::to_string(g.seed));
     });

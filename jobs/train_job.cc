@@ -36,7 +36,7 @@ double score_of(const Metrics& m, bool implicit) { return implicit ? m.ndcg : -m
 
 Metrics evaluate(const Comm& comm, const Partition& part, const Factors& f, const TrainOptions& o, bool implicit,
                  int threads, bool final) {
-  if (implicit) return evaluate_ranking(comm, part, f, o.top_n, final ? 0 : 2000, o.seed, threads);
+  if (implicit) return evaluate_ranking(comm, part, f, o.top_n, final ? o.eval_users : 2000, o.seed, threads);
   return evaluate_explicit(comm, part, f, threads);
 }
 

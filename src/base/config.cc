@@ -61,6 +61,8 @@ void describe_generate(OptionTable& t, GenerateOptions& o) {
   t.add("item-features", &o.item_features, "attributes per item");
   t.add("labelled", &o.labelled, "fraction of users with a known 0/1 outcome");
   t.flag("stars", &o.stars, "explicit: round ratings to 1-5 stars (false: continuous planted values)");
+  t.flag("compress", &o.compress, "deflate the ratings tables (a smaller file; false: larger, but read at disk speed "
+                                  "without inflating)");
   t.add("seed", &o.seed, "random seed (same data whatever the rank count)");
 }
 
@@ -103,6 +105,8 @@ void describe_train(OptionTable& t, TrainOptions& o) {
   t.add("test-fraction", &o.test_fraction, "held-out fraction when the input has no /test");
   t.add("split", &o.split, "held-out split: random (by rating) | time (latest per user)");
   t.add("patience", &o.patience, "stop after this many iterations without held-out improvement (0: never)");
+  t.add("eval-users", &o.eval_users, "implicit: final ranking metrics over about this many held-out users, sampled by "
+                                     "id (0: all; each user costs a pass over every item); 2000 after each iteration");
   t.add("seed", &o.seed, "random seed");
   t.add("top-n", &o.top_n, "recommendations per user, and k of the ranking metrics");
   t.add("segments", &o.segments, "user segments (k-means)");
@@ -318,6 +322,7 @@ void validate(const Config& c) {
     in_range("test-fraction", t.test_fraction, 0, 0.9);
     one_of("split", t.split, {"random", "time"});
     at_least("patience", t.patience, 0);
+    at_least<std::int64_t>("eval-users", t.eval_users, 0);
     at_least("top-n", t.top_n, 1);
     at_least("segments", t.segments, 1);
     in_range("risk-threshold", t.risk_threshold, 0, 1);

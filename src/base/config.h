@@ -24,6 +24,7 @@ struct GenerateOptions {
   int item_features = 6;
   double labelled = 0.5;               // fraction of users with a known outcome
   bool stars = true;                   // explicit: round to 1-5 stars (false: continuous planted values)
+  bool compress = true;                // deflate the ratings tables
   std::uint64_t seed = 42;
 };
 
@@ -60,6 +61,7 @@ struct TrainOptions {
   double test_fraction = 0.1;
   std::string split = "random";        // random | time
   int patience = 2;
+  std::int64_t eval_users = 0;         // implicit: final ranking metrics over a sample of this many users (0: all)
   std::uint64_t seed = 42;
   int top_n = 10;
   int segments = 8;

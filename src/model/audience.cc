@@ -2,6 +2,7 @@
 
 #include "src/numerics/random.h"
 #include "src/numerics/topn.h"
+#include "src/numerics/topn_scan.h"
 
 namespace crossmf {
 
@@ -46,7 +47,10 @@ Audience build_audience(const Comm& comm, const Partition& part, const Factors& 
         S.noalias() = Yp * U.middleRows(u0, tu).transpose();  // products x users
         for (count_t p = 0; p < tile; ++p) {
           const real item_bias = f.biases ? f.items(part.item_scatter.forward(products[p0 + p]), k) : real(0);
-          for (index_t j = 0; j < tu; ++j) best[p0 + p].push(S(p, j) + user_bias[u0 + j] + item_bias, original[u0 + j]);
+          TopN& top = best[p0 + p];
+          // Only the users that can still enter the product's top-A are looked at one by one.
+          scan_above(&S(p, 0), f.biases ? user_bias.data() + u0 : nullptr, item_bias, tu,
+                     [&] { return top.threshold(); }, [&](index_t j, real score) { top.push(score, original[u0 + j]); });
         }
       }
     }

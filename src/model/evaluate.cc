@@ -67,7 +67,7 @@ struct RankSums {
 // passes over the scores instead of sorting them: this runs for every held-out user against
 // every item, as often as the top-N scoring itself.
 void score_user(const float* scores, index_t n_items, const index_t* train, count_t n_train, const index_t* test,
-                count_t n_test, int at_k, std::vector<index_t>& top, RankSums& s) {
+                count_t n_test, int at_k, std::vector<index_t>& top, std::vector<float>& scratch, RankSums& s) {
   // Top at_k of the items not rated in training, best first, ties by lower id. Items come in id
   // order, so one that only ties the last kept score never enters; the train list (sorted) is
   // consulted only for items that would.
@@ -111,10 +111,15 @@ void score_user(const float* scores, index_t n_items, const index_t* train, coun
   s.users += 1;
   // AUC: share of (positive, negative) pairs ordered correctly, ties counting half. Negatives
   // are the items in neither list. Per positive, count every item above it (and level with it)
-  // in one vectorised pass, then take back the train and test items.
-  count_t test_only = 0;
-  for (count_t j = 0; j < n_test; ++j) test_only += !is_train(test[j]);
-  const double negatives = static_cast<double>(n_items - n_train - test_only);
+  // in one vectorised pass, then take back the train and test items, whose scores are sorted
+  // once so that each positive finds its count among them by binary search.
+  std::vector<float>& excluded = scratch;
+  excluded.clear();
+  for (count_t t = 0; t < n_train; ++t) excluded.push_back(scores[train[t]]);
+  for (count_t j = 0; j < n_test; ++j)
+    if (!is_train(test[j])) excluded.push_back(scores[test[j]]);
+  std::sort(excluded.begin(), excluded.end());
+  const double negatives = static_cast<double>(n_items - static_cast<count_t>(excluded.size()));
   if (negatives <= 0) return;
   double wrong = 0;
   for (count_t j = 0; j < n_test; ++j) {
@@ -125,15 +130,10 @@ void score_user(const float* scores, index_t n_items, const index_t* train, coun
       above += scores[i] > p;
       level += scores[i] == p;
     }
-    for (count_t t = 0; t < n_train; ++t) {
-      above -= scores[train[t]] > p;
-      level -= scores[train[t]] == p;
-    }
-    for (count_t t = 0; t < n_test; ++t) {
-      if (is_train(test[t])) continue;
-      above -= scores[test[t]] > p;
-      level -= scores[test[t]] == p;
-    }
+    const auto lo = std::lower_bound(excluded.begin(), excluded.end(), p);
+    const auto hi = std::upper_bound(lo, excluded.end(), p);
+    above -= static_cast<int>(excluded.end() - hi);
+    level -= static_cast<int>(hi - lo);
     wrong += static_cast<double>(above) + 0.5 * static_cast<double>(level);
   }
   s.auc += 1.0 - wrong / (negatives * n_test);
@@ -169,6 +169,7 @@ Metrics evaluate_ranking(const Comm& comm, const Partition& part, const Factors&
     RankSums mine;
     Matrix scores, X;
     std::vector<index_t> top;
+    std::vector<float> scratch;
 #pragma omp for schedule(dynamic, 1)
     for (std::size_t b0 = 0; b0 < users.size(); b0 += batch) {
       const index_t nb = static_cast<index_t>(std::min<std::size_t>(batch, users.size() - b0));
@@ -178,7 +179,7 @@ Metrics evaluate_ranking(const Comm& comm, const Partition& part, const Factors&
       for (index_t j = 0; j < nb; ++j) {
         const index_t u = users[b0 + j];
         score_user(scores.data() + static_cast<std::size_t>(j) * n, n, r.col.data() + r.ptr[u], r.ptr[u + 1] - r.ptr[u],
-                   t.col.data() + t.ptr[u], t.ptr[u + 1] - t.ptr[u], at_k, top, mine);
+                   t.col.data() + t.ptr[u], t.ptr[u + 1] - t.ptr[u], at_k, top, scratch, mine);
       }
     }
 #pragma omp critical

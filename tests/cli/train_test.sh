@@ -25,6 +25,10 @@ for solver in cg cholesky; do
       --alpha 2 --iterations 25 --patience 0 --solver "$solver" --cg-steps 3 --log-level warn
   done
 done
+for np in 1 3; do  # final metrics over a sample of about 100 of the ~600 held-out users
+  run "$np" "$CROSSMF" train --input "$work/imp.h5" --output "$work/imp-sample-$np.h5" --factors 6 --lambda 0.1 \
+    --alpha 2 --iterations 25 --patience 0 --eval-users 100 --log-level warn
+done
 
 "$PY" - "$work" <<'PY'
 import os, sys, h5py, numpy as np
@@ -63,5 +67,10 @@ for np_ in [1, 3]:
     check(rel(loss["cg", np_], loss["cholesky", np_]) < 1e-3,
           f"{np_} ranks: CG objective {loss['cg', np_]:.6g} within 0.1% of Cholesky {loss['cholesky', np_]:.6g}")
 check(rel(attrs(f"{w}/imp-cg-3.h5")["ndcg_at_k"], attrs(f"{w}/imp-cg-1.h5")["ndcg_at_k"]) < 1e-5, "implicit ndcg equal on 1 and 3 ranks to 1e-5")
+full, s1, s3 = attrs(f"{w}/imp-cg-1.h5"), attrs(f"{w}/imp-sample-1.h5"), attrs(f"{w}/imp-sample-3.h5")
+check(60 <= s1["users_evaluated"] <= 140 and full["users_evaluated"] > 400,
+      f"--eval-users 100: {s1['users_evaluated']} users evaluated (all: {full['users_evaluated']})")
+check(s1["users_evaluated"] == s3["users_evaluated"] and rel(s3["ndcg_at_k"], s1["ndcg_at_k"]) < 1e-5,
+      "--eval-users: the same sample and metrics on 1 and 3 ranks")
 finish()
 PY

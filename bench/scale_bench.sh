@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Scale (issue 7): a 300-million-rating implicit platform trained with 1, 2 and 4 ranks, and
+# the performance model of bench/scale.md checked against it. Prints:
+#  - this disk's sequential bandwidth (dd, write flushed to disk; read after dropping the page
+#    cache) and the dense GEMM rate, measured in the same run;
+#  - per phase (read, partition, train per iteration, evaluate, score, write) and per rank count:
+#    seconds, MB sent per rank and peak memory per rank, from crossmf's closing table;
+#  - a calibration run with a tenth of the ratings (same users and items), from which the model's per-unit costs come,
+#    and the model's prediction next to every measurement (bench/scale_model.py);
+#  - the same 2-rank job over TCP (--mca btl tcp,self): nothing depends on shared memory.
+# Caches are dropped before each run, so reads come from the disk.
+# usage: bash bench/scale_bench.sh   (about 40 minutes; RANKS="1 2 4" ITERATIONS=3 to change;
+#        SHRINK=100 divides users and ratings by 100 for a quick check of the pipeline)
+source "$(dirname "$0")/common.sh"
+ranks=${RANKS:-"1 2 4"}
+iterations=${ITERATIONS:-3}
+shrink=${SHRINK:-1}
+cores=$(nproc)
+users=$((1000000 / shrink)) ratings=$((300000000 / shrink))
+big="$DATA/scale-$ratings-raw.h5"
+small="$DATA/scale-$((ratings / 10))-raw.h5"
+# Uncompressed ratings, so that reading is bound by the disk, not by inflating on one core per
+# rank. The calibration platform has the same users and items and a tenth of the ratings.
+dataset "$big" --users "$users" --items 20000 --ratings "$ratings" --feedback implicit --popularity 1.0 --seed 7 --compress false
+dataset "$small" --users "$users" --items 20000 --ratings "$((ratings / 10))" --feedback implicit --popularity 1.0 --seed 8 --compress false
+
+drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || echo "warning: cannot drop the page cache; reads may come from memory" >&2; }
+out="$DATA/scale-runs"
+mkdir -p "$out"
+rm -f "$out"/*.log
+
+# This machine's limits, in the same run.
+dd if=/dev/zero of="$DATA/dd.tmp" bs=16M count=256 conv=fdatasync 2>&1 | tail -1 | tee "$out/dd-write.txt"
+drop_caches
+dd if="$DATA/dd.tmp" of=/dev/null bs=16M 2>&1 | tail -1 | tee "$out/dd-read.txt"
+rm -f "$DATA/dd.tmp"
+"$BUILD/gemm_rate" "$cores" | tee "$out/gemm.txt"
+mpirun --bind-to none -np 2 "$BUILD/mpi_bandwidth" | tee "$out/mpi-shm.txt"
+mpirun --bind-to none -np 2 --mca btl tcp,self "$BUILD/mpi_bandwidth" | tee "$out/mpi-tcp.txt"
+
+train() {  # $1 ranks, $2 input, $3 log, then extra mpirun options
+  local np=$1 input=$2 log=$3; shift 3
+  local threads=$(( cores / np > 0 ? cores / np : 1 ))
+  drop_caches
+  OMP_WAIT_POLICY=PASSIVE mpirun --bind-to none -np "$np" "$@" "$CROSSMF" train --input "$input" \
+    --output "$DATA/scale-out.h5" --factors 32 --iterations "$iterations" --patience 0 --threads "$threads" \
+    --log-level info 2> "$log"
+  grep -E "^.*(phase |ranks x|input |partition:|wrote .* MB|time: total|peak memory)" "$log" | sed 's/^\[[^]]*\] \[[^]]*\] //'
+  ls -l "$input" "$DATA/scale-out.h5" | awk '{print "file", $5, $9}' >> "$log"
+}
+
+echo "== calibration: $small, 1 rank"
+train 1 "$small" "$out/calibration.log"
+for np in $ranks; do
+  echo "== $big, $np ranks"
+  train "$np" "$big" "$out/ranks-$np.log"
+done
+echo "== $big, 2 ranks over TCP"
+train 2 "$big" "$out/tcp-2.log" --mca btl tcp,self
+
+"$PY" bench/scale_model.py "$out" $ranks

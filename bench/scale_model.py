@@ -1,0 +1,239 @@
+#!/usr/bin/python3
+"""The performance model of bench/scale.md, checked against bench/scale_bench.sh's runs, and its
+prediction for a 10-billion-rating cluster job.
+
+Per-unit costs come from this machine's limits measured in the same run (dd, mpi_bandwidth)
+and from the calibration run with a tenth of the ratings (1 rank); the 300 M runs are
+predictions, never fitted.
+
+usage: scale_model.py RUN_FOLDER RANKS...
+"""
+import re
+import sys
+from pathlib import Path
+
+run = Path(sys.argv[1])
+ranks = [int(p) for p in sys.argv[2:]] or [1, 2, 4]
+CORES_HERE = 2
+MB = 1e6
+
+
+def number(text, pattern):
+    m = re.search(pattern, text)
+    return float(m.group(1)) if m else float("nan")
+
+
+def parse(log):
+    text = log.read_text()
+    r = {
+        "P": int(number(text, r"train: (\d+) ranks x")),
+        "T": int(number(text, r"ranks x (\d+) threads")),
+        "m": number(text, r": (\d+) users, "),
+        "n": number(text, r"users, (\d+) items, "),
+        "nnz": number(text, r"items, (\d+) ratings"),
+        "N": number(text, r"partition: (\d+) training"),
+        "k": number(text, r"factors = (\d+)"),
+        "cg": number(text, r"cg-steps = (\d+)"),
+        "out_bytes": number(text, r"wrote ([0-9.]+) MB in") * MB,
+        "phases": {},
+    }
+    for m in re.finditer(r"phase (\w+)(?: / \d+)?:\s+([0-9.]+) s\s+([0-9.]+) MB sent per rank\s+peak\s+([0-9.]+) MB", text):
+        r["phases"][m.group(1)] = tuple(float(x) for x in m.group(2, 3, 4))
+    files = re.findall(r"^file (\d+) (\S+)", text, re.M)
+    r["in_file"] = float(files[0][0]) if files else float("nan")
+    r["out_file"] = float(files[1][0]) if len(files) > 1 else float("nan")
+    return r
+
+
+def rate(path, unit):
+    """dd's 'copied, X s, Y GB/s' line in bytes per second."""
+    m = re.search(r"([0-9.]+) ([GMk]?B)/s", path.read_text())
+    scale = {"GB": 1e9, "MB": 1e6, "kB": 1e3, "B": 1}[m.group(2)]
+    return float(m.group(1)) * scale
+
+
+disk_write = rate(run / "dd-write.txt", "write")
+disk_read = rate(run / "dd-read.txt", "read")
+gemm = number((run / "gemm.txt").read_text(), r"gemm_gflops ([0-9.]+)") * 1e9
+net_shm = number((run / "mpi-shm.txt").read_text(), r"mpi_gbytes_per_second ([0-9.]+)") * 1e9
+net_tcp = number((run / "mpi-tcp.txt").read_text(), r"mpi_gbytes_per_second ([0-9.]+)") * 1e9
+
+
+def als_flops(r):
+    """Implicit CG ALS, one iteration: both halves' row solves plus the two Gram matrices."""
+    k, s = r["k"], r["cg"]
+    return (s + 1) * (4 * 2 * r["N"] * k + 2 * k * k * (r["m"] + r["n"])) + k * k * (r["m"] + r["n"])
+
+
+def work(r):
+    """Units of work per phase, for the whole job (divided among ranks by the model)."""
+    return {
+        "read": r["nnz"],                    # ratings validated and converted
+        "partition": r["nnz"],               # ratings scattered, sent, grouped twice
+        "train": als_flops(r),               # flops per iteration (plus a sampled evaluation, below)
+        # every held-out user against every item: a GEMM row (k) and, per held-out item, one
+        # comparison with every item (AUC)
+        "evaluate": r["m"] * r["n"] * (r["k"] + (r["nnz"] - r["N"]) / r["m"]),
+        # top-N for every user against every item, every user against each finance and insurance
+        # product (audiences), every item against every item (similar items)
+        "score": (r["m"] * r["n"] * (1 + GATED) + r["n"] * r["n"]) * r["k"],
+        "write": r["out_bytes"],             # bytes of output
+    }
+
+
+def other_owners(r, P):
+    """Expected number of other ranks owning one of a user's items (ratings spread evenly)."""
+    return (P - 1) * (1 - (1 - 1 / P) ** (r["N"] / r["m"]))
+
+
+def routed_rows(r, P):
+    """User rows an item owner receives: the users with at least one rating there."""
+    return r["m"] * (1 - (1 - 1 / P) ** (r["N"] / r["m"]))
+
+
+def sent(r, P):
+    """Bytes each rank sends per phase (the bandwidth-optimal volumes Comm counts)."""
+    k, f = r["k"], (P - 1) / P
+    return {
+        "read": 0.0,
+        # 12-byte records to user owners, then to item owners
+        "partition": 12 * (r["nnz"] + r["N"]) / P * f,
+        # item blocks to everyone (ring allgather), each local user's row to the other ranks that
+        # own one of its items, two k x k Grams
+        "train": 4 * k * (r["n"] * f + r["m"] / P * other_owners(r, P)) + 2 * 2 * 4 * k * k * f,
+        "evaluate": 0.0,
+        # each rank's local top-A candidates (12 bytes) for every finance and insurance product, to
+        # the product's owner
+        "score": 12 * AUDIENCE * GATED * r["n"] * f,
+        # output rows move to the rank that writes their slice of the file
+        "write": r["out_bytes"] / P * f,
+    }
+
+
+AUDIENCE = 500  # --audience-size
+EVAL_SAMPLE = 2000  # users evaluated after each iteration
+GATED = 0.3  # finance and insurance share of the items (the generator's default domain shares)
+SERIAL = {"read", "partition", "write"}  # one thread per rank
+
+
+def cores_per_rank(r, P, T, phase):
+    threads = 1 if phase in SERIAL else T
+    return min(threads, CORES_HERE / P)
+
+
+def sample_eval_units(r):
+    """The held-out ranking of a fixed sample of users after each iteration (not divided by P:
+    the sample is split among ranks, so it is, but it is a whole-job quantity like the others)."""
+    return min(EVAL_SAMPLE, r["m"]) * r["n"] * r["k"]
+
+
+cal = parse(run / "calibration.log")
+# Core-seconds per unit of work, from the calibration run, with the disk and network time
+# (this machine's measured bandwidths) taken out first.
+unit = {}
+for phase in ["read", "partition", "evaluate", "score", "write", "train"]:  # train needs evaluate's unit
+    units = work(cal)[phase]
+    seconds = cal["phases"][phase][0]
+    if phase == "read":
+        seconds -= 12 * cal["nnz"] / disk_read
+    if phase == "write":
+        seconds -= cal["out_file"] / disk_write
+    if phase == "train":
+        seconds -= sample_eval_units(cal) * unit["evaluate"] / cores_per_rank(cal, cal["P"], cal["T"], "evaluate")
+    unit[phase] = max(seconds, 0) * cores_per_rank(cal, cal["P"], cal["T"], phase) / units
+
+
+def predict_seconds(r, P, T, net):
+    w, b = work(r), sent(r, P)
+    out = {}
+    for phase in w:
+        t = w[phase] / P * unit[phase] / cores_per_rank(r, P, T, phase) + b[phase] / net
+        if phase == "read":
+            t += 12 * r["nnz"] / disk_read
+        if phase == "write":
+            t += r["out_file"] / disk_write
+        if phase == "train":
+            t += sample_eval_units(r) / P * unit["evaluate"] / cores_per_rank(r, P, T, "evaluate")
+        out[phase] = t
+    return out
+
+
+# Memory per rank: a fixed part (MPI, HDF5, code: the calibration's read-phase peak less its
+# ratings) plus what each phase holds, in bytes per rating, per user and per item.
+def predict_memory(r, P, base):
+    k = r["k"]
+    users, items, nnz, N = r["m"] / P, r["n"], r["nnz"] / P, r["N"] / P
+    factors_items = 3 * 4 * k * items           # replicated item factors, their allgather, a copy
+    train = 24 * N + 3 * 4 * k * users + 4 * k * routed_rows(r, P) + factors_items
+    return {
+        "read": base + 12 * nnz + 2 * 8 * min(1 << 22, nnz),
+        "partition": base + 32 * nnz + 8 * users,
+        "train": base + train,
+        "evaluate": base + train,
+        "score": base + train,
+        "write": base + train,
+    }
+
+
+base = cal["phases"]["read"][2] * MB - 12 * cal["nnz"] - 2 * 8 * min(1 << 22, cal["nnz"])
+
+print(f"machine: disk write {disk_write / MB:.0f} MB/s, read {disk_read / MB:.0f} MB/s; GEMM {gemm / 1e9:.0f} GFLOP/s; "
+      f"MPI {net_shm / 1e9:.2f} GB/s shared memory, {net_tcp / 1e9:.2f} GB/s TCP")
+print(f"calibration ({int(cal['nnz'])} ratings, 1 rank x {cal['T']} threads): core-seconds per unit "
+      + ", ".join(f"{p} {u:.3g}" for p, u in unit.items()))
+print(f"fixed memory per rank: {base / MB:.0f} MB")
+
+runs = {}
+for P in ranks:
+    f = run / f"ranks-{P}.log"
+    if f.exists():
+        runs[f"{P} ranks"] = (parse(f), net_shm)
+if (run / "tcp-2.log").exists():
+    runs["2 ranks TCP"] = (parse(run / "tcp-2.log"), net_tcp)
+
+worst = 0
+one_rank_peak = None
+for name, (r, net) in runs.items():
+    P, T = r["P"], r["T"]
+    ps, pm, b = predict_seconds(r, P, T, net), predict_memory(r, P, base), sent(r, P)
+    print(f"\n{name} x {T} threads: {int(r['nnz'])} ratings, {int(r['m'])} users, {int(r['n'])} items, k={int(r['k'])}")
+    print(f"  {'phase':<10} {'seconds':>8} {'model':>8} {'error':>7}   {'MB sent':>9} {'model':>9}   {'peak MB':>8} {'model':>8}")
+    for phase, (sec, mb, peak) in r["phases"].items():
+        err = (ps[phase] - sec) / sec if sec > 0 else 0
+        if sec >= 1:  # sub-second phases are noise, not model
+            worst = max(worst, abs(err))
+        print(f"  {phase:<10} {sec:8.2f} {ps[phase]:8.2f} {100 * err:+6.0f}%   {mb:9.1f} {b[phase] / MB:9.1f}   "
+              f"{peak:8.0f} {pm[phase] / MB:8.0f}")
+    read_bytes = 12 * r["nnz"]  # user, item, value as stored (32-bit each)
+    print(f"  read {read_bytes / MB:.0f} MB of ratings at {read_bytes / r['phases']['read'][0] / MB:.0f} MB/s = "
+          f"{100 * read_bytes / r['phases']['read'][0] / disk_read:.0f}% of the disk's {disk_read / MB:.0f} MB/s; "
+          f"wrote {r['out_file'] / MB:.0f} MB at {r['out_file'] / r['phases']['write'][0] / MB:.0f} MB/s = "
+          f"{100 * r['out_file'] / r['phases']['write'][0] / disk_write:.0f}% of its {disk_write / MB:.0f} MB/s (flushed)")
+    peak = max(p[2] for p in r["phases"].values())
+    if P == 1 and "TCP" not in name:
+        one_rank_peak = peak
+    elif one_rank_peak:
+        item_factors = 4 * r["k"] * r["n"] / MB
+        print(f"  peak per rank {peak:.0f} MB = {peak / one_rank_peak:.3f} x the 1-rank peak "
+              f"({(peak - item_factors) / one_rank_peak:.3f} x without the {item_factors:.0f} MB of item factors)")
+print(f"\nlargest model error on phases of 1 s or more: {100 * worst:.0f}%")
+
+# The cluster: 10 billion ratings, 100 M users (100 each), 5 M items, k = 64, 64 nodes x 32
+# cores, 100 Gb/s (12.5 GB/s) per node, a parallel file system at 20 GB/s. Output: factors,
+# 4 top-10 lists (item + score), segment, risk per user.
+big = {"m": 100e6, "n": 5e6, "nnz": 10e9, "N": 9e9, "k": 64, "cg": 3,
+       "out_bytes": 100e6 * (64 * 4 + 4 * 10 * 8 + 16)}
+big["out_file"] = big["out_bytes"]
+net_cluster, disk_read, disk_write = 12.5e9, 20e9, 20e9
+print("\n10 billion ratings, 100 M users, 5 M items, k = 64, 64 nodes x 32 cores, 12.5 GB/s network per node,"
+      " 20 GB/s parallel file system:")
+for ranks_per_node, threads in [(1, 32), (4, 8), (32, 1)]:
+    P = 64 * ranks_per_node
+    CORES_HERE = 64 * 32
+    # Network: a node's ranks share its link.
+    ps, pm, b = predict_seconds(big, P, threads, net_cluster / ranks_per_node), predict_memory(big, P, base), sent(big, P)
+    print(f"  {ranks_per_node} rank(s) x {threads} threads per node ({P} ranks):")
+    for phase in ps:
+        net = b[phase] / (net_cluster / ranks_per_node)
+        print(f"    {phase:<10} {ps[phase]:9.1f} s (network {net:6.1f} s)   memory per rank {pm[phase] / 1e9:6.1f} GB, "
+              f"per node {ranks_per_node * pm[phase] / 1e9:6.1f} GB")
