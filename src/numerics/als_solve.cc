@@ -57,18 +57,6 @@ real* gather_padded(const RowProblem& row, int w, real offset, bool minus_bias, 
   return g;
 }
 
-// G[j] = the first k entries of other[cols[j]], plus a trailing 1 when `ones`.
-void gather(const RowProblem& row, bool ones, Matrix& G) {
-  const int d = row.k + (ones ? 1 : 0);
-  G.resize(row.n, d);
-  for (count_t j = 0; j < row.n; ++j) {
-    const real* src = row.other + static_cast<std::size_t>(row.cols[j]) * row.width;
-    real* dst = G.data() + j * d;
-    std::memcpy(dst, src, sizeof(real) * row.k);
-    if (ones) dst[row.k] = 1;
-  }
-}
-
 void set_nan(real* out, int d) { std::fill(out, out + d, std::numeric_limits<real>::quiet_NaN()); }
 
 // Fewer ratings than unknowns: x = G^T (G G^T + cI)^-1 t with G = [F, 1] when biased.
@@ -150,23 +138,24 @@ void solve_implicit_cholesky(const RowProblem& row, const ColMatrix& gram, real 
 
 void solve_implicit_cg(const RowProblem& row, const ColMatrix& gram, real lambda, int steps, real* out,
                        AlsWorkspace& ws) {
-  const int k = row.k;
-  gather(row, false, ws.G);
+  const int k = row.k, w = padded(k);
+  const Eigen::Map<const Matrix, 0, Eigen::OuterStride<>> G(gather_padded(row, w, 0, false, ws), row.n, k,
+                                                            Eigen::OuterStride<>(w));
   Eigen::Map<Vector> x(out, k);
   Eigen::Map<const Vector> c(row.values, row.n);
   // r = b - A x = sum_j [c_j - (c_j - 1) y_j.x] y_j - (gram + lambda I) x
-  ws.gx.noalias() = ws.G * x;
+  ws.gx.noalias() = G * x;
   ws.ct = c.array() - (c.array() - real(1)) * ws.gx.array();
-  ws.r.noalias() = ws.G.transpose() * ws.ct;
+  ws.r.noalias() = G.transpose() * ws.ct;
   ws.r.noalias() -= gram * x;  // gram is stored full: a plain GEMV beats a symmetric one
   ws.r -= lambda * x;
   ws.p = ws.r;
   real rs_old = ws.r.squaredNorm();
   for (int s = 0; s < steps && rs_old > real(1e-20); ++s) {
     // A p = (gram + lambda I) p + sum_j (c_j - 1)(y_j.p) y_j
-    ws.gx.noalias() = ws.G * ws.p;
+    ws.gx.noalias() = G * ws.p;
     ws.ct = (c.array() - real(1)) * ws.gx.array();
-    ws.ap.noalias() = ws.G.transpose() * ws.ct;
+    ws.ap.noalias() = G.transpose() * ws.ct;
     ws.ap.noalias() += gram * ws.p;
     ws.ap += lambda * ws.p;
     const real pap = ws.p.dot(ws.ap);

@@ -31,7 +31,6 @@ struct RowProblem {
 struct AlsWorkspace {
   using Buffer = std::vector<real, Eigen::aligned_allocator<real>>;
   Buffer block, normal, rhs, sums, t;
-  Matrix G;
   Vector r, p, ap, gx, ct;
 };
 
