@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "src/numerics/als_solve.h"
+#include "src/numerics/cholesky.h"
 #include "src/numerics/random.h"
+#include "src/numerics/syrk.h"
 #include "tests/dense_reference.h"
 
 using namespace crossmf;
@@ -59,21 +61,90 @@ TEST(AlsSolve, ExplicitRowWithFewerRatingsThanFactorsEqualsDenseLeastSquares) {
   EXPECT_LT(rel_err(out.data(), explicit_dense(nb, other, k, mu, lambda)), 1e-5);
 }
 
-TEST(AlsSolve, CholeskySolveEqualsDenseSolveAndRejectsIndefinite) {
-  const int d = 65;
-  Matrix M = random_rows(d + 10, d, 12);
-  ColMatrix A = (M.transpose() * M).eval();
-  A.diagonal().array() += 0.5f;
-  Vector b = Vector::LinSpaced(d, -1, 1);
-  Eigen::VectorXd want = A.cast<double>().llt().solve(b.cast<double>());
-  ColMatrix work = A;
-  Vector x = b;
-  ASSERT_TRUE(cholesky_solve(work.data(), x.data(), d));
-  EXPECT_LT(rel_err(x.data(), want), 1e-4);
-  ColMatrix bad = ColMatrix::Identity(3, 3);
-  bad(1, 1) = -1;
-  Vector y = Vector::Ones(3);
-  EXPECT_FALSE(cholesky_solve(bad.data(), y.data(), 3));
+// Sizes around the 16-wide blocks of the kernels: below, at and past a block edge, the ALS
+// default 64 (and 65 with the bias), and more than one 128-vector chunk of the SYRK.
+TEST(AlsSolve, SyrkLowerEqualsDenseProductOnAndBelowTheBlockDiagonal) {
+  for (int w : {16, 48, 64, 112})
+    for (int count : {1, 5, 130, 300}) {
+      const int stride = w + 16, ldc = w + 32;
+      Matrix V = random_rows(count, stride, 100 + w + count);
+      ColMatrix C = random_rows(ldc, w, 7);  // sign -1 updates an existing matrix
+      const ColMatrix before = C;
+      syrk_lower(V.data(), stride, count, w, C.data(), ldc, real(-1));
+      const Eigen::MatrixXd Vd = V.leftCols(w).cast<double>();
+      const Eigen::MatrixXd want = before.topRows(w).cast<double>() - Vd.transpose() * Vd;
+      for (int c = 0; c < w; ++c)
+        for (int i = 0; i < ldc; ++i) {
+          SCOPED_TRACE(::testing::Message() << "w " << w << " count " << count << " C(" << i << ", " << c << ")");
+          if (i < w && i / 16 >= c / 16) EXPECT_NEAR(C(i, c), want(i, c), 1e-4 * (1 + std::abs(want(i, c))));
+          else EXPECT_EQ(C(i, c), before(i, c));  // above the block diagonal, or past w: untouched
+        }
+    }
+}
+
+TEST(AlsSolve, CholeskySolveEqualsDenseSolve) {
+  for (int d : {1, 3, 15, 16, 17, 33, 64, 65, 100}) {
+    SCOPED_TRACE(::testing::Message() << "d " << d);
+    Matrix M = random_rows(d + 10, d, 12 + d);
+    ColMatrix A = (M.transpose() * M).eval();
+    A.diagonal().array() += 0.5f;
+    const Vector b = Vector::LinSpaced(d, -1, 1);
+    const Eigen::VectorXd want = A.cast<double>().llt().solve(b.cast<double>());
+    const int lda = padded(d) + 16;  // a leading dimension past the padded order works too
+    ColMatrix work = ColMatrix::Constant(lda, lda, real(99));
+    work.topLeftCorner(d, d) = A;
+    work.topLeftCorner(d, d).triangularView<Eigen::StrictlyUpper>().setConstant(real(99));  // never read
+    Vector x = Vector::Zero(padded(d));
+    x.head(d) = b;
+    ASSERT_TRUE(cholesky_solve(work.data(), lda, x.data(), d));
+    EXPECT_LT(rel_err(x.data(), want), 1e-4);
+  }
+}
+
+TEST(AlsSolve, CholeskySolveRejectsIndefiniteMatrices) {
+  for (int bad_at : {1, 20, 37}) {  // a negative pivot in the first, second or third block
+    const int d = 40, lda = padded(d);
+    ColMatrix A = ColMatrix::Identity(lda, lda);
+    A(bad_at, bad_at) = -1;
+    Vector y = Vector::Ones(lda);
+    EXPECT_FALSE(cholesky_solve(A.data(), lda, y.data(), d)) << bad_at;
+  }
+}
+
+// Every path of the explicit kernel (push-through n < d, n = d, the normal equations, more
+// ratings than one SYRK chunk) at widths that are not, and are, whole 16-wide blocks.
+TEST(AlsSolve, ExplicitRowsOfEveryShapeEqualDenseLeastSquares) {
+  const real mu = 3.1f, lambda = 0.05f;
+  for (bool biases : {true, false})
+    for (int k : {1, 3, 64, 100}) {
+      const int d = k + (biases ? 1 : 0), items = 400;
+      Matrix other = random_rows(items, d, 40 + k);
+      for (int n : {std::max(1, d / 2), d, d + 1, 300}) {
+        SCOPED_TRACE(::testing::Message() << "biases " << biases << " k " << k << " n " << n);
+        Rng rng(50 + n);
+        std::vector<index_t> cols;
+        std::vector<real> vals;
+        for (int j = 0; j < n; ++j) {
+          cols.push_back(static_cast<index_t>((j * 7 + k) % items));  // distinct while n <= items
+          vals.push_back(static_cast<real>(1 + 4 * rng.uniform()));
+        }
+        std::vector<real> out(d, 0);
+        AlsWorkspace ws;
+        solve_explicit_row({other.data(), d, k, cols.data(), vals.data(), n}, biases, mu, lambda, out.data(), ws);
+        Eigen::VectorXd want;
+        if (biases) {
+          std::vector<std::pair<index_t, real>> nb;
+          for (int j = 0; j < n; ++j) nb.push_back({cols[j], vals[j]});
+          want = explicit_dense(nb, other, k, mu, lambda);
+        } else {
+          Eigen::MatrixXd A(n, k);
+          Eigen::VectorXd t(n);
+          for (int j = 0; j < n; ++j) { A.row(j) = other.row(cols[j]).cast<double>(); t(j) = vals[j] - mu; }
+          want = dense_solve(A, t, Eigen::VectorXd::Ones(n), lambda * n);
+        }
+        EXPECT_LT(rel_err(out.data(), want), 1e-4);
+      }
+    }
 }
 
 TEST(AlsSolve, ExplicitRowWithoutRatingsIsZero) {
@@ -106,6 +177,25 @@ TEST_F(ImplicitRow, CholeskyEqualsDenseWeightedLeastSquares) {
   AlsWorkspace ws;
   solve_implicit_cholesky(row(), gram, lambda, out.data(), ws);
   EXPECT_LT(rel_err(out.data(), dense()), 1e-5);
+}
+
+TEST(AlsSolve, ImplicitCholeskyAtEveryWidthEqualsDense) {
+  const real lambda = 0.2f;
+  const int items = 300;
+  for (int k : {1, 3, 64, 100}) {
+    SCOPED_TRACE(::testing::Message() << "k " << k);
+    Matrix Y = random_rows(items, k, 60 + k);
+    const ColMatrix gram = (Y.transpose() * Y).eval();
+    std::vector<index_t> cols;
+    std::vector<real> conf;
+    for (int j = 0; j < 150; ++j) { cols.push_back(static_cast<index_t>(2 * j)); conf.push_back(1.5f + (j % 7)); }
+    std::vector<real> out(k, 0);
+    AlsWorkspace ws;
+    solve_implicit_cholesky({Y.data(), k, k, cols.data(), conf.data(), 150}, gram, lambda, out.data(), ws);
+    Eigen::VectorXd w = Eigen::VectorXd::Ones(items), p = Eigen::VectorXd::Zero(items);
+    for (std::size_t j = 0; j < cols.size(); ++j) { w(cols[j]) = conf[j]; p(cols[j]) = 1; }
+    EXPECT_LT(rel_err(out.data(), dense_solve(Y.cast<double>(), p, w, lambda)), 1e-4);
+  }
 }
 
 TEST_F(ImplicitRow, ConjugateGradientConvergesToTheExactSolution) {

@@ -11,6 +11,8 @@
 //   minimise sum_all c (p - x.y)^2 + lambda |x|^2, solved exactly (Cholesky) or by a few
 //   conjugate-gradient steps warm-started from the current x, using the Gram matrix G_all = Y^T Y.
 #pragma once
+#include <vector>
+
 #include "src/numerics/dense.h"
 
 namespace crossmf {
@@ -24,21 +26,20 @@ struct RowProblem {
   count_t n;           // number of neighbours
 };
 
-// Scratch space reused across rows by one thread.
+// Scratch space reused across rows by one thread; it only grows, and its buffers are aligned
+// for the Lanes kernels.
 struct AlsWorkspace {
-  Matrix G;
-  ColMatrix A;
-  Vector b, t, x, r, p, ap, gx;
+  using Buffer = std::vector<real, Eigen::aligned_allocator<real>>;
+  Buffer block, normal, rhs, sums, t;
+  Vector r, p, ap, gx, ct;
 };
 
-// Solves A x = b in place (x overwrites b) for a small dense symmetric positive definite A
-// (column-major, lower triangle used, overwritten by its Cholesky factor). Left-looking, so the
-// inner loops are contiguous column AXPYs the compiler vectorises; for k ~ 64 it runs several
-// times faster than a general blocked LLT. Returns false if A is not positive definite.
-bool cholesky_solve(real* A, real* b, int d);
-
-// Explicit: writes [f, bias] (biases) or f into out. Rows with fewer ratings than unknowns use
-// the push-through identity (G^T G + cI)^-1 G^T = G^T (G G^T + cI)^-1: an n x n solve.
+// Explicit: writes [f, bias] (biases) or f into out. The normal equations are built on the k
+// factor columns only (SYRK over the gathered rows, padded to whole Lanes); the bias is then
+// eliminated, which leaves the k x k Schur complement G^T G + cI - s s^T / (n + c) with s the
+// column sums of G, so the hot loops never see the odd width k + 1.
+// Rows with fewer ratings than unknowns use the push-through identity
+// (G^T G + cI)^-1 G^T = G^T (G G^T + cI)^-1: an n x n solve.
 void solve_explicit_row(const RowProblem& row, bool biases, real mu, real lambda, real* out, AlsWorkspace& ws);
 
 // Implicit, exact: A = gram + sum (c_j - 1) y_j y_j^T + lambda I, b = sum c_j y_j.

@@ -1,0 +1,158 @@
+#include "src/numerics/cholesky.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "src/numerics/syrk.h"
+
+namespace crossmf {
+
+namespace {
+
+typedef int LaneIndex __attribute__((vector_size(64)));
+
+// out[l] = the sum of the lanes of v[l]: sixteen dot products finished together in four rounds
+// of two shuffles and an add, where one horizontal sum each would take four rounds apiece.
+// Round h pairs v[i] with v[i + h] and keeps, in each half of every 2h-lane group, the sum of
+// the two halves of the matching group of one of them. v is destroyed.
+void lane_sums(Lanes (&v)[kLanes], Lanes& out) {
+  static const LaneIndex lo8 = {0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23};
+  static const LaneIndex hi8 = {8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31};
+  static const LaneIndex lo4 = {0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27};
+  static const LaneIndex hi4 = {4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31};
+  static const LaneIndex lo2 = {0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29};
+  static const LaneIndex hi2 = {2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31};
+  static const LaneIndex lo1 = {0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30};
+  static const LaneIndex hi1 = {1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31};
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) v[i] = __builtin_shuffle(v[i], v[i + 8], lo8) + __builtin_shuffle(v[i], v[i + 8], hi8);
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) v[i] = __builtin_shuffle(v[i], v[i + 4], lo4) + __builtin_shuffle(v[i], v[i + 4], hi4);
+#pragma GCC unroll 2
+  for (int i = 0; i < 2; ++i) v[i] = __builtin_shuffle(v[i], v[i + 2], lo2) + __builtin_shuffle(v[i], v[i + 2], hi2);
+  out = __builtin_shuffle(v[0], v[1], lo1) + __builtin_shuffle(v[0], v[1], hi1);
+}
+
+const real* column(const real* a, int lda, int c) { return a + static_cast<std::ptrdiff_t>(c) * lda; }
+real* column(real* a, int lda, int c) { return a + static_cast<std::ptrdiff_t>(c) * lda; }
+
+// The 16 x 16 diagonal block at `a`: factors it, L L^T, one column per register, and stores
+// W = L^-T (upper triangular) in its place. Everything after it multiplies by W instead of
+// solving with L, so no loop waits on a chain of divisions.
+bool factor_diagonal_block(real* a, int lda) {
+  const Lanes lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+  Lanes col[kLanes];
+#pragma GCC unroll 16
+  for (int c = 0; c < kLanes; ++c) col[c] = lanes_at(column(a, lda, c));
+  real inverse[kLanes];
+#pragma GCC unroll 16
+  for (int c = 0; c < kLanes; ++c) {
+    const real pivot = col[c][c];
+    if (!(pivot > 0)) return false;
+    const real diag = std::sqrt(pivot);
+    inverse[c] = real(1) / diag;
+    col[c] = (lane > real(c) ? col[c] : Lanes{}) * inverse[c];
+    col[c][c] = diag;
+#pragma GCC unroll 16
+    for (int c2 = c + 1; c2 < kLanes; ++c2) col[c2] -= col[c] * col[c][c2];
+  }
+  // X L^T = I, solved for the rows of X in lanes: X = L^-T.
+  Lanes x[kLanes];
+#pragma GCC unroll 16
+  for (int c = 0; c < kLanes; ++c) {
+    x[c] = lane == real(c) ? Lanes{} + inverse[c] : Lanes{};
+#pragma GCC unroll 16
+    for (int p = 0; p < c; ++p) x[c] -= x[p] * (col[p][c] * inverse[c]);
+  }
+#pragma GCC unroll 16
+  for (int c = 0; c < kLanes; ++c) lanes_at(column(a, lda, c)) = x[c];
+  return true;
+}
+
+// The panel of `rows` rows below the diagonal block `a` (which holds W): X := X W, 16 rows at a
+// time in registers. Column c of the result needs columns 0..c of X, so they are made last to
+// first, in place.
+void solve_panel(real* a, int lda, int rows) {
+  for (int r = kLanes; r < kLanes + rows; r += kLanes) {
+    Lanes x[kLanes];
+#pragma GCC unroll 16
+    for (int c = 0; c < kLanes; ++c) x[c] = lanes_at(column(a, lda, c) + r);
+#pragma GCC unroll 16
+    for (int c = kLanes - 1; c >= 0; --c) {
+      const real* w = column(a, lda, c);
+      Lanes acc = x[c] * w[c];
+#pragma GCC unroll 16
+      for (int p = 0; p < c; ++p) acc += x[p] * w[p];
+      x[c] = acc;
+    }
+#pragma GCC unroll 16
+    for (int c = 0; c < kLanes; ++c) lanes_at(column(a, lda, c) + r) = x[c];
+  }
+}
+
+// L y = b, block by block: y_j = L_jj^-1 b_j = W_j^T b_j (16 dot products), then the rows below
+// lose L_ij y_j.
+void solve_lower(const real* a, int lda, real* b, int n) {
+  for (int j = 0; j < n; j += kLanes) {
+    const real* w = column(a, lda, j) + j;
+    const Lanes r = lanes_at(b + j);
+    Lanes products[kLanes];
+#pragma GCC unroll 16
+    for (int i = 0; i < kLanes; ++i) products[i] = lanes_at(column(w, lda, i)) * r;
+    Lanes y;
+    lane_sums(products, y);
+    lanes_at(b + j) = y;
+    for (int i = j + kLanes; i < n; i += kLanes) {
+      Lanes acc = lanes_at(b + i);
+#pragma GCC unroll 16
+      for (int c = 0; c < kLanes; ++c) acc -= lanes_at(column(a, lda, j + c) + i) * b[j + c];
+      lanes_at(b + i) = acc;
+    }
+  }
+}
+
+// L^T x = y, last block first: y_j loses L_ij^T x_i for the blocks below (16 dot products),
+// then x_j = L_jj^-T y_j = W_j y_j.
+void solve_upper(const real* a, int lda, real* b, int n) {
+  for (int j = n - kLanes; j >= 0; j -= kLanes) {
+    if (j + kLanes < n) {
+      Lanes dots[kLanes] = {};
+      for (int i = j + kLanes; i < n; i += kLanes) {
+        const Lanes x = lanes_at(b + i);
+#pragma GCC unroll 16
+        for (int c = 0; c < kLanes; ++c) dots[c] += lanes_at(column(a, lda, j + c) + i) * x;
+      }
+      Lanes s;
+      lane_sums(dots, s);
+      lanes_at(b + j) -= s;
+    }
+    const real* w = column(a, lda, j) + j;
+    Lanes acc[4] = {};
+#pragma GCC unroll 16
+    for (int c = 0; c < kLanes; ++c) acc[c % 4] += lanes_at(column(w, lda, c)) * b[j + c];
+    lanes_at(b + j) = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+  }
+}
+
+}  // namespace
+
+bool cholesky_solve(real* a, int lda, real* b, int d) {
+  const int n = padded(d);
+  for (int c = 0; c < n; ++c)
+    for (int i = std::max(c, d); i < n; ++i) column(a, lda, c)[i] = (i == c);
+  for (int i = d; i < n; ++i) b[i] = 0;
+
+  for (int j = 0; j < n; j += kLanes) {
+    real* block = column(a, lda, j) + j;
+    if (!factor_diagonal_block(block, lda)) return false;
+    const int below = n - j - kLanes;
+    if (below == 0) break;
+    solve_panel(block, lda, below);
+    syrk_lower(block + kLanes, lda, kLanes, below, column(block, lda, kLanes) + kLanes, lda, real(-1));
+  }
+  solve_lower(a, lda, b, n);
+  solve_upper(a, lda, b, n);
+  return true;
+}
+
+}  // namespace crossmf

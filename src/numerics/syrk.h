@@ -1,0 +1,18 @@
+// The symmetric rank update C += sign * sum_p v_p v_p^T, lower triangle, on whole Lanes.
+//
+// It builds every explicit ALS row's normal equations (v_p are the gathered neighbour rows) and
+// does the trailing updates of the blocked Cholesky (v_p are columns of the factor), so most of
+// the arithmetic of a row solve runs in this one register-tiled loop.
+#pragma once
+#include <cstddef>
+
+#include "src/numerics/lanes.h"
+
+namespace crossmf {
+
+// C is w x w, column-major with leading dimension ldc; w is a multiple of kLanes. Vector p is
+// v + p * stride (w values). Only the 16 x 16 blocks on and below the diagonal are updated, the
+// diagonal blocks in full. Rows and stride aligned to 64 bytes run fastest; any alignment works.
+void syrk_lower(const real* v, std::ptrdiff_t stride, std::ptrdiff_t count, int w, real* c, int ldc, real sign);
+
+}  // namespace crossmf
