@@ -5,7 +5,7 @@
 #    cache) and the dense GEMM rate, measured in the same run;
 #  - per phase (read, partition, train per iteration, evaluate, score, write) and per rank count:
 #    seconds, MB sent per rank and peak memory per rank, from crossmf's closing table;
-#  - a calibration run with a tenth of the ratings (same users and items), from which the model's per-unit costs come,
+#  - two calibration runs with a third of the ratings (more than this machine's 480 MB L3 holds), the model's per-unit costs come,
 #    and the model's prediction next to every measurement (bench/scale_model.py);
 #  - the same 2-rank job over TCP (--mca btl tcp,self): nothing depends on shared memory.
 # Caches are dropped before each run, so reads come from the disk.
@@ -18,11 +18,14 @@ shrink=${SHRINK:-1}
 cores=$(nproc)
 users=$((1000000 / shrink)) ratings=$((300000000 / shrink))
 big="$DATA/scale-$ratings-raw.h5"
-small="$DATA/scale-$((ratings / 10))-raw.h5"
+small="$DATA/scale-$((ratings / 3))-raw.h5"
 # Uncompressed ratings, so that reading is bound by the disk, not by inflating on one core per
-# rank. The calibration platform has the same users and items and a tenth of the ratings.
+# rank. Two calibration platforms with a third of the ratings: B has the same users and items
+# (the same working set), A a third of the users too (the same ratings per user).
+small_a="$DATA/scale-$((ratings / 3))-a-raw.h5"
 dataset "$big" --users "$users" --items 20000 --ratings "$ratings" --feedback implicit --popularity 1.0 --seed 7 --compress false
-dataset "$small" --users "$users" --items 20000 --ratings "$((ratings / 10))" --feedback implicit --popularity 1.0 --seed 8 --compress false
+dataset "$small" --users "$users" --items 20000 --ratings "$((ratings / 3))" --feedback implicit --popularity 1.0 --seed 8 --compress false
+dataset "$small_a" --users "$((users / 3))" --items 20000 --ratings "$((ratings / 3))" --feedback implicit --popularity 1.0 --seed 9 --compress false
 
 drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || echo "warning: cannot drop the page cache; reads may come from memory" >&2; }
 out="$DATA/scale-runs"
@@ -49,7 +52,9 @@ train() {  # $1 ranks, $2 input, $3 log, then extra mpirun options
   ls -l "$input" "$DATA/scale-out.h5" | awk '{print "file", $5, $9}' >> "$log"
 }
 
-echo "== calibration: $small, 1 rank"
+echo "== calibration A: $small_a, 1 rank"
+train 1 "$small_a" "$out/calibration-a.log"
+echo "== calibration B: $small, 1 rank"
 train 1 "$small" "$out/calibration.log"
 for np in $ranks; do
   echo "== $big, $np ranks"

@@ -8,6 +8,7 @@ predictions, never fitted.
 
 usage: scale_model.py RUN_FOLDER RANKS...
 """
+import math
 import re
 import sys
 from pathlib import Path
@@ -65,19 +66,29 @@ def als_flops(r):
     return (s + 1) * (4 * 2 * r["N"] * k + 2 * k * k * (r["m"] + r["n"])) + k * k * (r["m"] + r["n"])
 
 
+def held_out_per_user(r):
+    return (r["nnz"] - r["N"]) / r["m"]
+
+
+def eval_units(r, users):
+    """Ranking `users` held-out users: a GEMM row and a top-k scan per item (k per pair), and one
+    vectorised comparison per held-out item and item (the AUC counts)."""
+    return (users * r["n"] * r["k"], users * held_out_per_user(r) * r["n"])
+
+
 def work(r):
-    """Units of work per phase, for the whole job (divided among ranks by the model)."""
+    """Units of work per phase for the whole job (divided among ranks by the model): one or two
+    cost drivers per phase, each with its own core-seconds per unit."""
     return {
-        "read": r["nnz"],                    # ratings validated and converted
-        "partition": r["nnz"],               # ratings scattered, sent, grouped twice
-        "train": als_flops(r),               # flops per iteration (plus a sampled evaluation, below)
-        # every held-out user against every item: a GEMM row (k) and, per held-out item, one
-        # comparison with every item (AUC)
-        "evaluate": r["m"] * r["n"] * (r["k"] + (r["nnz"] - r["N"]) / r["m"]),
-        # top-N for every user against every item, every user against each finance and insurance
-        # product (audiences), every item against every item (similar items)
-        "score": (r["m"] * r["n"] * (1 + GATED) + r["n"] * r["n"]) * r["k"],
-        "write": r["out_bytes"],             # bytes of output
+        "read": (r["nnz"], 0.0),                                  # ratings converted and checked
+        # ratings scattered, exchanged, counting-sorted twice; each user's row sorted by item
+        "partition": (r["nnz"], r["nnz"] * math.log2(max(r["nnz"] / r["m"], 2))),
+        "train": (als_flops(r), 0.0),                             # flops per iteration (+ a sampled evaluation)
+        "evaluate": eval_units(r, r["m"]),
+        # top-N of every user against every item and every user against each finance and
+        # insurance product (audiences); every item against every item (similar items)
+        "score": (r["m"] * r["n"] * (1 + GATED) * r["k"], r["n"] * r["n"] * r["k"]),
+        "write": (r["out_bytes"], 0.0),                           # bytes of output
     }
 
 
@@ -121,44 +132,53 @@ def cores_per_rank(r, P, T, phase):
     return min(threads, CORES_HERE / P)
 
 
-def sample_eval_units(r):
-    """The held-out ranking of a fixed sample of users after each iteration (not divided by P:
-    the sample is split among ranks, so it is, but it is a whole-job quantity like the others)."""
-    return min(EVAL_SAMPLE, r["m"]) * r["n"] * r["k"]
-
-
-cal = parse(run / "calibration.log")
-# Core-seconds per unit of work, from the calibration run, with the disk and network time
-# (this machine's measured bandwidths) taken out first.
-unit = {}
-for phase in ["read", "partition", "evaluate", "score", "write", "train"]:  # train needs evaluate's unit
-    units = work(cal)[phase]
-    seconds = cal["phases"][phase][0]
+def other_time(r, phase):
+    """Time a phase spends on the disk, and (train) on the sampled evaluation after each iteration."""
     if phase == "read":
-        seconds -= 12 * cal["nnz"] / disk_read
+        return 12 * r["nnz"] / disk_read
     if phase == "write":
-        seconds -= cal["out_file"] / disk_write
-    if phase == "train":
-        seconds -= sample_eval_units(cal) * unit["evaluate"] / cores_per_rank(cal, cal["P"], cal["T"], "evaluate")
-    unit[phase] = max(seconds, 0) * cores_per_rank(cal, cal["P"], cal["T"], phase) / units
+        return r["out_file"] / disk_write
+    return 0.0
+
+
+# Core-seconds per unit of work, from two 1-rank calibration runs with a tenth of the ratings:
+# A with a tenth of the users too (same ratings per user), B with all the users (same working
+# set). A phase with one cost driver takes it from B; one with two solves both from A and B.
+# Disk time (this machine's measured bandwidths) is taken out first.
+cal_a, cal_b = parse(run / "calibration-a.log"), parse(run / "calibration.log")
+unit = {}
+for phase in ["read", "partition", "evaluate", "score", "write", "train"]:  # train needs evaluate's units
+    def core_seconds(c):
+        t = c["phases"][phase][0] - other_time(c, phase)
+        if phase == "train":
+            sample = eval_units(c, min(EVAL_SAMPLE, c["m"]))
+            t -= sum(x * y for x, y in zip(sample, unit["evaluate"])) / cores_per_rank(c, 1, c["T"], "evaluate")
+        return max(t, 0) * cores_per_rank(c, 1, c["T"], phase)
+    (a1, a2), (b1, b2) = work(cal_a)[phase], work(cal_b)[phase]
+    ta, tb = core_seconds(cal_a), core_seconds(cal_b)
+    det = a1 * b2 - a2 * b1
+    if a2 == 0 and b2 == 0 or abs(det) < 1e-9 * abs(a1 * b2):
+        unit[phase] = (tb / b1, 0.0)
+    else:
+        unit[phase] = ((ta * b2 - tb * a2) / det, (a1 * tb - b1 * ta) / det)
+        if min(unit[phase]) < 0:  # the two runs do not separate the drivers: the first alone, from B
+            unit[phase] = (tb / b1, 0.0)
 
 
 def predict_seconds(r, P, T, net):
     w, b = work(r), sent(r, P)
     out = {}
     for phase in w:
-        t = w[phase] / P * unit[phase] / cores_per_rank(r, P, T, phase) + b[phase] / net
-        if phase == "read":
-            t += 12 * r["nnz"] / disk_read
-        if phase == "write":
-            t += r["out_file"] / disk_write
+        core_seconds = sum(x * y for x, y in zip(w[phase], unit[phase]))
+        t = core_seconds / P / cores_per_rank(r, P, T, phase) + b[phase] / net + other_time(r, phase)
         if phase == "train":
-            t += sample_eval_units(r) / P * unit["evaluate"] / cores_per_rank(r, P, T, "evaluate")
+            sample = eval_units(r, min(EVAL_SAMPLE, r["m"]))
+            t += sum(x * y for x, y in zip(sample, unit["evaluate"])) / P / cores_per_rank(r, P, T, "evaluate")
         out[phase] = t
     return out
 
 
-# Memory per rank: a fixed part (MPI, HDF5, code: the calibration's read-phase peak less its
+# Memory per rank: a fixed part (MPI, HDF5, code: calibration B's read-phase peak less its
 # ratings) plus what each phase holds, in bytes per rating, per user and per item.
 def predict_memory(r, P, base):
     k = r["k"]
@@ -166,7 +186,7 @@ def predict_memory(r, P, base):
     factors_items = 3 * 4 * k * items           # replicated item factors, their allgather, a copy
     train = 24 * N + 3 * 4 * k * users + 4 * k * routed_rows(r, P) + factors_items
     return {
-        "read": base + 12 * nnz + 2 * 8 * min(1 << 22, nnz),
+        "read": base + 12 * nnz,  # 32-bit ids are read as stored, without staging
         "partition": base + 32 * nnz + 8 * users,
         "train": base + train,
         "evaluate": base + train,
@@ -175,12 +195,13 @@ def predict_memory(r, P, base):
     }
 
 
-base = cal["phases"]["read"][2] * MB - 12 * cal["nnz"] - 2 * 8 * min(1 << 22, cal["nnz"])
+base = cal_b["phases"]["read"][2] * MB - 12 * cal_b["nnz"]
 
 print(f"machine: disk write {disk_write / MB:.0f} MB/s, read {disk_read / MB:.0f} MB/s; GEMM {gemm / 1e9:.0f} GFLOP/s; "
       f"MPI {net_shm / 1e9:.2f} GB/s shared memory, {net_tcp / 1e9:.2f} GB/s TCP")
-print(f"calibration ({int(cal['nnz'])} ratings, 1 rank x {cal['T']} threads): core-seconds per unit "
-      + ", ".join(f"{p} {u:.3g}" for p, u in unit.items()))
+print(f"calibration (1 rank x {cal_b['T']} threads; A: {int(cal_a['nnz'])} ratings, {int(cal_a['m'])} users; "
+      f"B: {int(cal_b['nnz'])} ratings, {int(cal_b['m'])} users): core-seconds per unit "
+      + ", ".join(f"{p} {u[0]:.3g}" + (f" + {u[1]:.3g}" if u[1] else "") for p, u in unit.items()))
 print(f"fixed memory per rank: {base / MB:.0f} MB")
 
 runs = {}
