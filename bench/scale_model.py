@@ -41,20 +41,19 @@ def parse(log):
     for m in re.finditer(r"phase (\w+)(?: / \d+)?:\s+([0-9.]+) s\s+([0-9.]+) MB sent per rank\s+peak\s+([0-9.]+) MB", text):
         r["phases"][m.group(1)] = tuple(float(x) for x in m.group(2, 3, 4))
     files = re.findall(r"^file (\d+) (\S+)", text, re.M)
-    r["in_file"] = float(files[0][0]) if files else float("nan")
     r["out_file"] = float(files[1][0]) if len(files) > 1 else float("nan")
     return r
 
 
-def rate(path, unit):
+def rate(path):
     """dd's 'copied, X s, Y GB/s' line in bytes per second."""
     m = re.search(r"([0-9.]+) ([GMk]?B)/s", path.read_text())
     scale = {"GB": 1e9, "MB": 1e6, "kB": 1e3, "B": 1}[m.group(2)]
     return float(m.group(1)) * scale
 
 
-disk_write = rate(run / "dd-write.txt", "write")
-disk_read = rate(run / "dd-read.txt", "read")
+disk_write = rate(run / "dd-write.txt")
+disk_read = rate(run / "dd-read.txt")
 gemm = number((run / "gemm.txt").read_text(), r"gemm_gflops ([0-9.]+)") * 1e9
 net_shm = number((run / "mpi-shm.txt").read_text(), r"mpi_gbytes_per_second ([0-9.]+)") * 1e9
 net_tcp = number((run / "mpi-tcp.txt").read_text(), r"mpi_gbytes_per_second ([0-9.]+)") * 1e9

@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <numeric>
 
 #include "src/numerics/random.h"
+#include "src/numerics/topn.h"
+#include "src/numerics/topn_scan.h"
 
 namespace crossmf {
 
@@ -63,35 +64,25 @@ struct RankSums {
   double precision = 0, recall = 0, ndcg = 0, map = 0, auc = 0, users = 0, auc_users = 0;
 };
 
-// Metrics of one user from the scores of all items; train items are excluded. Two linear
-// passes over the scores instead of sorting them: this runs for every held-out user against
-// every item, as often as the top-N scoring itself.
+// Metrics of one user from the scores of all items; train items are excluded. Linear passes
+// over the scores instead of sorting them: this runs for every held-out user against every
+// item, as often as the top-N scoring itself.
 void score_user(const float* scores, index_t n_items, const index_t* train, count_t n_train, const index_t* test,
-                count_t n_test, int at_k, std::vector<index_t>& top, std::vector<float>& scratch, RankSums& s) {
-  // Top at_k of the items not rated in training, best first, ties by lower id. Items come in id
-  // order, so one that only ties the last kept score never enters; the train list (sorted) is
-  // consulted only for items that would.
-  top.clear();
-  auto better = [&](index_t x, index_t y) { return scores[x] != scores[y] ? scores[x] > scores[y] : x < y; };
+                count_t n_test, int at_k, TopN& best, std::vector<index_t>& top, std::vector<float>& scratch,
+                RankSums& s) {
+  // Top at_k of the items not rated in training, best first, ties by lower id, through the
+  // vectorised threshold scan of the recommendations; the train list (sorted) is consulted
+  // only for the items that could enter.
+  best.reset(at_k);
   count_t a = 0;
-  constexpr index_t kBlock = 64;  // once the list is full, most blocks hold no score above its last
-  for (index_t b = 0; b < n_items; b += kBlock) {
-    const index_t e = std::min(n_items, b + kBlock);
-    if (static_cast<int>(top.size()) == at_k) {
-      float best = -std::numeric_limits<float>::infinity();
-#pragma omp simd reduction(max : best)
-      for (index_t i = b; i < e; ++i) best = std::max(best, scores[i]);
-      if (!(best > scores[top.back()])) continue;
-    }
-    for (index_t i = b; i < e; ++i) {
-      if (static_cast<int>(top.size()) == at_k && !(scores[i] > scores[top.back()])) continue;
-      while (a < n_train && train[a] < i) ++a;
-      if (a < n_train && train[a] == i) continue;
-      top.insert(std::upper_bound(top.begin(), top.end(), i, better), i);
-      if (static_cast<int>(top.size()) > at_k) top.pop_back();
-    }
-  }
-  const int k = static_cast<int>(top.size());
+  scan_above(scores, nullptr, 0, n_items, [&] { return best.threshold(); }, [&](index_t i, real score) {
+    while (a < n_train && train[a] < i) ++a;
+    if (a == n_train || train[a] != i) best.push(score, i);
+  });
+  const int k = best.size();
+  top.resize(at_k);
+  scratch.resize(at_k);
+  best.write(top.data(), scratch.data());
   auto is_test = [&](index_t i) { return std::binary_search(test, test + n_test, i); };
   auto is_train = [&](index_t i) { return std::binary_search(train, train + n_train, i); };
   double hits = 0, dcg = 0, ap = 0;
@@ -168,6 +159,7 @@ Metrics evaluate_ranking(const Comm& comm, const Partition& part, const Factors&
   {
     RankSums mine;
     Matrix scores, X;
+    TopN best;
     std::vector<index_t> top;
     std::vector<float> scratch;
 #pragma omp for schedule(dynamic, 1)
@@ -179,7 +171,7 @@ Metrics evaluate_ranking(const Comm& comm, const Partition& part, const Factors&
       for (index_t j = 0; j < nb; ++j) {
         const index_t u = users[b0 + j];
         score_user(scores.data() + static_cast<std::size_t>(j) * n, n, r.col.data() + r.ptr[u], r.ptr[u + 1] - r.ptr[u],
-                   t.col.data() + t.ptr[u], t.ptr[u + 1] - t.ptr[u], at_k, top, scratch, mine);
+                   t.col.data() + t.ptr[u], t.ptr[u + 1] - t.ptr[u], at_k, best, top, scratch, mine);
       }
     }
 #pragma omp critical

@@ -134,7 +134,7 @@ Csr to_csr(const std::vector<Rec>& recs, const std::vector<count_t>& ptr, Keep k
   return c;
 }
 
-// Ratings to their user owners, grouped by user and sorted by item within each user.
+// Replaces the ids by their scattered ids, in place.
 void scatter_ids(const Partition& part, Triplets& in) {
   for (count_t k = 0; k < in.size(); ++k) {
     in.user[k] = part.user_scatter.forward(in.user[k]);
@@ -142,7 +142,8 @@ void scatter_ids(const Partition& part, Triplets& in) {
   }
 }
 
-// `in` holds scattered ids; it is emptied.
+// Ratings to their user owners, grouped by user and sorted by item within each user. `in`
+// holds scattered ids; it is emptied.
 template <class Rec>
 std::vector<Rec> to_user_owners(const Comm& comm, const Partition& part, Triplets& in, std::vector<count_t>* ptr,
                                 Timings& t) {
@@ -247,8 +248,7 @@ Partition build_partition(const Comm& comm, index_t n_users, index_t n_items, Tr
     split_rows(part, recs, ptr, split, given_test);
   }
   if (given_test) {
-    Triplets held = *test;
-    held.time.clear();
+    Triplets held{test->user, test->item, test->value, {}};  // the given split needs no times
     scatter_ids(part, held);
     std::vector<count_t> ptr;
     std::vector<Entry> recs = to_user_owners<Entry>(comm, part, held, &ptr, t);
