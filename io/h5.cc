@@ -4,6 +4,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "io/direct_read.h"
+
 namespace crossmf::h5 {
 
 namespace {
@@ -78,6 +80,21 @@ void Dataset::fail_here(Exit code, const std::string& what) const {
   throw Error(code, fmt::format("{}: dataset {}: {}", file_, name_, what));
 }
 
+// Where rows [row, row + n) of a contiguous dataset stored in exactly `mem_type` lie in a file
+// opened read-only; nullopt when they cannot be read as plain bytes.
+std::optional<std::uint64_t> Dataset::plain_offset(hid_t mem_type, hsize_t row, hsize_t n, hsize_t row_bytes) const {
+  Handle file(H5Iget_file_id(h_.get()), H5Fclose);
+  unsigned intent = 0;
+  if (n == 0 || H5Fget_intent(file.get(), &intent) < 0 || intent != H5F_ACC_RDONLY) return std::nullopt;
+  Handle dcpl(H5Dget_create_plist(h_.get()), H5Pclose);
+  Handle type(H5Dget_type(h_.get()), H5Tclose);
+  const haddr_t at = H5Dget_offset(h_.get());
+  if (H5Pget_layout(dcpl.get()) != H5D_CONTIGUOUS || H5Tequal(type.get(), mem_type) <= 0 || at == HADDR_UNDEF ||
+      row + n > rows())
+    return std::nullopt;
+  return static_cast<std::uint64_t>(at) + row * row_bytes;
+}
+
 void Dataset::transfer(void* buf, hid_t mem_type, std::size_t elem, hsize_t row, hsize_t n, bool write) const {
   std::vector<hsize_t> d = dims();
   if (d.size() > 2) fail_here(Exit::data, fmt::format("has {} dimensions; crossmf reads 1-D or 2-D datasets", d.size()));
@@ -87,6 +104,14 @@ void Dataset::transfer(void* buf, hid_t mem_type, std::size_t elem, hsize_t row,
   // so it is reported after every rank has finished the same number of steps.
   bool bad = row + n > total_rows;
   const hsize_t row_bytes = std::max<hsize_t>(1, width * elem);
+  if (!write) {
+    // Plain bytes are read directly, each rank on its own; if that fails anywhere, every rank
+    // takes the collective path below, which reports the problem.
+    const auto at = plain_offset(mem_type, row, n, width * elem);
+    int ok = n == 0 || (at && direct_read(file_, *at, n * width * elem, buf));
+    MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_LAND, comm_);
+    if (ok) return;
+  }
   const hsize_t piece_rows = std::max<hsize_t>(1, kPieceBytes / row_bytes);
   const hsize_t my_steps = (bad || n == 0) ? 0 : (n + piece_rows - 1) / piece_rows;
   const hsize_t steps = max_over_ranks(my_steps, comm_);

@@ -6,6 +6,7 @@
 #include <mpi.h>
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -82,6 +83,7 @@ class Dataset {
 
  private:
   void transfer(void* buf, hid_t mem_type, std::size_t elem, hsize_t row, hsize_t n, bool write) const;
+  std::optional<std::uint64_t> plain_offset(hid_t mem_type, hsize_t row, hsize_t n, hsize_t row_bytes) const;
   Handle h_;
   std::string file_, name_;
   MPI_Comm comm_;

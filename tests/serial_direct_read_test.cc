@@ -1,0 +1,54 @@
+// io/direct_read against plain reads of the same file: ranges that start and end inside
+// blocks, cross the 4 MiB pieces, and run past the end of the file.
+#include <gtest/gtest.h>
+#include <omp.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "io/direct_read.h"
+
+using namespace crossmf;
+
+namespace {
+struct TempFile {
+  std::string path = "/var/tmp/crossmf_direct_read_test." + std::to_string(::getpid());
+  std::vector<unsigned char> bytes;
+  explicit TempFile(std::size_t n) : bytes(n) {
+    std::uint64_t x = 88172645463325252ull;  // xorshift: every byte differs from its neighbours
+    for (auto& b : bytes) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; b = static_cast<unsigned char>(x); }
+    FILE* f = std::fopen(path.c_str(), "wb");
+    std::fwrite(bytes.data(), 1, n, f);
+    std::fclose(f);
+  }
+  ~TempFile() { std::remove(path.c_str()); }
+};
+}  // namespace
+
+TEST(DirectRead, EqualsThePlainBytes) {
+  const std::size_t n = (std::size_t{9} << 20) + 1234;  // past two 4 MiB pieces, not block-aligned
+  TempFile file(n);
+  struct Range { std::uint64_t at; std::size_t bytes; };
+  const std::vector<Range> ranges = {{0, n}, {1, n - 1}, {4095, 4098}, {(4u << 20) - 7, 100}, {12345, (8u << 20) + 3},
+                                     {n - 5, 5}, {n, 0}, {4096, 4096}};
+  for (int threads : {1, 2, 3}) {
+    omp_set_num_threads(threads);
+    for (const Range& r : ranges) {
+      std::vector<unsigned char> out(r.bytes + 1, 0xAB);
+      if (!direct_read(file.path, r.at, r.bytes, out.data())) GTEST_SKIP() << "this file system refuses O_DIRECT";
+      EXPECT_TRUE(std::equal(out.begin(), out.begin() + r.bytes, file.bytes.begin() + r.at))
+          << "threads " << threads << " range " << r.at << " + " << r.bytes;
+      EXPECT_EQ(out[r.bytes], 0xAB) << "wrote past the range";
+    }
+  }
+}
+
+TEST(DirectRead, FalseWhenTheFileEndsFirst) {
+  TempFile file(10000);
+  std::vector<unsigned char> out(20000);
+  EXPECT_FALSE(direct_read(file.path, 5000, 6000, out.data()));
+  EXPECT_FALSE(direct_read(file.path + ".missing", 0, 10, out.data()));
+}
