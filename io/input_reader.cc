@@ -10,7 +10,8 @@
 namespace crossmf {
 
 std::uint64_t ratings_checksum(const Comm& comm, const Triplets& t) {
-  std::uint64_t sum = 0;
+  std::uint64_t sum = 0;  // a sum modulo 2^64: the same in any order, so threads may share it
+#pragma omp parallel for reduction(+ : sum)
   for (count_t k = 0; k < t.size(); ++k) {
     std::uint32_t bits;
     std::memcpy(&bits, &t.value[k], sizeof bits);
@@ -129,47 +130,61 @@ Triplets InputReader::read_ratings(bool test, bool with_time) const {
   if (with_time) t.time.resize(n);
   const h5::Dataset user = file_.dataset(group + "/user"), item = file_.dataset(group + "/item"),
                     value = file_.dataset(group + "/value");
-  // 32-bit ids are read as they are stored. Wider ids are staged through bounded 64-bit
-  // buffers, piece by piece, so an id beyond 32 bits is reported as it is (a direct 32-bit read
-  // would clip it) without a second copy of the slice. Every rank reads the same number of
-  // pieces (collective); the first bad row is reported after the last piece, so no rank leaves
-  // the loop early.
-  const bool narrow = user.element_bytes() <= sizeof(index_t) && item.element_bytes() <= sizeof(index_t);
-  constexpr count_t kPiece = count_t{1} << 22;
-  const count_t pieces = comm_.max<count_t>((n + kPiece - 1) / kPiece);
-  std::vector<std::int64_t> u, i;
+  // The first bad row of [a, a + m) of this slice (ids taken from `uid`/`iid`), or "".
+  auto first_problem = [&](count_t a, count_t m, auto uid, auto iid) -> std::string {
+    auto bad_row = [&](count_t k) {
+      const std::int64_t uk = uid(k), ik = iid(k);
+      const real v = t.value[a + k];
+      return uk < 0 || uk >= info_.n_users || ik < 0 || ik >= info_.n_items || !std::isfinite(v) ||
+             (info_.implicit && v <= 0);
+    };
+    count_t first = m;
+#pragma omp parallel for reduction(min : first)
+    for (count_t k = 0; k < m; ++k)
+      if (bad_row(k)) first = std::min(first, k);
+    if (first == m) return "";
+    const count_t row = s.begin + a + first;
+    const std::int64_t uk = uid(first), ik = iid(first);
+    const real v = t.value[a + first];
+    if (uk < 0 || uk >= info_.n_users)
+      return fmt::format("{}: {}/user row {}: user {} is outside [0, n_users={}); fix the index or the n_users attribute",
+                         info_.path, group, row, uk, info_.n_users);
+    if (ik < 0 || ik >= info_.n_items)
+      return fmt::format("{}: {}/item row {}: item {} is outside [0, n_items={}); fix the index or the n_items attribute",
+                         info_.path, group, row, ik, info_.n_items);
+    if (!std::isfinite(v))
+      return fmt::format("{}: {}/value row {}: value {} is not finite (or beyond float32 range); drop or repair that "
+                         "rating", info_.path, group, row, v);
+    return fmt::format("{}: {}/value row {}: implicit strength {} must be > 0; drop zero and negative rows", info_.path,
+                       group, row, v);
+  };
   std::string bad;
-  for (count_t p = 0; p < pieces; ++p) {
-    const count_t a = std::min(n, p * kPiece), m = std::min(kPiece, n - a);
-    if (narrow) {
-      user.read<index_t>(std::span<index_t>(t.user).subspan(a, m), s.begin + a, m);
-      item.read<index_t>(std::span<index_t>(t.item).subspan(a, m), s.begin + a, m);
-    } else {
+  if (with_time) file_.dataset(group + "/time").read<std::int64_t>(t.time, s.begin, n);
+  value.read<real>(t.value, s.begin, n);
+  if (user.element_bytes() <= sizeof(index_t) && item.element_bytes() <= sizeof(index_t)) {
+    // 32-bit ids are read as they are stored, the whole slice at once.
+    user.read<index_t>(t.user, s.begin, n);
+    item.read<index_t>(t.item, s.begin, n);
+    bad = first_problem(0, n, [&](count_t k) { return t.user[k]; }, [&](count_t k) { return t.item[k]; });
+  } else {
+    // Wider ids are staged through bounded 64-bit buffers, piece by piece, so an id beyond 32
+    // bits is reported as it is (a direct 32-bit read would clip it) without a second copy of
+    // the slice. Every rank reads the same number of pieces (collective); the first bad row is
+    // reported after the last piece, so no rank leaves the loop early.
+    constexpr count_t kPiece = count_t{1} << 22;
+    const count_t pieces = comm_.max<count_t>((n + kPiece - 1) / kPiece);
+    std::vector<std::int64_t> u, i;
+    for (count_t p = 0; p < pieces; ++p) {
+      const count_t a = std::min(n, p * kPiece), m = std::min(kPiece, n - a);
       u.resize(m);
       i.resize(m);
       user.read<std::int64_t>(u, s.begin + a, m);
       item.read<std::int64_t>(i, s.begin + a, m);
-    }
-    value.read<real>(std::span<real>(t.value).subspan(a, m), s.begin + a, m);
-    if (with_time) file_.dataset(group + "/time").read<std::int64_t>(std::span(t.time).subspan(a, m), s.begin + a, m);
-    for (count_t k = 0; k < m && bad.empty(); ++k) {
-      const count_t row = s.begin + a + k;
-      const std::int64_t uk = narrow ? t.user[a + k] : u[k], ik = narrow ? t.item[a + k] : i[k];
-      const real v = t.value[a + k];
-      if (uk < 0 || uk >= info_.n_users)
-        bad = fmt::format("{}: {}/user row {}: user {} is outside [0, n_users={}); fix the index or the n_users attribute",
-                          info_.path, group, row, uk, info_.n_users);
-      else if (ik < 0 || ik >= info_.n_items)
-        bad = fmt::format("{}: {}/item row {}: item {} is outside [0, n_items={}); fix the index or the n_items attribute",
-                          info_.path, group, row, ik, info_.n_items);
-      else if (!std::isfinite(v))
-        bad = fmt::format("{}: {}/value row {}: value {} is not finite (or beyond float32 range); drop or repair that "
-                          "rating", info_.path, group, row, v);
-      else if (info_.implicit && v <= 0)
-        bad = fmt::format("{}: {}/value row {}: implicit strength {} must be > 0; drop zero and negative rows",
-                          info_.path, group, row, v);
-      t.user[a + k] = static_cast<index_t>(uk);
-      t.item[a + k] = static_cast<index_t>(ik);
+      if (bad.empty()) bad = first_problem(a, m, [&](count_t k) { return u[k]; }, [&](count_t k) { return i[k]; });
+      for (count_t k = 0; k < m; ++k) {
+        t.user[a + k] = static_cast<index_t>(u[k]);
+        t.item[a + k] = static_cast<index_t>(i[k]);
+      }
     }
   }
   // Validation is local; the caller's phase boundary agrees on it.

@@ -61,6 +61,13 @@ def float_users(f):
     replace(f["ratings"], "user", f["ratings/user"][:].astype(np.float64))
 
 
+def user_beyond_32_bits(f):
+    """64-bit ids (read through 64-bit staging), one of them past 2^32, which a 32-bit read would clip."""
+    users = f["ratings/user"][:].astype(np.int64)
+    users[late_row(f)] = 2**33 + 1
+    replace(f["ratings"], "user", users)
+
+
 def string_values(f):
     replace(f["ratings"], "value", np.array([b"%g" % v for v in f["ratings/value"][:]], dtype=object))
 
@@ -107,6 +114,7 @@ CASES = {
     "implicit_zero": implicit_with(EARLY, 0.0),
     "implicit_negative": lambda f: implicit_with(late_row(f), -1.0)(f),
     "float_users": float_users,
+    "user_beyond_32_bits": user_beyond_32_bits,
     "string_values": string_values,
     "empty": empty,
     "n_users_huge": set_attr("ratings", "n_users", np.int64(2) ** 40),
