@@ -35,8 +35,12 @@ std::vector<real> random_row(int n, std::uint64_t seed) {
 
 }  // namespace
 
-TEST(SgdUpdate, ExplicitStepFollowsTheAnalyticGradient) {
-  const int k = 7;
+// k = 7: the scalar tail only; 37: two whole Lanes and a tail; 64: four Lanes on both accumulators.
+class SgdExplicitStep : public ::testing::TestWithParam<int> {};
+INSTANTIATE_TEST_SUITE_P(Widths, SgdExplicitStep, ::testing::Values(7, 37, 64));
+
+TEST_P(SgdExplicitStep, FollowsTheAnalyticGradient) {
+  const int k = GetParam();
   const real mu = 3.0f, r = 4.5f, lambda = 0.05f, eta = 0.01f;
   std::vector<real> x = random_row(k + 1, 1), y = random_row(k + 1, 2);
   // 1/2 (r - mu - x.y - bx - by)^2 + lambda/2 (|x|^2 + |y|^2), parameters [x, y] with biases last.

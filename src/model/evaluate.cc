@@ -33,7 +33,7 @@ double explicit_objective(const Comm& comm, const Partition& part, const Factors
   return both[0] + lambda * both[1];
 }
 
-Metrics evaluate_explicit(const Comm& comm, const Partition& part, const Factors& f, int threads) {
+Metrics evaluate_explicit(const Comm& comm, const Partition& part, const Factors& f, int threads, bool train) {
   double sums[5] = {0, 0, 0, 0, 0};  // test sq, test abs, test n, train sq, train n
   const Csr& t = part.test_by_user;
   const Csr& r = part.by_user;
@@ -45,12 +45,13 @@ Metrics evaluate_explicit(const Comm& comm, const Partition& part, const Factors
       sq += e * e;
       ab += std::abs(e);
     }
+    if (!train) continue;
     for (count_t j = r.ptr[u]; j < r.ptr[u + 1]; ++j) {
       const double e = r.val[j] - f.predict(u, r.col[j]);
       tsq += e * e;
     }
   }
-  sums[0] = sq; sums[1] = ab; sums[2] = double(t.nnz()); sums[3] = tsq; sums[4] = double(r.nnz());
+  sums[0] = sq; sums[1] = ab; sums[2] = double(t.nnz()); sums[3] = tsq; sums[4] = train ? double(r.nnz()) : 0;
   comm.sum(std::span<double>(sums, 5));
   Metrics m;
   m.ratings = static_cast<count_t>(sums[2]);

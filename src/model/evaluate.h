@@ -1,5 +1,5 @@
 // Held-out evaluation, computed where the users live and reduced across ranks.
-//   explicit: RMSE and MAE of the held-out ratings (and RMSE of the training ratings);
+//   explicit: RMSE and MAE of the held-out ratings (and, when asked, RMSE of the training ratings);
 //   implicit: precision, recall, NDCG and MAP at k, and AUC, ranking all items the user has not
 //             rated in training (Spark's RankingMetrics definitions).
 #pragma once
@@ -19,7 +19,10 @@ struct Metrics {
 // (ratings of the row) * |row|^2 (ALS-WR's weighted lambda, which per-rating SGD also minimises).
 double explicit_objective(const Comm& comm, const Partition& part, const Factors& f, double lambda, int threads, Timings& t);
 
-Metrics evaluate_explicit(const Comm& comm, const Partition& part, const Factors& f, int threads);
+// Held-out RMSE and MAE; with `train` also the RMSE of the training ratings, a pass over all of
+// them (9x the held-out ones with a 10% split), which the caller asks for only when it has no
+// cheaper figure.
+Metrics evaluate_explicit(const Comm& comm, const Partition& part, const Factors& f, int threads, bool train);
 
 // `max_users` > 0 evaluates a seeded sample of about that many users with held-out items
 // (chosen by original id, so the same on any number of ranks); 0 evaluates all.

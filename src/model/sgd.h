@@ -6,7 +6,8 @@
 // Inside a rank, threads never touch the same row at once: users are cut into B blocks and items
 // into B blocks (B = 16, more than the threads), and in round r the blocks (b, (b + r) mod B) are
 // shared out among the threads (LIBMF's idea of independent blocks). Each epoch visits the rounds
-// in a seeded order; inside a block ratings stay sorted by user (see iterate). Implicit feedback
+// in a seeded order; inside a block ratings stay sorted by user, and explicit steps take two
+// runs of the block at once (see iterate). Implicit feedback
 // samples negatives from the same item block, which keeps the schedule conflict-free.
 #pragma once
 #include "src/model/factors.h"

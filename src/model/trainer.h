@@ -4,6 +4,7 @@
 #include "src/base/timer.h"
 #include "src/base/types.h"
 
+#include <cmath>
 #include <vector>
 
 namespace crossmf {
@@ -13,6 +14,10 @@ struct IterationStats {
   count_t updates = 0;     // this iteration, this rank (SGD rating updates)
   count_t bytes_sent = 0;  // this iteration, this rank
   double work_seconds = 0; // time in the solves or update loops
+  // RMSE of the training ratings as the trainer met them during the iteration, global, when it
+  // has it for free (SGD explicit: each error before its step, as LIBMF's tr_rmse); NaN
+  // otherwise, and the job measures it with a pass over every training rating.
+  double train_rmse = NAN;
 };
 
 class Trainer {
