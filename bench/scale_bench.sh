@@ -35,11 +35,15 @@ rm -f "$out"/*.log
 # This machine's limits, in the same run.
 dd if=/dev/zero of="$DATA/dd.tmp" bs=16M count=256 conv=fdatasync 2>&1 | tail -1 | tee "$out/dd-write.txt"
 drop_caches
-dd if="$DATA/dd.tmp" of=/dev/null bs=16M 2>&1 | tail -1 | tee "$out/dd-read.txt"
+# The job reads its ratings with O_DIRECT (io/direct_read.h), so the disk is read that way too.
+dd if="$DATA/dd.tmp" of=/dev/null bs=16M iflag=direct 2>&1 | tail -1 | tee "$out/dd-read.txt"
 rm -f "$DATA/dd.tmp"
 "$BUILD/gemm_rate" "$cores" | tee "$out/gemm.txt"
 mpirun --bind-to none -np 2 "$BUILD/mpi_bandwidth" | tee "$out/mpi-shm.txt"
 mpirun --bind-to none -np 2 --mca btl tcp,self "$BUILD/mpi_bandwidth" | tee "$out/mpi-tcp.txt"
+
+# The ratings read alone, each time right after a dd of the same file (bench/read_bench.sh).
+bash bench/read_bench.sh "$big" $ranks | tee "$out/read-beside-dd.txt"
 
 train() {  # $1 ranks, $2 input, $3 log, then extra mpirun options
   local np=$1 input=$2 log=$3; shift 3
