@@ -2,6 +2,8 @@
 // stacked least-squares system, never the normal equations the kernels build.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "src/numerics/als_solve.h"
 #include "src/numerics/cholesky.h"
 #include "src/numerics/random.h"
@@ -78,6 +80,22 @@ TEST(AlsSolve, SyrkLowerEqualsDenseProductOnAndBelowTheBlockDiagonal) {
           SCOPED_TRACE(::testing::Message() << "w " << w << " count " << count << " C(" << i << ", " << c << ")");
           if (i < w && i / 16 >= c / 16) EXPECT_NEAR(C(i, c), want(i, c), 1e-4 * (1 + std::abs(want(i, c))));
           else EXPECT_EQ(C(i, c), before(i, c));  // above the block diagonal, or past w: untouched
+        }
+    }
+}
+
+TEST(AlsSolve, SyrkLowerOverwriteSetsTheBlocksOnAndBelowTheDiagonal) {
+  for (int w : {16, 64, 112})
+    for (int count : {0, 5, 300}) {
+      Matrix V = random_rows(std::max(count, 1), w, 200 + w + count);
+      ColMatrix C = ColMatrix::Constant(w, w, std::numeric_limits<real>::quiet_NaN());
+      syrk_lower(V.data(), w, count, w, C.data(), w, real(1), true);
+      const Eigen::MatrixXd Vd = V.topRows(count).cast<double>();
+      const Eigen::MatrixXd want = Vd.transpose() * Vd;
+      for (int c = 0; c < w; ++c)
+        for (int i = c / 16 * 16; i < w; ++i) {
+          SCOPED_TRACE(::testing::Message() << "w " << w << " count " << count << " C(" << i << ", " << c << ")");
+          EXPECT_NEAR(C(i, c), want(i, c), 1e-4 * (1 + std::abs(want(i, c))));
         }
     }
 }

@@ -165,8 +165,7 @@ void solve_explicit_row(const RowProblem& row, bool biases, real mu, real lambda
   if (row.n < d) return solve_pushed_through(g, w, row, biases, reg, t, out, ws);
 
   real* a = room(ws.normal, static_cast<std::size_t>(w) * w);
-  std::fill(a, a + static_cast<std::size_t>(w) * w, real(0));
-  syrk_lower(g, w, row.n, w, a, w, real(1));
+  syrk_lower(g, w, row.n, w, a, w, real(1), true);  // sets the blocks on and below the diagonal, all that is read
   real* b = ws.rhs.data();        // G^T t
   const real* s = ws.sums.data();  // G^T 1
   for (int i = 0; i < k; ++i) a[i * w + i] += reg;
