@@ -2,6 +2,8 @@
 // stacked least-squares system, never the normal equations the kernels build.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "src/numerics/als_solve.h"
 #include "src/numerics/cholesky.h"
 #include "src/numerics/random.h"
@@ -82,6 +84,22 @@ TEST(AlsSolve, SyrkLowerEqualsDenseProductOnAndBelowTheBlockDiagonal) {
     }
 }
 
+TEST(AlsSolve, SyrkLowerOverwriteSetsTheBlocksOnAndBelowTheDiagonal) {
+  for (int w : {16, 64, 112})
+    for (int count : {0, 5, 300}) {
+      Matrix V = random_rows(std::max(count, 1), w, 200 + w + count);
+      ColMatrix C = ColMatrix::Constant(w, w, std::numeric_limits<real>::quiet_NaN());
+      syrk_lower(V.data(), w, count, w, C.data(), w, real(1), true);
+      const Eigen::MatrixXd Vd = V.topRows(count).cast<double>();
+      const Eigen::MatrixXd want = Vd.transpose() * Vd;
+      for (int c = 0; c < w; ++c)
+        for (int i = c / 16 * 16; i < w; ++i) {
+          SCOPED_TRACE(::testing::Message() << "w " << w << " count " << count << " C(" << i << ", " << c << ")");
+          EXPECT_NEAR(C(i, c), want(i, c), 1e-4 * (1 + std::abs(want(i, c))));
+        }
+    }
+}
+
 TEST(AlsSolve, CholeskySolveEqualsDenseSolve) {
   for (int d : {1, 3, 15, 16, 17, 33, 64, 65, 100}) {
     SCOPED_TRACE(::testing::Message() << "d " << d);
@@ -143,6 +161,16 @@ TEST(AlsSolve, ExplicitRowsOfEveryShapeEqualDenseLeastSquares) {
           want = dense_solve(A, t, Eigen::VectorXd::Ones(n), lambda * n);
         }
         EXPECT_LT(rel_err(out.data(), want), 1e-4);
+        // The same rows packed as the ALS driver hands them over (padded(k) floats a row, the
+        // biases apart): the same gathered values, so the same answer to the bit.
+        const int pw = padded(k);
+        Matrix packed = Matrix::Zero(items, pw);
+        packed.leftCols(k) = other.leftCols(k);
+        const Vector bias = other.col(d - 1);
+        std::vector<real> packed_out(d, 0);
+        solve_explicit_row({packed.data(), pw, k, cols.data(), vals.data(), n, biases ? bias.data() : nullptr}, biases,
+                           mu, lambda, packed_out.data(), ws);
+        EXPECT_EQ(packed_out, out);
       }
     }
 }
@@ -206,4 +234,25 @@ TEST_F(ImplicitRow, ConjugateGradientConvergesToTheExactSolution) {
   solve_implicit_cg(row(), gram, lambda, k, out.data(), ws);  // warm start from the two steps
   EXPECT_LT(rel_err(out.data(), dense()), 1e-4);
   EXPECT_LT(rel_err(out.data(), dense()), after_two);
+}
+
+// CG past one 16-row group of its fused passes and one 256-row chunk of the gather, at widths
+// that are not, and are, whole 16-wide blocks (k = 100: a second 64-column pass of the gather).
+TEST(AlsSolve, ImplicitConjugateGradientAtEveryWidthConvergesToDense) {
+  const real lambda = 0.2f;
+  const int items = 700, n = 300;
+  for (int k : {3, 64, 100}) {
+    SCOPED_TRACE(::testing::Message() << "k " << k);
+    Matrix Y = random_rows(items, k, 70 + k);
+    const ColMatrix gram = (Y.transpose() * Y).eval();
+    std::vector<index_t> cols;
+    std::vector<real> conf;
+    for (int j = 0; j < n; ++j) { cols.push_back(static_cast<index_t>(2 * j + 1)); conf.push_back(1.5f + (j % 5)); }
+    Eigen::VectorXd w = Eigen::VectorXd::Ones(items), p = Eigen::VectorXd::Zero(items);
+    for (int j = 0; j < n; ++j) { w(cols[j]) = conf[j]; p(cols[j]) = 1; }
+    std::vector<real> out(k, 0);
+    AlsWorkspace ws;
+    solve_implicit_cg({Y.data(), k, k, cols.data(), conf.data(), n}, gram, lambda, 3 * k, out.data(), ws);
+    EXPECT_LT(rel_err(out.data(), dense_solve(Y.cast<double>(), p, w, lambda)), 1e-3);
+  }
 }

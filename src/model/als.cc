@@ -2,10 +2,12 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "src/model/evaluate.h"
 #include "src/numerics/als_solve.h"
+#include "src/numerics/lanes.h"
 
 namespace crossmf {
 
@@ -41,10 +43,28 @@ ColMatrix Als::gram(const Matrix& rows, index_t first, index_t count, Timings& t
   return g;
 }
 
-double Als::solve_rows(const Csr& csr, const real* other, const ColMatrix& gram, const std::vector<real>& conf,
-                       real* out) {
-  const int k = f_.k, w = f_.width();
+double Als::solve_rows(const Csr& csr, const real* other, index_t count, const ColMatrix& gram,
+                       const std::vector<real>& conf, real* out) {
+  const int k = f_.k, w = f_.width(), pw = padded(k);
   const index_t rows = csr.rows();
+  const real* neighbours = other;
+  int stride = w;
+  const real* bias = nullptr;
+  if (w != pw) {  // repack: 4 whole cache lines a row for k = 64 instead of 5 straddled ones
+    packed_.resize(static_cast<std::size_t>(count) * pw);
+    packed_bias_.resize(f_.biases ? count : 0);
+#pragma omp parallel for num_threads(opt_.threads) schedule(static)
+    for (index_t r = 0; r < count; ++r) {
+      const real* src = other + static_cast<std::size_t>(r) * w;
+      real* dst = packed_.data() + static_cast<std::size_t>(r) * pw;
+      std::copy(src, src + k, dst);
+      std::fill(dst + k, dst + pw, real(0));
+      if (f_.biases) packed_bias_[r] = src[k];
+    }
+    neighbours = packed_.data();
+    stride = pw;
+    bias = f_.biases ? packed_bias_.data() : nullptr;
+  }
   double flops = 0;
 #pragma omp parallel num_threads(opt_.threads) reduction(+ : flops)
   {
@@ -52,8 +72,8 @@ double Als::solve_rows(const Csr& csr, const real* other, const ColMatrix& gram,
 #pragma omp for schedule(dynamic, 16)
     for (index_t r = 0; r < rows; ++r) {
       const count_t begin = csr.ptr[r], n = csr.ptr[r + 1] - begin;
-      RowProblem row{other, w, k, csr.col.data() + begin,
-                     (opt_.implicit ? conf.data() : csr.val.data()) + begin, n};
+      RowProblem row{neighbours, stride, k, csr.col.data() + begin,
+                     (opt_.implicit ? conf.data() : csr.val.data()) + begin, n, bias};
       real* x = out + static_cast<std::size_t>(r) * w;
       if (!opt_.implicit) {
         solve_explicit_row(row, f_.biases, f_.mu, static_cast<real>(opt_.lambda), x, ws);
@@ -77,7 +97,8 @@ IterationStats Als::user_half(Timings& t) {
   Stopwatch watch;
   {
     Timed timed(t.compute);
-    s.flops += solve_rows(part_.by_user, f_.items.data(), g, conf_by_user_, f_.users.data());
+    s.flops += solve_rows(part_.by_user, f_.items.data(), static_cast<index_t>(f_.items.rows()), g, conf_by_user_,
+                          f_.users.data());
   }
   s.work_seconds += watch.seconds();
   return s;
@@ -107,7 +128,7 @@ IterationStats Als::item_half(Timings& t) {
   {
     Timed timed(t.compute);
     real* block = f_.items.data() + static_cast<std::size_t>(part_.item_begin) * w;
-    s.flops += solve_rows(part_.by_item, routed_.data(), g, conf_by_item_, block);
+    s.flops += solve_rows(part_.by_item, routed_.data(), static_cast<index_t>(routed_.rows()), g, conf_by_item_, block);
   }
   s.work_seconds += watch.seconds();
   {

@@ -9,6 +9,7 @@
 #pragma once
 #include "src/model/factors.h"
 #include "src/model/trainer.h"
+#include "src/numerics/als_solve.h"
 
 namespace crossmf {
 
@@ -36,8 +37,9 @@ class Als : public Trainer {
 
  private:
   ColMatrix gram(const Matrix& rows, index_t first, index_t count, Timings& t, IterationStats& s) const;
-  double solve_rows(const Csr& csr, const real* other, const ColMatrix& gram, const std::vector<real>& conf,
-                    real* out);
+  // Solves every row of `csr` against the neighbour rows `other` (`count` rows of f_.width()).
+  double solve_rows(const Csr& csr, const real* other, index_t count, const ColMatrix& gram,
+                    const std::vector<real>& conf, real* out);
   const Comm& comm_;
   const Partition& part_;
   AlsOptions opt_;
@@ -45,6 +47,9 @@ class Als : public Trainer {
   std::vector<real> conf_by_user_, conf_by_item_;  // implicit confidences
   Matrix routed_;                                  // user rows received for the item half
   Matrix send_buffer_;
+  // The neighbour rows repacked for the kernels when f_.width() is not whole Lanes (explicit
+  // with biases): factors padded to padded(k) on 64-byte lines, biases apart (RowProblem::bias).
+  AlsWorkspace::Buffer packed_, packed_bias_;
 };
 
 // Confidence of an implicit strength r: 1 + alpha r, or 1 + alpha log(1 + r / epsilon).

@@ -1,5 +1,6 @@
 #include "src/numerics/als_solve.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -20,11 +21,46 @@ real* room(AlsWorkspace::Buffer& buffer, std::size_t size) {
 // scattered over a factor matrix larger than the caches.
 constexpr count_t kPrefetch = 8;
 
-// One pass over the neighbours: G[j] = the first k entries of other[cols[j]], zero-padded to
-// w = padded(k) columns; t_j = values[j] - offset, less the neighbour's bias (other[cols[j]][k])
-// when `minus_bias`; and the column sums weighted = G^T t, plain = G^T 1 while each row is in
-// registers.
-real* gather_padded(const RowProblem& row, int w, real offset, bool minus_bias, AlsWorkspace& ws) {
+// Neighbours per step of the gather: their rows (up to 256 x 5 cache lines) stay in L2 between
+// its two passes.
+constexpr count_t kGatherChunk = 256;
+
+// Columns [i0, i0 + L kLanes) of neighbours j0 .. j1 into G, and their sums weighted += G^T t,
+// plain += G^T 1, added up in registers (kept in memory, every row waited on the previous row's
+// stores).
+template <int L>
+void copy_lanes(const RowProblem& row, count_t j0, count_t j1, const real* t, int i0, real* g, int w,
+                real* weighted, real* plain) {
+  Lanes weighted_sum[L], plain_sum[L];
+#pragma GCC unroll 4
+  for (int l = 0; l < L; ++l) {
+    weighted_sum[l] = lanes_at(weighted + i0 + l * kLanes);
+    plain_sum[l] = lanes_at(plain + i0 + l * kLanes);
+  }
+  for (count_t j = j0; j < j1; ++j) {
+    const real* src = row.other + static_cast<std::size_t>(row.cols[j]) * row.width + i0;
+    real* dst = g + j * w + i0;
+#pragma GCC unroll 4
+    for (int l = 0; l < L; ++l) {
+      const Lanes x = lanes_at(src + l * kLanes);
+      lanes_at(dst + l * kLanes) = x;
+      weighted_sum[l] += x * t[j];
+      plain_sum[l] += x;
+    }
+  }
+#pragma GCC unroll 4
+  for (int l = 0; l < L; ++l) {
+    lanes_at(weighted + i0 + l * kLanes) = weighted_sum[l];
+    lanes_at(plain + i0 + l * kLanes) = plain_sum[l];
+  }
+}
+
+// G[j] = the first k entries of other[cols[j]], zero-padded to w = padded(k) columns;
+// t_j = values[j] - offset, less the neighbour's bias when `minus_bias`; and
+// the column sums weighted = G^T t (in ws.rhs) and plain = G^T 1 (in ws.sums). Per chunk of
+// neighbours, a first pass fetches their rows (prefetching kPrefetch rows ahead) and makes t, a
+// second copies them from the cache in whole Lanes.
+real* gather(const RowProblem& row, int w, real offset, bool minus_bias, AlsWorkspace& ws) {
   real* g = room(ws.block, static_cast<std::size_t>(row.n) * w);
   real* t = room(ws.t, row.n);
   real* weighted = room(ws.rhs, w);
@@ -32,29 +68,66 @@ real* gather_padded(const RowProblem& row, int w, real offset, bool minus_bias, 
   std::fill(weighted, weighted + w, real(0));
   std::fill(plain, plain + w, real(0));
   const auto source = [&](count_t j) { return row.other + static_cast<std::size_t>(row.cols[j]) * row.width; };
-  for (count_t j = 0; j < row.n; ++j) {
-    if (j + kPrefetch < row.n) {
-      const real* ahead = source(j + kPrefetch);
-      for (int i = 0; i < row.width; i += kLanes) __builtin_prefetch(ahead + i);
-      __builtin_prefetch(ahead + row.width - 1);
-    }
-    const real* src = source(j);
-    real* dst = g + j * w;
-    t[j] = row.values[j] - offset - (minus_bias ? src[row.k] : real(0));
-    for (int i = 0; i < w; i += kLanes) {
-      Lanes x;
-      if (i + kLanes <= row.k) {
-        x = lanes_at(src + i);
-      } else {
-        x = Lanes{};
-        std::memcpy(&x, src + i, sizeof(real) * (row.k - i));
+  const auto bias_of = [&](count_t j) { return row.bias ? row.bias[row.cols[j]] : source(j)[row.k]; };
+  const int whole = row.k / kLanes * kLanes;  // columns copied as whole Lanes
+  for (count_t j0 = 0; j0 < row.n; j0 += kGatherChunk) {
+    const count_t j1 = std::min(row.n, j0 + kGatherChunk);
+    for (count_t j = j0; j < j1; ++j) {
+      if (j + kPrefetch < row.n) {
+        const real* ahead = source(j + kPrefetch);
+        for (int i = 0; i < row.width; i += kLanes) __builtin_prefetch(ahead + i);
+        __builtin_prefetch(ahead + row.width - 1);
       }
-      lanes_at(dst + i) = x;
-      lanes_at(weighted + i) += x * t[j];
-      lanes_at(plain + i) += x;
+      t[j] = row.values[j] - offset - (minus_bias ? bias_of(j) : real(0));
     }
+    for (int i0 = 0; i0 < whole; i0 += 4 * kLanes) {
+      switch ((whole - i0) / kLanes) {
+        case 1: copy_lanes<1>(row, j0, j1, t, i0, g, w, weighted, plain); break;
+        case 2: copy_lanes<2>(row, j0, j1, t, i0, g, w, weighted, plain); break;
+        case 3: copy_lanes<3>(row, j0, j1, t, i0, g, w, weighted, plain); break;
+        default: copy_lanes<4>(row, j0, j1, t, i0, g, w, weighted, plain); break;
+      }
+    }
+    if (whole < w)  // k not a multiple of kLanes: the last Lanes, zero-padded
+      for (count_t j = j0; j < j1; ++j) {
+        const real* src = source(j);
+        real* dst = g + j * w;
+        for (int i = whole; i < w; ++i) {
+          dst[i] = i < row.k ? src[i] : real(0);
+          weighted[i] += dst[i] * t[j];
+          plain[i] += dst[i];
+        }
+      }
   }
   return g;
+}
+
+// out = sum_j (c_j - 1)(y_j . v) y_j over the rows y_j of G (n x w), with v and out w long: one
+// CG product in one pass over G. The dot products are taken 16 rows at a time and finished
+// together (lane_sums), then the same 16 rows, still in L1, are added up.
+void confidence_pass(const real* g, count_t n, int w, const real* c, const real* v, real* out) {
+  std::fill(out, out + w, real(0));
+  for (count_t j0 = 0; j0 < n; j0 += kLanes) {
+    const int m = static_cast<int>(std::min<count_t>(kLanes, n - j0));
+    const real* rows = g + j0 * w;
+    Lanes dots[kLanes];
+#pragma GCC unroll 16
+    for (int jj = 0; jj < kLanes; ++jj) {
+      Lanes acc = {};
+      if (jj < m)
+        for (int i = 0; i < w; i += kLanes) acc += lanes_at(rows + jj * w + i) * lanes_at(v + i);
+      dots[jj] = acc;
+    }
+    Lanes d;
+    lane_sums(dots, d);
+    real coef[kLanes];
+    for (int jj = 0; jj < m; ++jj) coef[jj] = (c[j0 + jj] - real(1)) * d[jj];
+    for (int i = 0; i < w; i += kLanes) {
+      Lanes acc = lanes_at(out + i);
+      for (int jj = 0; jj < m; ++jj) acc += lanes_at(rows + jj * w + i) * coef[jj];
+      lanes_at(out + i) = acc;
+    }
+  }
 }
 
 void set_nan(real* out, int d) { std::fill(out, out + d, std::numeric_limits<real>::quiet_NaN()); }
@@ -86,14 +159,13 @@ void solve_explicit_row(const RowProblem& row, bool biases, real mu, real lambda
     std::fill(out, out + d, real(0));
     return;
   }
-  const real* g = gather_padded(row, w, mu, biases, ws);
+  const real* g = gather(row, w, mu, biases, ws);
   const real* t = ws.t.data();
   const real reg = lambda * static_cast<real>(row.n);
   if (row.n < d) return solve_pushed_through(g, w, row, biases, reg, t, out, ws);
 
   real* a = room(ws.normal, static_cast<std::size_t>(w) * w);
-  std::fill(a, a + static_cast<std::size_t>(w) * w, real(0));
-  syrk_lower(g, w, row.n, w, a, w, real(1));
+  syrk_lower(g, w, row.n, w, a, w, real(1), true);  // sets the blocks on and below the diagonal, all that is read
   real* b = ws.rhs.data();        // G^T t
   const real* s = ws.sums.data();  // G^T 1
   for (int i = 0; i < k; ++i) a[i * w + i] += reg;
@@ -119,7 +191,7 @@ void solve_explicit_row(const RowProblem& row, bool biases, real mu, real lambda
 
 void solve_implicit_cholesky(const RowProblem& row, const ColMatrix& gram, real lambda, real* out, AlsWorkspace& ws) {
   const int k = row.k, w = padded(k);
-  real* g = gather_padded(row, w, 0, false, ws);
+  real* g = gather(row, w, 0, false, ws);
   real* b = ws.rhs.data();  // sum c_j y_j
   for (count_t j = 0; j < row.n; ++j) {
     const real scale = std::sqrt(row.values[j] - real(1));
@@ -139,34 +211,38 @@ void solve_implicit_cholesky(const RowProblem& row, const ColMatrix& gram, real 
 void solve_implicit_cg(const RowProblem& row, const ColMatrix& gram, real lambda, int steps, real* out,
                        AlsWorkspace& ws) {
   const int k = row.k, w = padded(k);
-  const Eigen::Map<const Matrix, 0, Eigen::OuterStride<>> G(gather_padded(row, w, 0, false, ws), row.n, k,
-                                                            Eigen::OuterStride<>(w));
-  Eigen::Map<Vector> x(out, k);
-  Eigen::Map<const Vector> c(row.values, row.n);
-  // r = b - A x = sum_j [c_j - (c_j - 1) y_j.x] y_j - (gram + lambda I) x
-  ws.gx.noalias() = G * x;
-  ws.ct = c.array() - (c.array() - real(1)) * ws.gx.array();
-  ws.r.noalias() = G.transpose() * ws.ct;
-  ws.r.noalias() -= gram * x;  // gram is stored full: a plain GEMV beats a symmetric one
-  ws.r -= lambda * x;
-  ws.p = ws.r;
-  real rs_old = ws.r.squaredNorm();
+  const real* g = gather(row, w, 0, false, ws);  // and ws.rhs = G^T c
+  // The CG vectors are padded to w with zeros, as the rows of G, for confidence_pass.
+  real* xp = room(ws.x, w);
+  real* rp = room(ws.r, w);
+  real* pp = room(ws.p, w);
+  real* app = room(ws.ap, w);
+  std::copy(out, out + k, xp);
+  std::fill(xp + k, xp + w, real(0));
+  std::fill(pp + k, pp + w, real(0));
+  Eigen::Map<Vector> x(xp, k), r(rp, k), p(pp, k), ap(app, k);
+  // r = b - A x = sum_j c_j y_j - sum_j (c_j - 1)(y_j.x) y_j - (gram + lambda I) x
+  confidence_pass(g, row.n, w, row.values, xp, rp);
+  r = Eigen::Map<const Vector>(ws.rhs.data(), k) - r;
+  r.noalias() -= gram * x;  // gram is stored full: a plain GEMV beats a symmetric one
+  r -= lambda * x;
+  p = r;
+  real rs_old = r.squaredNorm();
   for (int s = 0; s < steps && rs_old > real(1e-20); ++s) {
     // A p = (gram + lambda I) p + sum_j (c_j - 1)(y_j.p) y_j
-    ws.gx.noalias() = G * ws.p;
-    ws.ct = (c.array() - real(1)) * ws.gx.array();
-    ws.ap.noalias() = G.transpose() * ws.ct;
-    ws.ap.noalias() += gram * ws.p;
-    ws.ap += lambda * ws.p;
-    const real pap = ws.p.dot(ws.ap);
+    confidence_pass(g, row.n, w, row.values, pp, app);
+    ap.noalias() += gram * p;
+    ap += lambda * p;
+    const real pap = p.dot(ap);
     if (!(pap > 0)) break;
     const real a = rs_old / pap;
-    x += a * ws.p;
-    ws.r -= a * ws.ap;
-    const real rs_new = ws.r.squaredNorm();
-    ws.p = ws.r + (rs_new / rs_old) * ws.p;
+    x += a * p;
+    r -= a * ap;
+    const real rs_new = r.squaredNorm();
+    p = r + (rs_new / rs_old) * p;
     rs_old = rs_new;
   }
+  std::copy(xp, xp + k, out);
 }
 
 double explicit_row_flops(count_t n, int d) {

@@ -18,20 +18,24 @@
 namespace crossmf {
 
 struct RowProblem {
-  const real* other;   // neighbours' factor rows, row-major
-  int width;           // stride of `other` and of the output row: k, or k + 1 with biases
+  const real* other;   // neighbours' factor rows, row-major, `width` apart
+  int width;           // at least k: k, k + 1 ([f, bias]) or padded(k) (packed)
   int k;               // latent factors
   const index_t* cols; // neighbours of this row
   const real* values;  // ratings (explicit) or confidences c_j (implicit)
   count_t n;           // number of neighbours
+  // Explicit with biases: the neighbours' biases, bias[cols[j]]; nullptr when they are column k
+  // of `other`. Rows of padded(k) floats on 64-byte boundaries with the biases apart are read
+  // fastest: [f, bias] rows of k + 1 = 65 floats touch 5 cache lines and most of their Lanes
+  // loads straddle two lines.
+  const real* bias = nullptr;
 };
 
 // Scratch space reused across rows by one thread; it only grows, and its buffers are aligned
 // for the Lanes kernels.
 struct AlsWorkspace {
   using Buffer = std::vector<real, Eigen::aligned_allocator<real>>;
-  Buffer block, normal, rhs, sums, t;
-  Vector r, p, ap, gx, ct;
+  Buffer block, normal, rhs, sums, t, x, r, p, ap;
 };
 
 // Explicit: writes [f, bias] (biases) or f into out. The normal equations are built on the k

@@ -48,4 +48,28 @@ inline real lanes_dot(const real* x, const real* y, int k) {
   return dot;
 }
 
+typedef int LaneIndex __attribute__((vector_size(64)));
+
+// out[l] = the sum of the lanes of v[l]: sixteen dot products finished together in four rounds
+// of two shuffles and an add, where one horizontal sum each would take four rounds apiece.
+// Round h pairs v[i] with v[i + h] and keeps, in each half of every 2h-lane group, the sum of
+// the two halves of the matching group of one of them. v is destroyed.
+inline void lane_sums(Lanes (&v)[kLanes], Lanes& out) {
+  static const LaneIndex lo8 = {0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23};
+  static const LaneIndex hi8 = {8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31};
+  static const LaneIndex lo4 = {0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27};
+  static const LaneIndex hi4 = {4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31};
+  static const LaneIndex lo2 = {0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29};
+  static const LaneIndex hi2 = {2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31};
+  static const LaneIndex lo1 = {0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30};
+  static const LaneIndex hi1 = {1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31};
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) v[i] = __builtin_shuffle(v[i], v[i + 8], lo8) + __builtin_shuffle(v[i], v[i + 8], hi8);
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) v[i] = __builtin_shuffle(v[i], v[i + 4], lo4) + __builtin_shuffle(v[i], v[i + 4], hi4);
+#pragma GCC unroll 2
+  for (int i = 0; i < 2; ++i) v[i] = __builtin_shuffle(v[i], v[i + 2], lo2) + __builtin_shuffle(v[i], v[i + 2], hi2);
+  out = __builtin_shuffle(v[0], v[1], lo1) + __builtin_shuffle(v[0], v[1], hi1);
+}
+
 }  // namespace crossmf

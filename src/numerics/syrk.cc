@@ -10,7 +10,8 @@ namespace {
 // B broadcasts feed R x B fused multiply-adds: with R = 2, B = 8 the 16 accumulators stay in
 // registers and the FMA units, not the loads, set the pace.
 template <int R, int B>
-void tile(const real* v, std::ptrdiff_t stride, std::ptrdiff_t count, int r0, int c0, real* c, int ldc, real sign) {
+void tile(const real* v, std::ptrdiff_t stride, std::ptrdiff_t count, int r0, int c0, real* c, int ldc, real sign,
+          bool overwrite) {
   Lanes acc[R][B] = {};
   for (std::ptrdiff_t p = 0; p < count; ++p) {
     const real* vp = v + p * stride;
@@ -27,7 +28,10 @@ void tile(const real* v, std::ptrdiff_t stride, std::ptrdiff_t count, int r0, in
 #pragma GCC unroll 8
   for (int b = 0; b < B; ++b)
 #pragma GCC unroll 4
-    for (int r = 0; r < R; ++r) lanes_at(c + static_cast<std::ptrdiff_t>(c0 + b) * ldc + r0 + kLanes * r) += sign * acc[r][b];
+    for (int r = 0; r < R; ++r) {
+      LanesAt& out = lanes_at(c + static_cast<std::ptrdiff_t>(c0 + b) * ldc + r0 + kLanes * r);
+      out = overwrite ? sign * acc[r][b] : out + sign * acc[r][b];
+    }
 }
 
 // Vectors per pass: 128 rows of 64 floats (32 KiB) stay in L1 while every tile reads them.
@@ -35,14 +39,16 @@ constexpr std::ptrdiff_t kChunk = 128;
 
 }  // namespace
 
-void syrk_lower(const real* v, std::ptrdiff_t stride, std::ptrdiff_t count, int w, real* c, int ldc, real sign) {
-  for (std::ptrdiff_t p0 = 0; p0 < count; p0 += kChunk) {
+void syrk_lower(const real* v, std::ptrdiff_t stride, std::ptrdiff_t count, int w, real* c, int ldc, real sign,
+                bool overwrite) {
+  for (std::ptrdiff_t p0 = 0; p0 < count || (overwrite && p0 == 0); p0 += kChunk) {
     const std::ptrdiff_t m = std::min(kChunk, count - p0);
+    const bool set = overwrite && p0 == 0;
     const real* vp = v + p0 * stride;
     for (int c0 = 0; c0 < w; c0 += 8) {
       int r0 = c0 / kLanes * kLanes;  // from the diagonal block down
-      for (; r0 + 2 * kLanes <= w; r0 += 2 * kLanes) tile<2, 8>(vp, stride, m, r0, c0, c, ldc, sign);
-      if (r0 < w) tile<1, 8>(vp, stride, m, r0, c0, c, ldc, sign);
+      for (; r0 + 2 * kLanes <= w; r0 += 2 * kLanes) tile<2, 8>(vp, stride, m, r0, c0, c, ldc, sign, set);
+      if (r0 < w) tile<1, 8>(vp, stride, m, r0, c0, c, ldc, sign, set);
     }
   }
 }

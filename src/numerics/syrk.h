@@ -13,6 +13,8 @@ namespace crossmf {
 // C is w x w, column-major with leading dimension ldc; w is a multiple of kLanes. Vector p is
 // v + p * stride (w values). Only the 16 x 16 blocks on and below the diagonal are updated, the
 // diagonal blocks in full. Rows and stride aligned to 64 bytes run fastest; any alignment works.
-void syrk_lower(const real* v, std::ptrdiff_t stride, std::ptrdiff_t count, int w, real* c, int ldc, real sign);
+// With `overwrite`, those blocks of C are set to the product instead (C need not be initialised).
+void syrk_lower(const real* v, std::ptrdiff_t stride, std::ptrdiff_t count, int w, real* c, int ldc, real sign,
+                bool overwrite = false);
 
 }  // namespace crossmf
