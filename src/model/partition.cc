@@ -139,10 +139,27 @@ struct TimedEntry {
   std::int64_t t;
 };
 
+// Leaves elements uninitialised: a record buffer is written once, in parallel, by the threads
+// that fill it, so its pages are first touched by them, not zeroed by one thread beforehand.
+template <class T>
+struct Uninitialised : std::allocator<T> {
+  template <class U>
+  struct rebind { using other = Uninitialised<U>; };
+  Uninitialised() = default;
+  template <class U>
+  Uninitialised(const Uninitialised<U>&) {}
+  template <class U>
+  void construct(U* p) { ::new (static_cast<void*>(p)) U; }
+  template <class U, class... A>
+  void construct(U* p, A&&... a) { ::new (static_cast<void*>(p)) U(std::forward<A>(a)...); }
+};
+template <class Rec>
+using Records = std::vector<Rec, Uninitialised<Rec>>;
+
 // Records packed by destination rank dest(k), k indexing `make`, ready for one alltoallv.
 template <class Rec>
 struct Outbox {
-  std::vector<Rec> packed;
+  Records<Rec> packed;
   std::vector<count_t> counts;  // per destination rank
 };
 template <class Rec, class Dest, class Make>
@@ -157,15 +174,17 @@ Outbox<Rec> pack_for_owners(int P, count_t n, int threads, Dest dest, Make make)
 }
 
 // Stable counting sort of records by row - first into `rows` groups: O(n), no comparison sort
-// of the whole slice. Returns row pointers; `recs` is replaced by the grouped copy.
+// of the whole slice. Returns the grouped copy and sets `ptr` to its row pointers; `recs` is
+// freed.
 template <class Rec>
-std::vector<count_t> group_rows(std::vector<Rec>& recs, index_t first, index_t rows, int threads) {
-  std::vector<Rec> grouped(recs.size());
+Records<Rec> group_rows(std::vector<Rec>&& recs, index_t first, index_t rows, int threads, std::vector<count_t>* ptr) {
+  Records<Rec> grouped(recs.size());
   auto visit = [&](count_t k, auto emit) { emit(recs[k].row - first, [&](count_t at) { grouped[at] = recs[k]; }); };
   CountingSort sort(static_cast<count_t>(recs.size()), rows, threads, visit);
   sort.place(visit);
-  recs.swap(grouped);
-  return std::move(sort).starts();
+  std::vector<Rec>().swap(recs);
+  *ptr = std::move(sort).starts();
+  return grouped;
 }
 
 // Rows are independent and their lengths vary (popular items, heavy users): dynamic scheduling.
@@ -178,7 +197,7 @@ void for_each_row(const std::vector<count_t>& ptr, int threads, F f) {
 }
 
 template <class Rec>
-void sort_each_row_by_col(std::vector<Rec>& recs, const std::vector<count_t>& ptr, int threads) {
+void sort_each_row_by_col(Records<Rec>& recs, const std::vector<count_t>& ptr, int threads) {
   for_each_row(ptr, threads, [&](count_t, count_t a, count_t b) {
     std::sort(recs.begin() + a, recs.begin() + b, [](const Rec& x, const Rec& y) { return x.col < y.col; });
   });
@@ -186,7 +205,7 @@ void sort_each_row_by_col(std::vector<Rec>& recs, const std::vector<count_t>& pt
 
 // Compressed rows of the records whose `keep(k)` holds, in their current order.
 template <class Rec, class Keep>
-Csr to_csr(const std::vector<Rec>& recs, const std::vector<count_t>& ptr, int threads, Keep keep) {
+Csr to_csr(const Records<Rec>& recs, const std::vector<count_t>& ptr, int threads, Keep keep) {
   Csr c;
   const std::size_t rows = ptr.size() - 1;
   c.ptr.assign(rows + 1, 0);
@@ -218,8 +237,8 @@ void scatter_ids(const Partition& part, Triplets& in, int threads) {
 // Ratings to their user owners, grouped by user and sorted by item within each user. `in`
 // holds scattered ids; it is emptied.
 template <class Rec>
-std::vector<Rec> to_user_owners(const Comm& comm, const Partition& part, Triplets& in, std::vector<count_t>* ptr,
-                                int threads, Timings& t) {
+Records<Rec> to_user_owners(const Comm& comm, const Partition& part, Triplets& in, std::vector<count_t>* ptr,
+                            int threads, Timings& t) {
   Outbox<Rec> out = pack_for_owners<Rec>(
       comm.size(), in.size(), threads, [&](count_t k) { return part.users.owner(in.user[k]); },
       [&](count_t k) {
@@ -231,20 +250,20 @@ std::vector<Rec> to_user_owners(const Comm& comm, const Partition& part, Triplet
         return r;
       });
   in = Triplets();  // before the exchange: the peak is two copies of the slice, not three
-  std::vector<Rec> recs;
+  std::vector<Rec> arrived;
   {
     Timed timed(t.comm);
-    recs = comm.alltoallv<Rec>(out.packed, out.counts);
+    arrived = comm.alltoallv<Rec>(out.packed, out.counts);
   }
   out = Outbox<Rec>();
-  *ptr = group_rows(recs, part.user_begin, part.local_users, threads);
+  Records<Rec> recs = group_rows(std::move(arrived), part.user_begin, part.local_users, threads, ptr);
   sort_each_row_by_col(recs, *ptr, threads);
   return recs;
 }
 
 // Splits the user-grouped ratings into training and held-out compressed rows.
 template <class Rec>
-void split_rows(Partition& part, std::vector<Rec>& recs, const std::vector<count_t>& ptr, const SplitOptions& split,
+void split_rows(Partition& part, Records<Rec>& recs, const std::vector<count_t>& ptr, const SplitOptions& split,
                 bool given_test, int threads) {
   if (given_test || split.test_fraction <= 0) {
     part.by_user = to_csr(recs, ptr, threads, [](count_t) { return true; });
@@ -319,12 +338,12 @@ Partition build_partition(const Comm& comm, index_t n_users, index_t n_items, Tr
   const bool given_test = test != nullptr;
   if (split.by_time && !given_test && split.test_fraction > 0) {
     std::vector<count_t> ptr;
-    std::vector<TimedEntry> recs = to_user_owners<TimedEntry>(comm, part, train, &ptr, threads, t);
+    Records<TimedEntry> recs = to_user_owners<TimedEntry>(comm, part, train, &ptr, threads, t);
     find_duplicates(recs, ptr);
     split_rows(part, recs, ptr, split, false, threads);
   } else {
     std::vector<count_t> ptr;
-    std::vector<Entry> recs = to_user_owners<Entry>(comm, part, train, &ptr, threads, t);
+    Records<Entry> recs = to_user_owners<Entry>(comm, part, train, &ptr, threads, t);
     find_duplicates(recs, ptr);
     split_rows(part, recs, ptr, split, given_test, threads);
   }
@@ -332,7 +351,7 @@ Partition build_partition(const Comm& comm, index_t n_users, index_t n_items, Tr
     Triplets held{test->user, test->item, test->value, {}};  // the given split needs no times
     scatter_ids(part, held, threads);
     std::vector<count_t> ptr;
-    std::vector<Entry> recs = to_user_owners<Entry>(comm, part, held, &ptr, threads, t);
+    Records<Entry> recs = to_user_owners<Entry>(comm, part, held, &ptr, threads, t);
     part.test_by_user = to_csr(recs, ptr, threads, [](count_t) { return true; });
   }
   if (part.test_by_user.rows() != part.local_users) part.test_by_user.ptr.assign(part.local_users + 1, 0);
@@ -353,7 +372,7 @@ Partition build_partition(const Comm& comm, index_t n_users, index_t n_items, Tr
     // at its place in `packed`; key P + o is a user with an item on rank o, at its place in
     // send_rows, and its place among the users of that key is its position in rank o's block.
     const Csr& u = part.by_user;
-    std::vector<Entry> packed(u.nnz());
+    Records<Entry> packed(u.nnz());
     const CountingSort* placing = nullptr;  // set before the second pass, the only one that writes
     auto route = [&](count_t lu, auto emit) {
       int last = -1;
@@ -391,8 +410,9 @@ Partition build_partition(const Comm& comm, index_t n_users, index_t n_items, Tr
   }
   // Arrivals are ordered by source rank and, within it, by user: a stable grouping by item
   // leaves each item's users in buffer-row order.
-  const std::vector<count_t> item_ptr = group_rows(by_item, part.item_begin, part.local_items, threads);
-  part.by_item = to_csr(by_item, item_ptr, threads, [](count_t) { return true; });
+  std::vector<count_t> item_ptr;
+  const Records<Entry> grouped = group_rows(std::move(by_item), part.item_begin, part.local_items, threads, &item_ptr);
+  part.by_item = to_csr(grouped, item_ptr, threads, [](count_t) { return true; });
   const count_t max_item_nnz = comm.max<count_t>(part.by_item.nnz());
   part.item_imbalance = part.train_nnz ? double(max_item_nnz) * P / double(part.train_nnz) : 1.0;
 
