@@ -175,7 +175,7 @@ void run_train(const Config& config, const Comm& comm) {
   phase(comm, [&] {
     try {
       part = build_partition(comm, info.n_users, info.n_items, std::move(train), info.has_test ? &test : nullptr,
-                             {o.test_fraction, o.split == "time", o.seed}, o.seed, time);
+                             {o.test_fraction, o.split == "time", o.seed}, o.seed, threads, time);
     } catch (const Error& e) {  // name the file: the partition only knows ratings
       if (e.code() != Exit::data) throw;
       throw Error(e.code(), fmt::format("{}: /ratings: {}", o.input, e.what()));

@@ -60,7 +60,7 @@ void check_half_steps(bool implicit) {
   Comm c;
   Tiny tiny(implicit);
   Timings t0;
-  Partition p = build_partition(c, tiny.users, tiny.items, tiny.slice(c), nullptr, {0.0, false, 7}, 7, t0);
+  Partition p = build_partition(c, tiny.users, tiny.items, tiny.slice(c), nullptr, {0.0, false, 7}, 7, 1, t0);
   const int k = 4;
   Factors f;
   init_factors(p, k, !implicit, 7, f);
@@ -106,7 +106,7 @@ TEST(Partition, EveryRatingOwnedOnceByUserAndOnceByItem) {
   Comm c;
   Tiny tiny(false);
   Timings t0;
-  Partition p = build_partition(c, tiny.users, tiny.items, tiny.slice(c), nullptr, {0.0, false, 3}, 3, t0);
+  Partition p = build_partition(c, tiny.users, tiny.items, tiny.slice(c), nullptr, {0.0, false, 3}, 3, 1, t0);
   EXPECT_EQ(c.sum<count_t>(p.by_user.nnz()), tiny.all.size());
   EXPECT_EQ(c.sum<count_t>(p.by_item.nnz()), tiny.all.size());
   EXPECT_EQ(c.sum<count_t>(p.local_users), tiny.users);

@@ -45,7 +45,7 @@ struct Blocks {
 
 // Collective. Cuts [0, n) into blocks with about equal nnz; `ids` are this rank's scattered ids
 // (one per rating).
-Blocks balance_by_nnz(const Comm& comm, index_t n, std::span<const index_t> ids);
+Blocks balance_by_nnz(const Comm& comm, index_t n, std::span<const index_t> ids, int threads);
 
 // Compressed rows. Row r's entries are [ptr[r], ptr[r+1]).
 struct Csr {
@@ -88,8 +88,10 @@ struct SplitOptions {
 // and, when `test` is given (this rank's slice of /test), uses it as the held-out set; otherwise
 // holds out a split of `train` (random by rating, or the latest of each user by time).
 // Throws Error(Exit::data) on duplicate (user, item) pairs.
+// Uses `threads` OpenMP threads; the result does not depend on their number.
 // Time in the exchanges is added to t.comm, the rest to t.compute.
 Partition build_partition(const Comm& comm, index_t n_users, index_t n_items, Triplets train,
-                          const Triplets* test, const SplitOptions& split, std::uint64_t seed, Timings& t);
+                          const Triplets* test, const SplitOptions& split, std::uint64_t seed, int threads,
+                          Timings& t);
 
 }  // namespace crossmf
