@@ -132,31 +132,36 @@ Triplets InputReader::read_ratings(bool test, bool with_time) const {
                     value = file_.dataset(group + "/value");
   // The first bad row of [a, a + m) of this slice (ids taken from `uid`/`iid`), or "".
   auto first_problem = [&](count_t a, count_t m, auto uid, auto iid) -> std::string {
-    auto bad_row = [&](count_t k) {
+    enum Problem { none, user_id, item_id, not_finite, not_positive };
+    auto problem = [&](count_t k) {
       const std::int64_t uk = uid(k), ik = iid(k);
       const real v = t.value[a + k];
-      return uk < 0 || uk >= info_.n_users || ik < 0 || ik >= info_.n_items || !std::isfinite(v) ||
-             (info_.implicit && v <= 0);
+      if (uk < 0 || uk >= info_.n_users) return user_id;
+      if (ik < 0 || ik >= info_.n_items) return item_id;
+      if (!std::isfinite(v)) return not_finite;
+      return info_.implicit && v <= 0 ? not_positive : none;
     };
     count_t first = m;
 #pragma omp parallel for reduction(min : first)
     for (count_t k = 0; k < m; ++k)
-      if (bad_row(k)) first = std::min(first, k);
+      if (problem(k) != none) first = std::min(first, k);
     if (first == m) return "";
     const count_t row = s.begin + a + first;
-    const std::int64_t uk = uid(first), ik = iid(first);
     const real v = t.value[a + first];
-    if (uk < 0 || uk >= info_.n_users)
-      return fmt::format("{}: {}/user row {}: user {} is outside [0, n_users={}); fix the index or the n_users attribute",
-                         info_.path, group, row, uk, info_.n_users);
-    if (ik < 0 || ik >= info_.n_items)
-      return fmt::format("{}: {}/item row {}: item {} is outside [0, n_items={}); fix the index or the n_items attribute",
-                         info_.path, group, row, ik, info_.n_items);
-    if (!std::isfinite(v))
-      return fmt::format("{}: {}/value row {}: value {} is not finite (or beyond float32 range); drop or repair that "
-                         "rating", info_.path, group, row, v);
-    return fmt::format("{}: {}/value row {}: implicit strength {} must be > 0; drop zero and negative rows", info_.path,
-                       group, row, v);
+    switch (problem(first)) {
+      case user_id:
+        return fmt::format("{}: {}/user row {}: user {} is outside [0, n_users={}); fix the index or the n_users "
+                           "attribute", info_.path, group, row, uid(first), info_.n_users);
+      case item_id:
+        return fmt::format("{}: {}/item row {}: item {} is outside [0, n_items={}); fix the index or the n_items "
+                           "attribute", info_.path, group, row, iid(first), info_.n_items);
+      case not_finite:
+        return fmt::format("{}: {}/value row {}: value {} is not finite (or beyond float32 range); drop or repair "
+                           "that rating", info_.path, group, row, v);
+      default:
+        return fmt::format("{}: {}/value row {}: implicit strength {} must be > 0; drop zero and negative rows",
+                           info_.path, group, row, v);
+    }
   };
   std::string bad;
   if (with_time) file_.dataset(group + "/time").read<std::int64_t>(t.time, s.begin, n);
