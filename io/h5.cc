@@ -4,7 +4,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "io/direct_read.h"
+#include "io/direct_io.h"
 
 namespace crossmf::h5 {
 
@@ -82,17 +82,19 @@ void Dataset::fail_here(Exit code, const std::string& what) const {
 
 // Where rows [row, row + n) of a contiguous dataset stored in exactly `mem_type` lie in a file
 // opened read-only; nullopt when they cannot be read as plain bytes.
-std::optional<std::uint64_t> Dataset::plain_offset(hid_t mem_type, hsize_t row, hsize_t n, hsize_t row_bytes) const {
-  Handle file(H5Iget_file_id(h_.get()), H5Fclose);
-  unsigned intent = 0;
-  if (n == 0 || H5Fget_intent(file.get(), &intent) < 0 || intent != H5F_ACC_RDONLY) return std::nullopt;
+std::optional<std::uint64_t> Dataset::plain_offset(hid_t mem_type) const {
   Handle dcpl(H5Dget_create_plist(h_.get()), H5Pclose);
   Handle type(H5Dget_type(h_.get()), H5Tclose);
   const haddr_t at = H5Dget_offset(h_.get());
-  if (H5Pget_layout(dcpl.get()) != H5D_CONTIGUOUS || H5Tequal(type.get(), mem_type) <= 0 || at == HADDR_UNDEF ||
-      row + n > rows())
+  if (H5Pget_layout(dcpl.get()) != H5D_CONTIGUOUS || H5Tequal(type.get(), mem_type) <= 0 || at == HADDR_UNDEF)
     return std::nullopt;
-  return static_cast<std::uint64_t>(at) + row * row_bytes;
+  return static_cast<std::uint64_t>(at);
+}
+
+bool Dataset::read_only() const {
+  Handle file(H5Iget_file_id(h_.get()), H5Fclose);
+  unsigned intent = 0;
+  return H5Fget_intent(file.get(), &intent) >= 0 && intent == H5F_ACC_RDONLY;
 }
 
 void Dataset::transfer(void* buf, hid_t mem_type, std::size_t elem, hsize_t row, hsize_t n, bool write) const {
@@ -104,11 +106,21 @@ void Dataset::transfer(void* buf, hid_t mem_type, std::size_t elem, hsize_t row,
   // so it is reported after every rank has finished the same number of steps.
   bool bad = row + n > total_rows;
   const hsize_t row_bytes = std::max<hsize_t>(1, width * elem);
-  if (!write) {
-    // Plain bytes are read directly, each rank on its own; if that fails anywhere, every rank
-    // takes the collective path below, which reports the problem.
-    const auto at = plain_offset(mem_type, row, n, width * elem);
-    int ok = n == 0 || (at && direct_read(file_, *at, n * width * elem, buf));
+  // Plain bytes (contiguous, stored in the caller's type) are moved directly by each rank on
+  // its own threads, past MPI-IO; whether a dataset is plain is the same on every rank. A
+  // failed direct read makes every rank take the collective path below, which reports the
+  // problem; a failed write is reported at once (disk full or not writable).
+  const auto plain = plain_offset(mem_type);
+  const std::uint64_t at = plain ? *plain + row * width * elem : 0;
+  if (plain && write) {
+    int ok = !bad && (n == 0 || direct_write(file_, at, n * width * elem, buf));
+    MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_LAND, comm_);
+    if (bad) fail_here(Exit::data, fmt::format("rows [{}, {}) requested but it has {} rows", row, row + n, total_rows));
+    if (!ok) fail_here(Exit::io, "write failed (disk full or file not writable?)");
+    return;
+  }
+  if (plain && read_only()) {
+    int ok = !bad && (n == 0 || direct_read(file_, at, n * width * elem, buf));
     MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_LAND, comm_);
     if (ok) return;
   }

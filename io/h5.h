@@ -83,7 +83,9 @@ class Dataset {
 
  private:
   void transfer(void* buf, hid_t mem_type, std::size_t elem, hsize_t row, hsize_t n, bool write) const;
-  std::optional<std::uint64_t> plain_offset(hid_t mem_type, hsize_t row, hsize_t n, hsize_t row_bytes) const;
+  // The file offset of a contiguous, allocated dataset stored in `mem_type`, else nullopt.
+  std::optional<std::uint64_t> plain_offset(hid_t mem_type) const;
+  bool read_only() const;
   Handle h_;
   std::string file_, name_;
   MPI_Comm comm_;

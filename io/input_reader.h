@@ -7,15 +7,17 @@
 
 #include "io/h5.h"
 #include "src/base/types.h"
+#include "src/base/uninitialised.h"
 #include "src/comm/comm.h"
 
 namespace crossmf {
 
-// Ratings as parallel arrays: one rank's share, in any order.
+// Ratings as parallel arrays: one rank's share, in any order. The columns start uninitialised:
+// the read's threads fill them, so they also first touch their pages.
 struct Triplets {
-  std::vector<index_t> user, item;
-  std::vector<real> value;
-  std::vector<std::int64_t> time;  // empty when the file has no times
+  UninitVector<index_t> user, item;
+  UninitVector<real> value;
+  UninitVector<std::int64_t> time;  // empty when the file has no times
   count_t size() const { return static_cast<count_t>(user.size()); }
 };
 

@@ -2,6 +2,7 @@
 // already in file order; creation of every group and dataset is collective.
 #pragma once
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -24,16 +25,13 @@ class OutputWriter {
   // Collective. Dataset `name` of `total_rows` x `width` (1-D when width == 0); this rank writes
   // `mine` at rows [first_row, first_row + mine.size() / max(width, 1)).
   template <class T>
-  void rows(const std::string& name, const std::vector<T>& mine, count_t total_rows, int width, count_t first_row) {
+  void rows(const std::string& name, std::span<const T> mine, count_t total_rows, int width, count_t first_row) {
     std::vector<hsize_t> dims{static_cast<hsize_t>(total_rows)};
     if (width > 0) dims.push_back(static_cast<hsize_t>(width));
-    h5::Options opt;
-    const hsize_t row_bytes = sizeof(T) * std::max(width, 1);
-    opt.chunk = {std::max<hsize_t>(1, (hsize_t{1} << 20) / row_bytes)};
-    if (width > 0) opt.chunk.push_back(static_cast<hsize_t>(width));
-    opt.deflate = 0;
-    auto d = file_.template create<T>(name, dims, opt);
-    d.template write<T>(std::span<const T>(mine), static_cast<hsize_t>(first_row), mine.size() / std::max(width, 1));
+    // Contiguous and uncompressed: each rank writes its rows straight to their place in the
+    // file on its threads (io/direct_io.h), and any reader can map or slice them.
+    auto d = file_.template create<T>(name, dims, h5::Options{});
+    d.template write<T>(mine, static_cast<hsize_t>(first_row), mine.size() / std::max(width, 1));
     bytes_ += mine.size() * sizeof(T);
   }
   // Collective. A small dataset every rank holds whole (history, centroids); rank 0 writes it.

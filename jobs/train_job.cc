@@ -100,11 +100,13 @@ CheckpointState snapshot(const Comm& comm, const Partition& part, const Factors&
   s.width = f.width();
   s.history_columns = history.columns;
   s.history = history.values;
-  s.users = users_in_file_order<real>(comm, part, f.users.data(), f.width());
-  s.items = items_in_file_order<real>(comm, part, f.items.data(), f.width());
+  UserFileOrder users(comm, part);
+  auto copy = [](std::span<const real> rows) { return std::vector<real>(rows.begin(), rows.end()); };
+  s.users = copy(users(f.users.data(), f.width(), f.width()));
+  s.items = items_in_file_order<real>(comm, part, f.items.data(), f.width(), f.width());
   if (trainer.user_state()) {
-    s.user_state = users_in_file_order<real>(comm, part, trainer.user_state()->data(), 1);
-    s.item_state = items_in_file_order<real>(comm, part, trainer.item_state()->data(), 1);
+    s.user_state = copy(users(trainer.user_state()->data(), 1, 1));
+    s.item_state = items_in_file_order<real>(comm, part, trainer.item_state()->data(), 1, 1);
   }
   return s;
 }

@@ -18,32 +18,24 @@ std::size_t write_train_output(const std::string& path, const Comm& comm, const 
   const int k = f.k, width = f.width(), N = o.top_n;
   const Slice us = even_slice(info.n_users, comm.rank(), comm.size());
   const Slice is = even_slice(info.n_items, comm.rank(), comm.size());
-  // Per-user arrays are kept in scattered order on their owners; these put them in file order.
+  // Per-user arrays are kept in scattered order on their owners; one routing puts them all in
+  // file order.
+  UserFileOrder users(comm, part);
   auto users_out = [&](const std::string& name, const auto& local, int cols) {
     using T = typename std::decay_t<decltype(local)>::value_type;
-    std::vector<T> rows = users_in_file_order<T>(comm, part, local.data(), std::max(cols, 1));
-    w.rows<T>(name, rows, info.n_users, cols, us.begin);
+    w.rows<T>(name, users(local.data(), std::max(cols, 1), std::max(cols, 1)), info.n_users, cols, us.begin);
   };
 
-  // Model.
-  std::vector<real> urows = users_in_file_order<real>(comm, part, f.users.data(), width);
-  std::vector<real> irows = items_in_file_order<real>(comm, part, f.items.data(), width);
-  auto split_columns = [&](const std::vector<real>& rows, std::vector<real>& factors, std::vector<real>& bias) {
-    const std::size_t n = rows.size() / width;
-    factors.resize(n * k);
-    bias.assign(n, 0);
-    for (std::size_t q = 0; q < n; ++q) {
-      std::copy(rows.begin() + q * width, rows.begin() + q * width + k, factors.begin() + q * k);
-      if (f.biases) bias[q] = rows[q * width + k];
-    }
-  };
-  std::vector<real> uf, ub, itf, ib;
-  split_columns(urows, uf, ub);
-  split_columns(irows, itf, ib);
-  w.rows<real>("/model/user_factors", uf, info.n_users, k, us.begin);
-  w.rows<real>("/model/item_factors", itf, info.n_items, k, is.begin);
-  w.rows<real>("/model/user_bias", ub, info.n_users, 0, us.begin);
-  w.rows<real>("/model/item_bias", ib, info.n_items, 0, is.begin);
+  // Model: factors and biases routed straight from the [f, bias] rows; without biases the bias
+  // datasets hold zeros.
+  const count_t my_users = us.end - us.begin, my_items = is.end - is.begin;
+  w.rows<real>("/model/user_factors", users(f.users.data(), width, k), info.n_users, k, us.begin);
+  w.rows<real>("/model/item_factors", items_in_file_order<real>(comm, part, f.items.data(), width, k), info.n_items, k, is.begin);
+  const std::vector<real> zeros(f.biases ? 0 : my_users, 0);
+  w.rows<real>("/model/user_bias", f.biases ? users(f.users.data() + k, width, 1) : std::span<const real>(zeros),
+               info.n_users, 0, us.begin);
+  w.rows<real>("/model/item_bias", f.biases ? items_in_file_order<real>(comm, part, f.items.data() + k, width, 1)
+                                            : std::vector<real>(my_items, 0), info.n_items, 0, is.begin);
   for (const char* b : {"/model/user_bias", "/model/item_bias"}) file.set_attr(b, "global_mean", static_cast<double>(f.mu));
   if (!r.item_from_features.empty()) {
     std::vector<std::uint8_t> mine(r.item_from_features.begin() + is.begin, r.item_from_features.begin() + is.end);

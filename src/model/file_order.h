@@ -1,52 +1,103 @@
 // Rows kept in scattered order inside crossmf go back to the input's id order for writing:
 // each rank writes the contiguous slice of original ids `even_slice(n, rank, P)`.
 #pragma once
+#include <cstddef>
+#include <span>
 #include <vector>
 
+#include "src/base/uninitialised.h"
 #include "src/model/partition.h"
 
 namespace crossmf {
 
-// Collective. `rows` holds `width` values per local user (scattered order). Returns the rows of
-// this rank's output slice of users, in original id order.
-template <class T>
-std::vector<T> users_in_file_order(const Comm& comm, const Partition& part, const T* rows, int width) {
-  const int P = comm.size();
-  // Destination of each local user, then pack (original id, row) by destination.
-  std::vector<count_t> counts(P, 0);
-  std::vector<int> dest(part.local_users);
-  const count_t n = part.n_users;
-  auto writer_of = [&](index_t original) {
-    // Inverse of even_slice: the rank whose slice holds `original`.
-    const count_t base = n / P, extra = n % P, cut = extra * (base + 1);
-    return original < cut ? static_cast<int>(original / (base + 1)) : static_cast<int>(extra + (original - cut) / std::max<count_t>(base, 1));
-  };
-  std::vector<index_t> original(part.local_users);
-  for (index_t u = 0; u < part.local_users; ++u) {
-    original[u] = part.user_scatter.inverse(part.user_begin + u);
-    dest[u] = writer_of(original[u]);
-    ++counts[dest[u]];
+// The route of every local user's row to the rank whose output slice holds it, planned once
+// (one exchange of ids) and used for every per-user dataset. Its buffers are kept and reused:
+// each dataset's rows are packed, exchanged and placed by the rank's threads into pages that
+// are already mapped, rather than three new full copies per dataset.
+class UserFileOrder {
+ public:
+  // Collective.
+  UserFileOrder(const Comm& comm, const Partition& part) : comm_(comm) {
+    const int P = comm.size();
+    const count_t n = part.n_users;
+    const Slice mine = even_slice(n, comm.rank(), P);
+    out_rows_ = mine.end - mine.begin;
+    auto writer_of = [&](index_t original) {  // inverse of even_slice: whose slice holds `original`
+      const count_t base = n / P, extra = n % P, cut = extra * (base + 1);
+      return original < cut ? static_cast<int>(original / (base + 1))
+                            : static_cast<int>(extra + (original - cut) / std::max<count_t>(base, 1));
+    };
+    const index_t local = part.local_users;
+    std::vector<index_t> original(local);
+    std::vector<int> dest(local);
+#pragma omp parallel for
+    for (index_t u = 0; u < local; ++u) {
+      original[u] = part.user_scatter.inverse(part.user_begin + u);
+      dest[u] = writer_of(original[u]);
+    }
+    send_counts_.assign(P, 0);
+    for (index_t u = 0; u < local; ++u) ++send_counts_[dest[u]];
+    std::vector<count_t> at(P, 0);
+    for (int p = 1; p < P; ++p) at[p] = at[p - 1] + send_counts_[p - 1];
+    send_user_.resize(local);
+    std::vector<index_t> ids(local);
+    for (index_t u = 0; u < local; ++u) {
+      const count_t j = at[dest[u]]++;
+      send_user_[j] = u;
+      ids[j] = original[u];
+    }
+    // Where each arriving row goes in this rank's slice (on one rank: straight from the rows).
+    out_row_ = P == 1 ? std::move(ids) : comm.alltoallv<index_t>(ids, send_counts_, &recv_counts_);
+    for (index_t& r : out_row_) r -= static_cast<index_t>(mine.begin);
   }
-  std::vector<count_t> offset(P + 1, 0);
-  for (int p = 0; p < P; ++p) offset[p + 1] = offset[p] + counts[p];
-  std::vector<index_t> ids(part.local_users);
-  std::vector<T> packed(static_cast<std::size_t>(part.local_users) * width);
-  for (index_t u = 0; u < part.local_users; ++u) {
-    const count_t at = offset[dest[u]]++;
-    ids[at] = original[u];
-    std::copy(rows + static_cast<std::size_t>(u) * width, rows + static_cast<std::size_t>(u + 1) * width,
-              packed.begin() + at * width);
+
+  // Collective. `rows` holds `cols` values per local user (scattered order), rows `stride`
+  // apart. Returns this rank's slice of users, in original id order, `cols` values per user;
+  // the span is valid until the next call.
+  template <class T>
+  std::span<const T> operator()(const T* rows, int stride, int cols) {
+    const std::size_t w = static_cast<std::size_t>(cols);
+    T* out = grow<T>(out_, out_rows_ * w);
+    auto copy = [&](const T* from, const index_t* source, T* to, const index_t* place, std::size_t rows_n, std::size_t from_stride) {
+#pragma omp parallel for schedule(static)
+      for (std::size_t j = 0; j < rows_n; ++j) {
+        const T* f = from + (source ? static_cast<std::size_t>(source[j]) : j) * from_stride;
+        std::copy(f, f + w, to + (place ? static_cast<std::size_t>(place[j]) : j) * w);
+      }
+    };
+    if (comm_.size() == 1) {
+      copy(rows, send_user_.data(), out, out_row_.data(), send_user_.size(), stride);
+    } else {
+      T* packed = grow<T>(packed_, send_user_.size() * w);
+      copy(rows, send_user_.data(), packed, nullptr, send_user_.size(), stride);
+      std::vector<count_t> sc = send_counts_, rc = recv_counts_;
+      for (auto& c : sc) c *= w;
+      for (auto& c : rc) c *= w;
+      T* got = grow<T>(received_, out_row_.size() * w);
+      comm_.alltoallv<T>(std::span<const T>(packed, send_user_.size() * w), sc, std::span<T>(got, out_row_.size() * w), rc);
+      copy(got, nullptr, out, out_row_.data(), out_row_.size(), w);
+    }
+    return {out, out_rows_ * w};
   }
-  std::vector<count_t> row_counts = counts;
-  std::vector<index_t> got_ids = comm.alltoallv<index_t>(ids, counts);
-  for (auto& c : row_counts) c *= width;
-  std::vector<T> got = comm.alltoallv<T>(packed, row_counts);
-  const Slice s = even_slice(n, comm.rank(), P);
-  std::vector<T> out(static_cast<std::size_t>(s.end - s.begin) * width);
-  for (std::size_t j = 0; j < got_ids.size(); ++j)
-    std::copy(got.begin() + j * width, got.begin() + (j + 1) * width, out.begin() + (got_ids[j] - s.begin) * width);
-  return out;
-}
+
+ private:
+  template <class T>
+  static T* grow(UninitVector<std::max_align_t>& buf, std::size_t n) {
+    const std::size_t units = (n * sizeof(T) + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t);
+    if (buf.size() < units) {
+      buf = {};  // release first: the peak holds one buffer, not two
+      buf.resize(units);
+    }
+    return reinterpret_cast<T*>(buf.data());
+  }
+
+  const Comm& comm_;
+  count_t out_rows_ = 0;
+  std::vector<index_t> send_user_;  // local users, grouped by the rank that writes them
+  std::vector<count_t> send_counts_, recv_counts_;
+  std::vector<index_t> out_row_;  // row in this rank's slice of each arriving row
+  UninitVector<std::max_align_t> packed_, received_, out_;
+};
 
 // Collective, the reverse: `rows` are this rank's file-order slice even_slice(n_users) of
 // `width` values per user; returns them for the local users (scattered order).
@@ -82,8 +133,8 @@ std::vector<T> users_from_file_order(const Comm& comm, const Partition& part, co
 // Collective. Sparse per-user values (original user id, value) from any rank to the owners:
 // returns (local user, value) pairs.
 template <class T>
-std::vector<std::pair<index_t, T>> to_owners(const Comm& comm, const Partition& part, const std::vector<index_t>& users,
-                                             const std::vector<T>& values) {
+std::vector<std::pair<index_t, T>> to_owners(const Comm& comm, const Partition& part, std::span<const index_t> users,
+                                             std::span<const T> values) {
   const int P = comm.size();
   std::vector<count_t> counts(P, 0);
   std::vector<std::pair<index_t, T>> packed(users.size());
@@ -96,15 +147,15 @@ std::vector<std::pair<index_t, T>> to_owners(const Comm& comm, const Partition& 
   return comm.alltoallv<std::pair<index_t, T>>(packed, counts);
 }
 
-// Items are replicated: this rank's output slice is a local gather.
+// Items are replicated: this rank's output slice is a local gather of `cols` values per item
+// (rows of `rows` are `stride` apart).
 template <class T>
-std::vector<T> items_in_file_order(const Comm& comm, const Partition& part, const T* rows, int width) {
+std::vector<T> items_in_file_order(const Comm& comm, const Partition& part, const T* rows, int stride, int cols) {
   const Slice s = even_slice(part.n_items, comm.rank(), comm.size());
-  std::vector<T> out(static_cast<std::size_t>(s.end - s.begin) * width);
+  std::vector<T> out(static_cast<std::size_t>(s.end - s.begin) * cols);
   for (count_t i = s.begin; i < s.end; ++i) {
-    const index_t sc = part.item_scatter.forward(static_cast<index_t>(i));
-    std::copy(rows + static_cast<std::size_t>(sc) * width, rows + static_cast<std::size_t>(sc + 1) * width,
-              out.begin() + (i - s.begin) * width);
+    const T* from = rows + static_cast<std::size_t>(part.item_scatter.forward(static_cast<index_t>(i))) * stride;
+    std::copy(from, from + cols, out.begin() + (i - s.begin) * cols);
   }
   return out;
 }

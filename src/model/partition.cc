@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "src/base/uninitialised.h"
 #include "src/numerics/random.h"
 
 namespace crossmf {
@@ -139,22 +140,8 @@ struct TimedEntry {
   std::int64_t t;
 };
 
-// Leaves elements uninitialised: a record buffer is written once, in parallel, by the threads
-// that fill it, so its pages are first touched by them, not zeroed by one thread beforehand.
-template <class T>
-struct Uninitialised : std::allocator<T> {
-  template <class U>
-  struct rebind { using other = Uninitialised<U>; };
-  Uninitialised() = default;
-  template <class U>
-  Uninitialised(const Uninitialised<U>&) {}
-  template <class U>
-  void construct(U* p) { ::new (static_cast<void*>(p)) U; }
-  template <class U, class... A>
-  void construct(U* p, A&&... a) { ::new (static_cast<void*>(p)) U(std::forward<A>(a)...); }
-};
 template <class Rec>
-using Records = std::vector<Rec, Uninitialised<Rec>>;
+using Records = UninitVector<Rec>;
 
 // Records packed by destination rank dest(k), k indexing `make`, ready for one alltoallv.
 template <class Rec>

@@ -1,21 +1,23 @@
-// io/direct_read against plain reads of the same file: ranges that start and end inside
-// blocks, cross the 4 MiB pieces, and run past the end of the file.
+// io/direct_io against plain reads and writes of the same file: ranges that start and end
+// inside blocks, cross the 4 MiB pieces, and run past the end of the file.
 #include <gtest/gtest.h>
 #include <omp.h>
 #include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
-#include "io/direct_read.h"
+#include "io/direct_io.h"
 
 using namespace crossmf;
 
 namespace {
 struct TempFile {
-  std::string path = "/var/tmp/crossmf_direct_read_test." + std::to_string(::getpid());
+  std::string path = "/var/tmp/crossmf_direct_io_test." + std::to_string(::getpid());
   std::vector<unsigned char> bytes;
   explicit TempFile(std::size_t n) : bytes(n) {
     std::uint64_t x = 88172645463325252ull;  // xorshift: every byte differs from its neighbours
@@ -51,4 +53,37 @@ TEST(DirectRead, FalseWhenTheFileEndsFirst) {
   std::vector<unsigned char> out(20000);
   EXPECT_FALSE(direct_read(file.path, 5000, 6000, out.data()));
   EXPECT_FALSE(direct_read(file.path + ".missing", 0, 10, out.data()));
+}
+
+namespace {
+std::vector<unsigned char> contents(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+}  // namespace
+
+TEST(DirectWrite, ChangesExactlyTheRange) {
+  const std::size_t n = (std::size_t{9} << 20) + 1234;
+  TempFile file(n);
+  struct Range { std::uint64_t at; std::size_t bytes; };
+  // Inside one block, across blocks, whole blocks, across the 4 MiB pieces, to the end.
+  const std::vector<Range> ranges = {{10, 20}, {4095, 2}, {4096, 8192}, {100, (4u << 20) + 5000},
+                                     {12345, (8u << 20) + 3}, {n - 5000, 5000}, {0, n}, {77, 0}};
+  int round = 0;
+  for (int threads : {1, 2, 3}) {
+    omp_set_num_threads(threads);
+    for (const Range& r : ranges) {
+      std::vector<unsigned char> in(r.bytes);
+      for (std::size_t j = 0; j < r.bytes; ++j) in[j] = static_cast<unsigned char>(j * 7 + round);
+      ++round;
+      ASSERT_TRUE(direct_write(file.path, r.at, r.bytes, in.data()));
+      std::copy(in.begin(), in.end(), file.bytes.begin() + r.at);  // what the file must now hold
+      EXPECT_EQ(contents(file.path), file.bytes) << "threads " << threads << " range " << r.at << " + " << r.bytes;
+    }
+  }
+}
+
+TEST(DirectWrite, FalseWhenTheFileCannotBeOpened) {
+  const std::vector<unsigned char> in(10, 1);
+  EXPECT_FALSE(direct_write("/var/tmp/crossmf-no-such-folder/x.h5", 0, in.size(), in.data()));
 }
