@@ -13,3 +13,8 @@ PY=/usr/bin/python3
 run() { local np=$1; shift; mpirun --bind-to none -np "$np" "$CROSSMF" "$@"; }
 # Generates a data set once (same seed, same bytes) and reuses it.
 dataset() { local file=$1; shift; [ -f "$file" ] || run 2 generate --output "$file" --log-level warn "$@"; }
+# With BENCH_LOCK set to a lock file, long benches take it around each timed step only (not for
+# their whole run), so other jobs that share this machine's cores through the same lock get turns
+# in between and never run beside a measurement.
+hold_cpu() { [ -z "${BENCH_LOCK:-}" ] || { exec 9>"$BENCH_LOCK"; flock 9; }; }
+release_cpu() { [ -z "${BENCH_LOCK:-}" ] || flock -u 9; }

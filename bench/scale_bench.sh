@@ -32,10 +32,11 @@ out="$DATA/scale-runs"
 mkdir -p "$out"
 rm -f "$out"/*.log
 
-# This machine's limits, in the same run.
+# This machine's limits, in the same run (the disk again right before each training run).
+hold_cpu
 dd if=/dev/zero of="$DATA/dd.tmp" bs=16M count=256 conv=fdatasync 2>&1 | tail -1 | tee "$out/dd-write.txt"
 drop_caches
-# The job reads its ratings with O_DIRECT (io/direct_read.h), so the disk is read that way too.
+# The job reads its ratings with O_DIRECT (io/direct_io.h), so the disk is read that way too.
 dd if="$DATA/dd.tmp" of=/dev/null bs=16M iflag=direct 2>&1 | tail -1 | tee "$out/dd-read.txt"
 rm -f "$DATA/dd.tmp"
 "$BUILD/gemm_rate" "$cores" | tee "$out/gemm.txt"
@@ -44,16 +45,25 @@ mpirun --bind-to none -np 2 --mca btl tcp,self "$BUILD/mpi_bandwidth" | tee "$ou
 
 # The ratings read alone, each time right after a dd of the same file (bench/read_bench.sh).
 bash bench/read_bench.sh "$big" $ranks | tee "$out/read-beside-dd.txt"
+release_cpu
 
 train() {  # $1 ranks, $2 input, $3 log, then extra mpirun options
   local np=$1 input=$2 log=$3; shift 3
   local threads=$(( cores / np > 0 ? cores / np : 1 ))
+  hold_cpu
+  # The disk right before the run (its speed drifts from minute to minute): a flushed write and
+  # an O_DIRECT read of the input, which the model and the read/write percentages use.
+  { echo "disk-write: $(dd if=/dev/zero of="$DATA/dd.tmp" bs=16M count=64 conv=fdatasync 2>&1 | tail -1)"
+    rm -f "$DATA/dd.tmp"; drop_caches
+    echo "disk-read: $(dd if="$input" of=/dev/null bs=16M iflag=direct 2>&1 | tail -1)"; } > "$log.disk"
   drop_caches
   OMP_WAIT_POLICY=PASSIVE mpirun --bind-to none -np "$np" "$@" "$CROSSMF" train --input "$input" \
     --output "$DATA/scale-out.h5" --factors 32 --iterations "$iterations" --patience 0 --threads "$threads" \
     --log-level info 2> "$log"
   grep -E "^.*(phase |ranks x|input |partition:|wrote .* MB|time: total|peak memory)" "$log" | sed 's/^\[[^]]*\] \[[^]]*\] //'
   ls -l "$input" "$DATA/scale-out.h5" | awk '{print "file", $5, $9}' >> "$log"
+  cat "$log.disk" >> "$log" && rm -f "$log.disk"
+  release_cpu
 }
 
 echo "== calibration A: $small_a, 1 rank"

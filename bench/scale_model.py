@@ -40,6 +40,10 @@ def parse(log):
     }
     for m in re.finditer(r"phase (\w+)(?: / \d+)?:\s+([0-9.]+) s\s+([0-9.]+) MB sent per rank\s+peak\s+([0-9.]+) MB", text):
         r["phases"][m.group(1)] = tuple(float(x) for x in m.group(2, 3, 4))
+    for what in ["write", "read"]:  # the disk measured right before this run, when the log has it
+        m = re.search(rf"^disk-{what}: .*?([0-9.]+) ([GMk]?B)/s", text, re.M)
+        if m:
+            r[f"disk_{what}"] = float(m.group(1)) * {"GB": 1e9, "MB": 1e6, "kB": 1e3, "B": 1}[m.group(2)]
     files = re.findall(r"^file (\d+) (\S+)", text, re.M)
     r["out_file"] = float(files[1][0]) if len(files) > 1 else float("nan")
     return r
@@ -123,7 +127,6 @@ def sent(r, P):
 AUDIENCE = 500  # --audience-size
 EVAL_SAMPLE = 2000  # users evaluated after each iteration
 GATED = 0.3  # finance and insurance share of the items (the generator's default domain shares)
-SERIAL = {"read", "write"}  # one thread per rank
 # Share of the partition that does not use the rank's threads: the exchanges (one copy each on one
 # rank) and first touches of fresh pages. Measured on 1 rank: 1 -> 2 threads took it from 16.9 s to
 # 10.9 s at 100 M ratings (bench/scale.md, "Partition threads").
@@ -131,8 +134,7 @@ PARTITION_SERIAL = 0.28
 
 
 def cores_per_rank(r, P, T, phase):
-    threads = 1 if phase in SERIAL else T
-    cores = min(threads, CORES_HERE / P)
+    cores = min(T, CORES_HERE / P)  # every phase uses the rank's threads (read and write too)
     if phase == "partition" and cores > 1:  # Amdahl: the effective cores of the serial share
         return 1 / (PARTITION_SERIAL + (1 - PARTITION_SERIAL) / cores)
     return cores
@@ -141,9 +143,9 @@ def cores_per_rank(r, P, T, phase):
 def other_time(r, phase):
     """Time a phase spends on the disk, and (train) on the sampled evaluation after each iteration."""
     if phase == "read":
-        return 12 * r["nnz"] / disk_read
+        return 12 * r["nnz"] / r.get("disk_read", disk_read)
     if phase == "write":
-        return r["out_file"] / disk_write
+        return r["out_file"] / r.get("disk_write", disk_write)
     return 0.0
 
 
@@ -232,10 +234,11 @@ for name, (r, net) in runs.items():
         print(f"  {phase:<10} {sec:8.2f} {ps[phase]:8.2f} {100 * err:+6.0f}%   {mb:9.1f} {b[phase] / MB:9.1f}   "
               f"{peak:8.0f} {pm[phase] / MB:8.0f}")
     read_bytes = 12 * r["nnz"]  # user, item, value as stored (32-bit each)
+    dr, dw = r.get("disk_read", disk_read), r.get("disk_write", disk_write)
     print(f"  read {read_bytes / MB:.0f} MB of ratings at {read_bytes / r['phases']['read'][0] / MB:.0f} MB/s = "
-          f"{100 * read_bytes / r['phases']['read'][0] / disk_read:.0f}% of the disk's {disk_read / MB:.0f} MB/s; "
+          f"{100 * read_bytes / r['phases']['read'][0] / dr:.0f}% of the disk's {dr / MB:.0f} MB/s (dd O_DIRECT just before); "
           f"wrote {r['out_file'] / MB:.0f} MB at {r['out_file'] / r['phases']['write'][0] / MB:.0f} MB/s = "
-          f"{100 * r['out_file'] / r['phases']['write'][0] / disk_write:.0f}% of its {disk_write / MB:.0f} MB/s (flushed)")
+          f"{100 * r['out_file'] / r['phases']['write'][0] / dw:.0f}% of its {dw / MB:.0f} MB/s (dd flushed just before)")
     peak = max(p[2] for p in r["phases"].values())
     if P == 1 and "TCP" not in name:
         one_rank_peak = peak
