@@ -37,9 +37,10 @@ class Als : public Trainer {
 
  private:
   ColMatrix gram(const Matrix& rows, index_t first, index_t count, Timings& t, IterationStats& s) const;
-  // Solves every row of `csr` against the neighbour rows `other` (`count` rows of f_.width()).
-  double solve_rows(const Csr& csr, const real* other, index_t count, const ColMatrix& gram,
-                    const std::vector<real>& conf, real* out);
+  // Solves every row of `csr` against the neighbour rows `other` (`count` rows of f_.width());
+  // adds its flops and arithmetic seconds to s.
+  void solve_rows(const Csr& csr, const real* other, index_t count, const ColMatrix& gram,
+                  const std::vector<real>& conf, real* out, IterationStats& s);
   const Comm& comm_;
   const Partition& part_;
   AlsOptions opt_;
@@ -47,8 +48,8 @@ class Als : public Trainer {
   std::vector<real> conf_by_user_, conf_by_item_;  // implicit confidences
   Matrix routed_;                                  // user rows received for the item half
   Matrix send_buffer_;
-  // The neighbour rows repacked for the kernels when f_.width() is not whole Lanes (explicit
-  // with biases): factors padded to padded(k) on 64-byte lines, biases apart (RowProblem::bias).
+  // The neighbour rows repacked for the kernels (RowProblem) unless they are rows of exactly
+  // padded(k) factors: factors padded to padded(k) on 64-byte lines, biases apart.
   AlsWorkspace::Buffer packed_, packed_bias_;
 };
 
