@@ -7,6 +7,7 @@
 //              every rank again holds all item factors.
 // Traffic per iteration is O((m + n) k): factors move, normal equations never do.
 #pragma once
+#include "src/base/huge_pages.h"
 #include "src/model/factors.h"
 #include "src/model/trainer.h"
 #include "src/numerics/als_solve.h"
@@ -50,7 +51,7 @@ class Als : public Trainer {
   Matrix send_buffer_;
   // The neighbour rows repacked for the kernels (RowProblem) unless they are rows of exactly
   // padded(k) factors: factors padded to padded(k) on 64-byte lines, biases apart.
-  AlsWorkspace::Buffer packed_, packed_bias_;
+  std::vector<real, HugePageAllocator<real>> packed_, packed_bias_;
 };
 
 // Confidence of an implicit strength r: 1 + alpha r, or 1 + alpha log(1 + r / epsilon).

@@ -27,18 +27,23 @@ template <int R, int B, class Vectors>
 void tile(Vectors v, std::ptrdiff_t count, int r0, int c0, real* c, int ldc, real sign, bool overwrite) {
   Lanes acc[R][B] = {};
   for (std::ptrdiff_t p = 0; p < count; ++p) {
-    const real* vp = v[p];
+    // Both addresses once per vector, so that the loads differ by constants: left to itself GCC
+    // hoists c0 + b for every b into its own register and spills half of them (the empty asm
+    // hides where `cols` comes from).
+    const real* rows = v[p] + r0;
+    const real* cols = v[p] + c0;
+    asm("" : "+r"(cols));
     Lanes a[R];
 #pragma GCC unroll 4
-    for (int r = 0; r < R; ++r) a[r] = lanes_at(vp + r0 + kLanes * r);
-#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) a[r] = lanes_at(rows + kLanes * r);
+#pragma GCC unroll 16
     for (int b = 0; b < B; ++b) {
-      const real s = vp[c0 + b];
+      const real s = cols[b];
 #pragma GCC unroll 4
       for (int r = 0; r < R; ++r) acc[r][b] += a[r] * s;
     }
   }
-#pragma GCC unroll 8
+#pragma GCC unroll 16
   for (int b = 0; b < B; ++b)
 #pragma GCC unroll 4
     for (int r = 0; r < R; ++r) {
@@ -56,10 +61,16 @@ void syrk_chunks(Vectors v, std::ptrdiff_t count, int w, real* c, int ldc, real 
     const std::ptrdiff_t m = std::min(kChunk, count - p0);
     const bool set = overwrite && p0 == 0;
     const Vectors vp = v.from(p0);
-    for (int c0 = 0; c0 < w; c0 += 8) {
-      int r0 = c0 / kLanes * kLanes;  // from the diagonal block down
-      for (; r0 + 2 * kLanes <= w; r0 += 2 * kLanes) tile<2, 8>(vp, m, r0, c0, c, ldc, sign, set);
-      if (r0 < w) tile<1, 8>(vp, m, r0, c0, c, ldc, sign, set);
+    // Per block column of 16, from the diagonal block down: pairs of row Lanes by 8 columns,
+    // and an odd last row Lanes by all 16 columns at once (by 8, its 8 accumulators would wait
+    // on the latency of their FMAs).
+    for (int c0 = 0; c0 < w; c0 += kLanes) {
+      int r0 = c0;
+      for (; r0 + 2 * kLanes <= w; r0 += 2 * kLanes) {
+        tile<2, 8>(vp, m, r0, c0, c, ldc, sign, set);
+        tile<2, 8>(vp, m, r0, c0 + 8, c, ldc, sign, set);
+      }
+      if (r0 < w) tile<1, 16>(vp, m, r0, c0, c, ldc, sign, set);
     }
   }
 }
