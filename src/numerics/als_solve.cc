@@ -81,16 +81,21 @@ void fetch_columns(const RowProblem& row, count_t j0, count_t j1, int i0, real o
 }
 
 // Gathers the neighbours without copying their rows: ws.rows[j] = the address of neighbour j's
-// row, t_j = values[j] - offset, less the neighbour's bias when `minus_bias`, and the column
-// sums G^T t (in ws.rhs) and G^T 1 (in ws.sums). The neighbours go by in chunks that stay in L2,
+// row (then a row of zeros up to a whole 16), t_j = values[j] - offset, less the neighbour's
+// bias when `minus_bias`, and the column sums G^T t (in ws.rhs) and G^T 1 (in ws.sums). The
+// neighbours go by in chunks that stay in L2,
 // and `use(j0, j1)` is called on each chunk while its rows are there (the explicit solve adds
 // them into its normal equations then). With `copy`, the rows are also copied, chunk by chunk,
 // into the n x padded(k) block ws.block and ws.rows point there.
 template <class Use>
 void gather(const RowProblem& row, real offset, bool minus_bias, bool copy, AlsWorkspace& ws, Use use) {
   const int w = padded(row.k);
-  if (ws.rows.size() < static_cast<std::size_t>(row.n)) ws.rows.resize(row.n);
+  const count_t groups = (row.n + kLanes - 1) / kLanes * kLanes;
+  if (ws.rows.size() < static_cast<std::size_t>(groups)) ws.rows.resize(groups);
   const real** rows = ws.rows.data();
+  real* zero = room(ws.zero, w);
+  std::fill(zero, zero + w, real(0));
+  for (count_t j = row.n; j < groups; ++j) rows[j] = zero;  // whole groups of 16 for the CG passes
   real* t = room(ws.t, row.n);
   real* weighted = room(ws.rhs, w);
   real* plain = room(ws.sums, w);
@@ -112,31 +117,51 @@ void gather(const RowProblem& row, real offset, bool minus_bias, bool copy, AlsW
   }
 }
 
-// out = sum_j (c_j - 1)(y_j . v) y_j over the rows y_j = rows[j] (w long each), with v and out w long: one
-// CG product in one pass over G. The dot products are taken 16 rows at a time and finished
-// together (lane_sums), then the same 16 rows, still in L1, are added up.
-void confidence_pass(const real* const* rows, count_t n, int w, const real* c, const real* v, real* out) {
+// out = sum_j (c_j - 1)(y_j . v) y_j over the rows y_j = rows[j] (w long each), with v and out
+// w long: one CG product in one pass over G. The dot products are taken 16 rows at a time and
+// finished together (lane_sums), then the same 16 rows, still in L1, are added up. The rows
+// come in whole groups of 16 (the gather pads them with a row of zeros), so every loop has a
+// fixed length and is unrolled; L Lanes of a row are read per step.
+template <int L>
+void confidence_lanes(const real* const* rows, count_t n, int w, const real* c, const real* v, real* out) {
   std::fill(out, out + w, real(0));
   for (count_t j0 = 0; j0 < n; j0 += kLanes) {
-    const int m = static_cast<int>(std::min<count_t>(kLanes, n - j0));
+    const real* const* group = rows + j0;
     Lanes dots[kLanes];
 #pragma GCC unroll 16
     for (int jj = 0; jj < kLanes; ++jj) {
       Lanes acc = {};
-      if (jj < m)
-        for (int i = 0; i < w; i += kLanes) acc += lanes_at(rows[j0 + jj] + i) * lanes_at(v + i);
+      for (int i = 0; i < w; i += L * kLanes)
+#pragma GCC unroll 4
+        for (int l = 0; l < L; ++l) acc += lanes_at(group[jj] + i + l * kLanes) * lanes_at(v + i + l * kLanes);
       dots[jj] = acc;
     }
     Lanes d;
     lane_sums(dots, d);
+    const count_t m = std::min<count_t>(kLanes, n - j0);
     real coef[kLanes];
-    for (int jj = 0; jj < m; ++jj) coef[jj] = (c[j0 + jj] - real(1)) * d[jj];
-    for (int i = 0; i < w; i += kLanes) {
-      Lanes acc = lanes_at(out + i);
-      for (int jj = 0; jj < m; ++jj) acc += lanes_at(rows[j0 + jj] + i) * coef[jj];
-      lanes_at(out + i) = acc;
+#pragma GCC unroll 16
+    for (int jj = 0; jj < kLanes; ++jj) coef[jj] = jj < m ? (c[j0 + jj] - real(1)) * d[jj] : real(0);
+    for (int i = 0; i < w; i += L * kLanes) {
+      Lanes acc[L];
+#pragma GCC unroll 4
+      for (int l = 0; l < L; ++l) acc[l] = lanes_at(out + i + l * kLanes);
+#pragma GCC unroll 16
+      for (int jj = 0; jj < kLanes; ++jj)
+#pragma GCC unroll 4
+        for (int l = 0; l < L; ++l) acc[l] += lanes_at(group[jj] + i + l * kLanes) * coef[jj];
+#pragma GCC unroll 4
+      for (int l = 0; l < L; ++l) lanes_at(out + i + l * kLanes) = acc[l];
     }
   }
+}
+
+void confidence_pass(const real* const* rows, count_t n, int w, const real* c, const real* v, real* out) {
+  const int lanes = w / kLanes;
+  if (lanes % 4 == 0) return confidence_lanes<4>(rows, n, w, c, v, out);
+  if (lanes % 3 == 0) return confidence_lanes<3>(rows, n, w, c, v, out);
+  if (lanes % 2 == 0) return confidence_lanes<2>(rows, n, w, c, v, out);
+  confidence_lanes<1>(rows, n, w, c, v, out);
 }
 
 void set_nan(real* out, int d) { std::fill(out, out + d, std::numeric_limits<real>::quiet_NaN()); }

@@ -32,7 +32,7 @@ struct RowProblem {
 // for the Lanes kernels.
 struct AlsWorkspace {
   using Buffer = std::vector<real, Eigen::aligned_allocator<real>>;
-  Buffer block, normal, rhs, sums, t, x, r, p, ap;
+  Buffer block, normal, rhs, sums, t, x, r, p, ap, zero;
   std::vector<const real*> rows;  // the neighbours' rows
   // Seconds spent in the arithmetic of the solves (building and solving the normal equations,
   // the CG steps), not in gathering the neighbours: added up over the rows this thread solved.
