@@ -64,7 +64,8 @@ void Als::solve_rows(const Csr& csr, const real* other, index_t count, const Col
     neighbours = packed_.data();
     bias = f_.biases ? packed_bias_.data() : nullptr;
   }
-  double flops = 0, arithmetic = 0;
+  const TickRate rate;
+  double flops = 0, arithmetic = 0;  // arithmetic in ticks
 #pragma omp parallel num_threads(opt_.threads) reduction(+ : flops, arithmetic)
   {
     AlsWorkspace ws;
@@ -85,10 +86,10 @@ void Als::solve_rows(const Csr& csr, const real* other, index_t count, const Col
         flops += implicit_cg_row_flops(n, k, opt_.cg_steps);
       }
     }
-    arithmetic += ws.arithmetic_seconds;
+    arithmetic += static_cast<double>(ws.arithmetic_ticks);
   }
   s.flops += flops;
-  s.arithmetic_seconds += arithmetic;
+  s.arithmetic_seconds += arithmetic * rate.seconds_per_tick();
 }
 
 IterationStats Als::user_half(Timings& t) {

@@ -200,12 +200,12 @@ void solve_explicit_row(const RowProblem& row, bool biases, real mu, real lambda
   // the first sets the blocks on and below the diagonal, all that is read.
   gather(row, mu, biases, pushed, ws, [&](count_t j0, count_t j1) {
     if (!pushed) {
-      Timed timed(ws.arithmetic_seconds);
+      TickTimed timed(ws.arithmetic_ticks);
       syrk_lower(ws.rows.data() + j0, j1 - j0, w, a, w, real(1), j0 == 0);
     }
   });
   const real* t = ws.t.data();
-  Timed timed(ws.arithmetic_seconds);
+  TickTimed timed(ws.arithmetic_ticks);
   if (pushed) return solve_pushed_through(ws.block.data(), w, row, biases, reg, t, out, ws);
 
   real* b = ws.rhs.data();        // G^T t
@@ -234,7 +234,7 @@ void solve_explicit_row(const RowProblem& row, bool biases, real mu, real lambda
 void solve_implicit_cholesky(const RowProblem& row, const ColMatrix& gram, real lambda, real* out, AlsWorkspace& ws) {
   const int k = row.k, w = padded(k);
   gather(row, 0, false, true, ws, [](count_t, count_t) {});
-  Timed timed(ws.arithmetic_seconds);
+  TickTimed timed(ws.arithmetic_ticks);
   real* g = ws.block.data();
   real* b = ws.rhs.data();  // sum c_j y_j
   for (count_t j = 0; j < row.n; ++j) {
@@ -256,7 +256,7 @@ void solve_implicit_cg(const RowProblem& row, const ColMatrix& gram, real lambda
                        AlsWorkspace& ws) {
   const int k = row.k, w = padded(k);
   gather(row, 0, false, row.n > kInPlaceRows, ws, [](count_t, count_t) {});  // and ws.rhs = G^T c
-  Timed timed(ws.arithmetic_seconds);
+  TickTimed timed(ws.arithmetic_ticks);
   const real* const* g = ws.rows.data();
   // The CG vectors are padded to w with zeros, as the rows of G, for confidence_pass.
   real* xp = room(ws.x, w);

@@ -11,6 +11,7 @@
 //   minimise sum_all c (p - x.y)^2 + lambda |x|^2, solved exactly (Cholesky) or by a few
 //   conjugate-gradient steps warm-started from the current x, using the Gram matrix G_all = Y^T Y.
 #pragma once
+#include <cstdint>
 #include <vector>
 
 #include "src/numerics/dense.h"
@@ -34,9 +35,10 @@ struct AlsWorkspace {
   using Buffer = std::vector<real, Eigen::aligned_allocator<real>>;
   Buffer block, normal, rhs, sums, t, x, r, p, ap, zero;
   std::vector<const real*> rows;  // the neighbours' rows
-  // Seconds spent in the arithmetic of the solves (building and solving the normal equations,
-  // the CG steps), not in gathering the neighbours: added up over the rows this thread solved.
-  double arithmetic_seconds = 0;
+  // Time spent in the arithmetic of the solves (building and solving the normal equations, the
+  // CG steps), not in gathering the neighbours: added up over the rows this thread solved, in
+  // ticks() (src/base/timer.h).
+  std::uint64_t arithmetic_ticks = 0;
 };
 
 // Explicit: writes [f, bias] (biases) or f into out. The normal equations are built on the k
