@@ -115,7 +115,7 @@ IterationStats Als::item_half(Timings& t) {
     Timed timed(t.compute);
     send_buffer_.resize(static_cast<Eigen::Index>(part_.send_rows.size()), w);
     for (std::size_t r = 0; r < part_.send_rows.size(); ++r) send_buffer_.row(r) = f_.users.row(part_.send_rows[r]);
-    routed_.resize(part_.recv_rows, w);
+    routed_.resize(static_cast<std::size_t>(part_.recv_rows) * w);
   }
   {
     Timed timed(t.comm);
@@ -130,7 +130,7 @@ IterationStats Als::item_half(Timings& t) {
   {
     Timed timed(t.compute);
     real* block = f_.items.data() + static_cast<std::size_t>(part_.item_begin) * w;
-    solve_rows(part_.by_item, routed_.data(), static_cast<index_t>(routed_.rows()), g, conf_by_item_, block, s);
+    solve_rows(part_.by_item, routed_.data(), static_cast<index_t>(part_.recv_rows), g, conf_by_item_, block, s);
   }
   s.work_seconds += watch.seconds();
   {

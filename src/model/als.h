@@ -47,7 +47,8 @@ class Als : public Trainer {
   AlsOptions opt_;
   Factors& f_;
   std::vector<real> conf_by_user_, conf_by_item_;  // implicit confidences
-  Matrix routed_;                                  // user rows received for the item half
+  // User rows received for the item half (rows of f_.width()), gathered at random like packed_.
+  std::vector<real, HugePageAllocator<real>> routed_;
   Matrix send_buffer_;
   // The neighbour rows repacked for the kernels (RowProblem) unless they are rows of exactly
   // padded(k) factors: factors padded to padded(k) on 64-byte lines, biases apart.
