@@ -276,6 +276,9 @@ void run_train(const Config& config, const Comm& comm) {
       const double gflops = comm.sum(st.flops) / work_seconds * 1e-9;
       history.add("solve_gflops", gflops);
       history.add("gflop", comm.sum(st.flops) * 1e-9);
+      // The same flops over the time in their arithmetic alone, as a rate of all the job's cores.
+      const double arithmetic = std::max(comm.sum(st.arithmetic_seconds), 1e-12);
+      history.add("arithmetic_gflops", comm.sum(st.flops) / arithmetic * comm.size() * threads * 1e-9);
       speed = fmt::format("{:.1f} GFLOP/s", gflops);
     } else {
       const double per_core = static_cast<double>(comm.sum(st.updates)) / work_seconds / (comm.size() * threads);

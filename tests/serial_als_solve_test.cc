@@ -24,6 +24,13 @@ Matrix random_rows(int rows, int width, std::uint64_t seed) {
   return m;
 }
 
+// Factor rows as the kernels take them (RowProblem): padded(k) floats a row, zero past k.
+Matrix padded_rows(const Matrix& m, int k) {
+  Matrix p = Matrix::Zero(m.rows(), padded(k));
+  p.leftCols(k) = m.leftCols(k);
+  return p;
+}
+
 double rel_err(const real* got, const Eigen::VectorXd& want) {
   Eigen::VectorXd g = Eigen::Map<const Vector>(got, want.size()).cast<double>();
   return (g - want).norm() / want.norm();
@@ -41,7 +48,9 @@ TEST(AlsSolve, ExplicitRowWithBiasesEqualsDenseLeastSquares) {
   for (int j = 0; j < n; ++j) { cols.push_back(static_cast<index_t>(j * 2 + 1)); vals.push_back(static_cast<real>(1 + 4 * rng.uniform())); }
   std::vector<real> out(k + 1, 0);
   AlsWorkspace ws;
-  solve_explicit_row({other.data(), k + 1, k, cols.data(), vals.data(), n}, true, mu, lambda, out.data(), ws);
+  const Matrix rows = padded_rows(other, k);
+  const Vector bias = other.col(k);
+  solve_explicit_row({rows.data(), k, cols.data(), vals.data(), n, bias.data()}, true, mu, lambda, out.data(), ws);
 
   std::vector<std::pair<index_t, real>> nb;
   for (int j = 0; j < n; ++j) nb.push_back({cols[j], vals[j]});
@@ -57,7 +66,9 @@ TEST(AlsSolve, ExplicitRowWithFewerRatingsThanFactorsEqualsDenseLeastSquares) {
   std::vector<real> vals{1, 5, 3, 4, 2, 5, 4};
   std::vector<real> out(k + 1, 0);
   AlsWorkspace ws;
-  solve_explicit_row({other.data(), k + 1, k, cols.data(), vals.data(), n}, true, mu, lambda, out.data(), ws);
+  const Matrix rows = padded_rows(other, k);
+  const Vector bias = other.col(k);
+  solve_explicit_row({rows.data(), k, cols.data(), vals.data(), n, bias.data()}, true, mu, lambda, out.data(), ws);
   std::vector<std::pair<index_t, real>> nb;
   for (int j = 0; j < n; ++j) nb.push_back({cols[j], vals[j]});
   EXPECT_LT(rel_err(out.data(), explicit_dense(nb, other, k, mu, lambda)), 1e-5);
@@ -80,6 +91,29 @@ TEST(AlsSolve, SyrkLowerEqualsDenseProductOnAndBelowTheBlockDiagonal) {
           SCOPED_TRACE(::testing::Message() << "w " << w << " count " << count << " C(" << i << ", " << c << ")");
           if (i < w && i / 16 >= c / 16) EXPECT_NEAR(C(i, c), want(i, c), 1e-4 * (1 + std::abs(want(i, c))));
           else EXPECT_EQ(C(i, c), before(i, c));  // above the block diagonal, or past w: untouched
+        }
+    }
+}
+
+// The rows read through a list of their addresses, in an order other than the storage's.
+TEST(AlsSolve, SyrkLowerOfListedRowsEqualsDenseProduct) {
+  for (int w : {16, 64, 112})
+    for (int count : {1, 130, 300}) {
+      Matrix V = random_rows(2 * count, w, 300 + w + count);
+      std::vector<const real*> rows;
+      for (int p = 0; p < count; ++p) rows.push_back(V.row((p * 7) % (2 * count)).data());
+      ColMatrix C = random_rows(w, w, 8);
+      const ColMatrix before = C;
+      syrk_lower(rows.data(), count, w, C.data(), w, real(1));
+      Eigen::MatrixXd want = before.cast<double>();
+      for (const real* r : rows) {
+        const Eigen::VectorXd v = Eigen::Map<const Vector>(r, w).cast<double>();
+        want += v * v.transpose();
+      }
+      for (int c = 0; c < w; ++c)
+        for (int i = c / 16 * 16; i < w; ++i) {
+          SCOPED_TRACE(::testing::Message() << "w " << w << " count " << count << " C(" << i << ", " << c << ")");
+          EXPECT_NEAR(C(i, c), want(i, c), 1e-4 * (1 + std::abs(want(i, c))));
         }
     }
 }
@@ -148,7 +182,10 @@ TEST(AlsSolve, ExplicitRowsOfEveryShapeEqualDenseLeastSquares) {
         }
         std::vector<real> out(d, 0);
         AlsWorkspace ws;
-        solve_explicit_row({other.data(), d, k, cols.data(), vals.data(), n}, biases, mu, lambda, out.data(), ws);
+        const Matrix rows = padded_rows(other, k);
+        const Vector bias = other.col(d - 1);
+        solve_explicit_row({rows.data(), k, cols.data(), vals.data(), n, biases ? bias.data() : nullptr}, biases, mu,
+                           lambda, out.data(), ws);
         Eigen::VectorXd want;
         if (biases) {
           std::vector<std::pair<index_t, real>> nb;
@@ -161,16 +198,6 @@ TEST(AlsSolve, ExplicitRowsOfEveryShapeEqualDenseLeastSquares) {
           want = dense_solve(A, t, Eigen::VectorXd::Ones(n), lambda * n);
         }
         EXPECT_LT(rel_err(out.data(), want), 1e-4);
-        // The same rows packed as the ALS driver hands them over (padded(k) floats a row, the
-        // biases apart): the same gathered values, so the same answer to the bit.
-        const int pw = padded(k);
-        Matrix packed = Matrix::Zero(items, pw);
-        packed.leftCols(k) = other.leftCols(k);
-        const Vector bias = other.col(d - 1);
-        std::vector<real> packed_out(d, 0);
-        solve_explicit_row({packed.data(), pw, k, cols.data(), vals.data(), n, biases ? bias.data() : nullptr}, biases,
-                           mu, lambda, packed_out.data(), ws);
-        EXPECT_EQ(packed_out, out);
       }
     }
 }
@@ -179,7 +206,7 @@ TEST(AlsSolve, ExplicitRowWithoutRatingsIsZero) {
   Matrix other = random_rows(3, 4, 3);
   std::vector<real> out(4, 9);
   AlsWorkspace ws;
-  solve_explicit_row({other.data(), 4, 3, nullptr, nullptr, 0}, true, 1.0f, 0.1f, out.data(), ws);
+  solve_explicit_row({other.data(), 3, nullptr, nullptr, 0}, true, 1.0f, 0.1f, out.data(), ws);
   for (real v : out) EXPECT_EQ(v, 0);
 }
 
@@ -197,7 +224,8 @@ class ImplicitRow : public ::testing::Test {
     for (std::size_t j = 0; j < cols.size(); ++j) { w(cols[j]) = conf[j]; p(cols[j]) = 1; }
     return dense_solve(Y.cast<double>(), p, w, lambda);
   }
-  RowProblem row() const { return {Y.data(), k, k, cols.data(), conf.data(), static_cast<count_t>(cols.size())}; }
+  Matrix rows = padded_rows(Y, k);
+  RowProblem row() const { return {rows.data(), k, cols.data(), conf.data(), static_cast<count_t>(cols.size())}; }
 };
 
 TEST_F(ImplicitRow, CholeskyEqualsDenseWeightedLeastSquares) {
@@ -219,7 +247,8 @@ TEST(AlsSolve, ImplicitCholeskyAtEveryWidthEqualsDense) {
     for (int j = 0; j < 150; ++j) { cols.push_back(static_cast<index_t>(2 * j)); conf.push_back(1.5f + (j % 7)); }
     std::vector<real> out(k, 0);
     AlsWorkspace ws;
-    solve_implicit_cholesky({Y.data(), k, k, cols.data(), conf.data(), 150}, gram, lambda, out.data(), ws);
+    const Matrix rows = padded_rows(Y, k);
+    solve_implicit_cholesky({rows.data(), k, cols.data(), conf.data(), 150}, gram, lambda, out.data(), ws);
     Eigen::VectorXd w = Eigen::VectorXd::Ones(items), p = Eigen::VectorXd::Zero(items);
     for (std::size_t j = 0; j < cols.size(); ++j) { w(cols[j]) = conf[j]; p(cols[j]) = 1; }
     EXPECT_LT(rel_err(out.data(), dense_solve(Y.cast<double>(), p, w, lambda)), 1e-4);
@@ -237,12 +266,13 @@ TEST_F(ImplicitRow, ConjugateGradientConvergesToTheExactSolution) {
 }
 
 // CG past one 16-row group of its fused passes and one 256-row chunk of the gather, at widths
-// that are not, and are, whole 16-wide blocks (k = 100: a second 64-column pass of the gather).
+// that are not, and are, whole 16-wide blocks (k = 100: a second 64-column pass of the gather),
+// reading the neighbour rows in place and, past 4,096 neighbours, from a copy.
 TEST(AlsSolve, ImplicitConjugateGradientAtEveryWidthConvergesToDense) {
   const real lambda = 0.2f;
-  const int items = 700, n = 300;
-  for (int k : {3, 64, 100}) {
-    SCOPED_TRACE(::testing::Message() << "k " << k);
+  for (auto [k, n] : {std::pair{3, 300}, {64, 300}, {100, 300}, {64, 5000}}) {
+    SCOPED_TRACE(::testing::Message() << "k " << k << " n " << n);
+    const int items = 2 * n + 100;
     Matrix Y = random_rows(items, k, 70 + k);
     const ColMatrix gram = (Y.transpose() * Y).eval();
     std::vector<index_t> cols;
@@ -252,7 +282,8 @@ TEST(AlsSolve, ImplicitConjugateGradientAtEveryWidthConvergesToDense) {
     for (int j = 0; j < n; ++j) { w(cols[j]) = conf[j]; p(cols[j]) = 1; }
     std::vector<real> out(k, 0);
     AlsWorkspace ws;
-    solve_implicit_cg({Y.data(), k, k, cols.data(), conf.data(), n}, gram, lambda, 3 * k, out.data(), ws);
+    const Matrix rows = padded_rows(Y, k);
+    solve_implicit_cg({rows.data(), k, cols.data(), conf.data(), n}, gram, lambda, 3 * k, out.data(), ws);
     EXPECT_LT(rel_err(out.data(), dense_solve(Y.cast<double>(), p, w, lambda)), 1e-3);
   }
 }

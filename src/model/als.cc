@@ -30,6 +30,7 @@ ColMatrix Als::gram(const Matrix& rows, index_t first, index_t count, Timings& t
   ColMatrix g = ColMatrix::Zero(k, k);
   {
     Timed timed(t.compute);
+    Timed arithmetic(s.arithmetic_seconds);  // one thread
     if (count > 0) {
       auto block = rows.block(first, 0, count, k);
       g.selfadjointView<Eigen::Lower>().rankUpdate(block.transpose());
@@ -43,14 +44,13 @@ ColMatrix Als::gram(const Matrix& rows, index_t first, index_t count, Timings& t
   return g;
 }
 
-double Als::solve_rows(const Csr& csr, const real* other, index_t count, const ColMatrix& gram,
-                       const std::vector<real>& conf, real* out) {
+void Als::solve_rows(const Csr& csr, const real* other, index_t count, const ColMatrix& gram,
+                     const std::vector<real>& conf, real* out, IterationStats& s) {
   const int k = f_.k, w = f_.width(), pw = padded(k);
   const index_t rows = csr.rows();
   const real* neighbours = other;
-  int stride = w;
   const real* bias = nullptr;
-  if (w != pw) {  // repack: 4 whole cache lines a row for k = 64 instead of 5 straddled ones
+  if (w != pw || f_.biases) {  // repack: 4 whole cache lines a row for k = 64 instead of 5 straddled ones
     packed_.resize(static_cast<std::size_t>(count) * pw);
     packed_bias_.resize(f_.biases ? count : 0);
 #pragma omp parallel for num_threads(opt_.threads) schedule(static)
@@ -62,17 +62,17 @@ double Als::solve_rows(const Csr& csr, const real* other, index_t count, const C
       if (f_.biases) packed_bias_[r] = src[k];
     }
     neighbours = packed_.data();
-    stride = pw;
     bias = f_.biases ? packed_bias_.data() : nullptr;
   }
-  double flops = 0;
-#pragma omp parallel num_threads(opt_.threads) reduction(+ : flops)
+  const TickRate rate;
+  double flops = 0, arithmetic = 0;  // arithmetic in ticks
+#pragma omp parallel num_threads(opt_.threads) reduction(+ : flops, arithmetic)
   {
     AlsWorkspace ws;
 #pragma omp for schedule(dynamic, 16)
     for (index_t r = 0; r < rows; ++r) {
       const count_t begin = csr.ptr[r], n = csr.ptr[r + 1] - begin;
-      RowProblem row{neighbours, stride, k, csr.col.data() + begin,
+      RowProblem row{neighbours, k, csr.col.data() + begin,
                      (opt_.implicit ? conf.data() : csr.val.data()) + begin, n, bias};
       real* x = out + static_cast<std::size_t>(r) * w;
       if (!opt_.implicit) {
@@ -86,8 +86,10 @@ double Als::solve_rows(const Csr& csr, const real* other, index_t count, const C
         flops += implicit_cg_row_flops(n, k, opt_.cg_steps);
       }
     }
+    arithmetic += static_cast<double>(ws.arithmetic_ticks);
   }
-  return flops;
+  s.flops += flops;
+  s.arithmetic_seconds += arithmetic * rate.seconds_per_tick();
 }
 
 IterationStats Als::user_half(Timings& t) {
@@ -97,8 +99,8 @@ IterationStats Als::user_half(Timings& t) {
   Stopwatch watch;
   {
     Timed timed(t.compute);
-    s.flops += solve_rows(part_.by_user, f_.items.data(), static_cast<index_t>(f_.items.rows()), g, conf_by_user_,
-                          f_.users.data());
+    solve_rows(part_.by_user, f_.items.data(), static_cast<index_t>(f_.items.rows()), g, conf_by_user_,
+               f_.users.data(), s);
   }
   s.work_seconds += watch.seconds();
   return s;
@@ -113,7 +115,7 @@ IterationStats Als::item_half(Timings& t) {
     Timed timed(t.compute);
     send_buffer_.resize(static_cast<Eigen::Index>(part_.send_rows.size()), w);
     for (std::size_t r = 0; r < part_.send_rows.size(); ++r) send_buffer_.row(r) = f_.users.row(part_.send_rows[r]);
-    routed_.resize(part_.recv_rows, w);
+    routed_.resize(static_cast<std::size_t>(part_.recv_rows) * w);
   }
   {
     Timed timed(t.comm);
@@ -128,7 +130,7 @@ IterationStats Als::item_half(Timings& t) {
   {
     Timed timed(t.compute);
     real* block = f_.items.data() + static_cast<std::size_t>(part_.item_begin) * w;
-    s.flops += solve_rows(part_.by_item, routed_.data(), static_cast<index_t>(routed_.rows()), g, conf_by_item_, block);
+    solve_rows(part_.by_item, routed_.data(), static_cast<index_t>(part_.recv_rows), g, conf_by_item_, block, s);
   }
   s.work_seconds += watch.seconds();
   {
@@ -145,7 +147,12 @@ IterationStats Als::item_half(Timings& t) {
 IterationStats Als::iterate(Timings& t) {
   IterationStats a = user_half(t);
   IterationStats b = item_half(t);
-  return {a.flops + b.flops, 0, a.bytes_sent + b.bytes_sent, a.work_seconds + b.work_seconds};
+  IterationStats both = a;
+  both.flops += b.flops;
+  both.bytes_sent += b.bytes_sent;
+  both.work_seconds += b.work_seconds;
+  both.arithmetic_seconds += b.arithmetic_seconds;
+  return both;
 }
 
 double Als::loss(Timings& t) const {

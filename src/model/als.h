@@ -7,6 +7,7 @@
 //              every rank again holds all item factors.
 // Traffic per iteration is O((m + n) k): factors move, normal equations never do.
 #pragma once
+#include "src/base/huge_pages.h"
 #include "src/model/factors.h"
 #include "src/model/trainer.h"
 #include "src/numerics/als_solve.h"
@@ -37,19 +38,21 @@ class Als : public Trainer {
 
  private:
   ColMatrix gram(const Matrix& rows, index_t first, index_t count, Timings& t, IterationStats& s) const;
-  // Solves every row of `csr` against the neighbour rows `other` (`count` rows of f_.width()).
-  double solve_rows(const Csr& csr, const real* other, index_t count, const ColMatrix& gram,
-                    const std::vector<real>& conf, real* out);
+  // Solves every row of `csr` against the neighbour rows `other` (`count` rows of f_.width());
+  // adds its flops and arithmetic seconds to s.
+  void solve_rows(const Csr& csr, const real* other, index_t count, const ColMatrix& gram,
+                  const std::vector<real>& conf, real* out, IterationStats& s);
   const Comm& comm_;
   const Partition& part_;
   AlsOptions opt_;
   Factors& f_;
   std::vector<real> conf_by_user_, conf_by_item_;  // implicit confidences
-  Matrix routed_;                                  // user rows received for the item half
+  // User rows received for the item half (rows of f_.width()), gathered at random like packed_.
+  std::vector<real, HugePageAllocator<real>> routed_;
   Matrix send_buffer_;
-  // The neighbour rows repacked for the kernels when f_.width() is not whole Lanes (explicit
-  // with biases): factors padded to padded(k) on 64-byte lines, biases apart (RowProblem::bias).
-  AlsWorkspace::Buffer packed_, packed_bias_;
+  // The neighbour rows repacked for the kernels (RowProblem) unless they are rows of exactly
+  // padded(k) factors: factors padded to padded(k) on 64-byte lines, biases apart.
+  std::vector<real, HugePageAllocator<real>> packed_, packed_bias_;
 };
 
 // Confidence of an implicit strength r: 1 + alpha r, or 1 + alpha log(1 + r / epsilon).

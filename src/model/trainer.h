@@ -14,6 +14,9 @@ struct IterationStats {
   count_t updates = 0;     // this iteration, this rank (SGD rating updates)
   count_t bytes_sent = 0;  // this iteration, this rank
   double work_seconds = 0; // time in the solves or update loops
+  // ALS: core-seconds in the arithmetic of the solves alone (normal equations, Cholesky, CG
+  // steps; not the gathering of neighbour rows nor communication), summed over threads.
+  double arithmetic_seconds = 0;
   // RMSE of the training ratings as the trainer met them during the iteration, global, when it
   // has it for free (SGD explicit: each error before its step, as LIBMF's tr_rmse); NaN
   // otherwise, and the job measures it with a pass over every training rating.

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 
+#include "src/base/timer.h"
 #include "src/numerics/cholesky.h"
 #include "src/numerics/syrk.h"
 
@@ -17,20 +18,27 @@ real* room(AlsWorkspace::Buffer& buffer, std::size_t size) {
   return buffer.data();
 }
 
-// Rows ahead of the one being copied whose neighbour rows are fetched early: the neighbours are
+// Rows ahead of the one being fetched whose lines are requested early: the neighbours are
 // scattered over a factor matrix larger than the caches.
 constexpr count_t kPrefetch = 8;
 
-// Neighbours per step of the gather: their rows (up to 256 x 5 cache lines) stay in L2 between
-// its two passes.
-constexpr count_t kGatherChunk = 256;
+// Neighbours per step of the gather: their rows (128 x 4 cache lines for k = 64, one chunk of
+// the SYRK) are still in L1 when they are used (256 rows, from L2: 0.5% slower).
+constexpr count_t kGatherChunk = 128;
 
-// Columns [i0, i0 + L kLanes) of neighbours j0 .. j1 into G, and their sums weighted += G^T t,
-// plain += G^T 1, added up in registers (kept in memory, every row waited on the previous row's
-// stores).
-template <int L>
-void copy_lanes(const RowProblem& row, count_t j0, count_t j1, const real* t, int i0, real* g, int w,
-                real* weighted, real* plain) {
+// Past this many neighbours the implicit CG copies their rows together: it reads them four
+// times, and scattered rows that no longer fit in L2 (1 MiB of them for k = 64) would each time
+// be fetched from memory again.
+constexpr count_t kInPlaceRows = 4096;
+
+// Neighbours j0 .. j1: rows[j] = the address of the neighbour's row, t_j = values[j] - offset
+// (less the neighbour's bias when `minus_bias`), and the sums weighted += G^T t, plain += G^T 1
+// over columns [i0, i0 + L kLanes), added up in registers. The first of a chunk's passes
+// (`Fetch`) also requests the lines of the rows kPrefetch ahead.
+template <int L, bool Fetch>
+void fetch_lanes(const RowProblem& row, count_t j0, count_t j1, int i0, real offset, bool minus_bias, const real** rows,
+                 real* t, real* weighted, real* plain) {
+  const int w = padded(row.k);
   Lanes weighted_sum[L], plain_sum[L];
 #pragma GCC unroll 4
   for (int l = 0; l < L; ++l) {
@@ -38,12 +46,18 @@ void copy_lanes(const RowProblem& row, count_t j0, count_t j1, const real* t, in
     plain_sum[l] = lanes_at(plain + i0 + l * kLanes);
   }
   for (count_t j = j0; j < j1; ++j) {
-    const real* src = row.other + static_cast<std::size_t>(row.cols[j]) * row.width + i0;
-    real* dst = g + j * w + i0;
+    if (Fetch) {
+      if (j + kPrefetch < row.n) {
+        const real* ahead = row.other + static_cast<std::size_t>(row.cols[j + kPrefetch]) * w;
+        for (int i = 0; i < w; i += kLanes) __builtin_prefetch(ahead + i);
+      }
+      rows[j] = row.other + static_cast<std::size_t>(row.cols[j]) * w;
+      t[j] = row.values[j] - offset - (minus_bias ? row.bias[row.cols[j]] : real(0));
+    }
+    const real* src = rows[j] + i0;
 #pragma GCC unroll 4
     for (int l = 0; l < L; ++l) {
       const Lanes x = lanes_at(src + l * kLanes);
-      lanes_at(dst + l * kLanes) = x;
       weighted_sum[l] += x * t[j];
       plain_sum[l] += x;
     }
@@ -55,79 +69,99 @@ void copy_lanes(const RowProblem& row, count_t j0, count_t j1, const real* t, in
   }
 }
 
-// G[j] = the first k entries of other[cols[j]], zero-padded to w = padded(k) columns;
-// t_j = values[j] - offset, less the neighbour's bias when `minus_bias`; and
-// the column sums weighted = G^T t (in ws.rhs) and plain = G^T 1 (in ws.sums). Per chunk of
-// neighbours, a first pass fetches their rows (prefetching kPrefetch rows ahead) and makes t, a
-// second copies them from the cache in whole Lanes.
-real* gather(const RowProblem& row, int w, real offset, bool minus_bias, AlsWorkspace& ws) {
-  real* g = room(ws.block, static_cast<std::size_t>(row.n) * w);
+template <bool Fetch>
+void fetch_columns(const RowProblem& row, count_t j0, count_t j1, int i0, real offset, bool minus_bias,
+                   const real** rows, real* t, real* weighted, real* plain) {
+  switch ((padded(row.k) - i0) / kLanes) {
+    case 1: return fetch_lanes<1, Fetch>(row, j0, j1, i0, offset, minus_bias, rows, t, weighted, plain);
+    case 2: return fetch_lanes<2, Fetch>(row, j0, j1, i0, offset, minus_bias, rows, t, weighted, plain);
+    case 3: return fetch_lanes<3, Fetch>(row, j0, j1, i0, offset, minus_bias, rows, t, weighted, plain);
+    default: return fetch_lanes<4, Fetch>(row, j0, j1, i0, offset, minus_bias, rows, t, weighted, plain);
+  }
+}
+
+// Gathers the neighbours without copying their rows: ws.rows[j] = the address of neighbour j's
+// row (then a row of zeros up to a whole 16), t_j = values[j] - offset, less the neighbour's
+// bias when `minus_bias`, and the column sums G^T t (in ws.rhs) and G^T 1 (in ws.sums). The
+// neighbours go by in chunks that stay in L2,
+// and `use(j0, j1)` is called on each chunk while its rows are there (the explicit solve adds
+// them into its normal equations then). With `copy`, the rows are also copied, chunk by chunk,
+// into the n x padded(k) block ws.block and ws.rows point there.
+template <class Use>
+void gather(const RowProblem& row, real offset, bool minus_bias, bool copy, AlsWorkspace& ws, Use use) {
+  const int w = padded(row.k);
+  const count_t groups = (row.n + kLanes - 1) / kLanes * kLanes;
+  if (ws.rows.size() < static_cast<std::size_t>(groups)) ws.rows.resize(groups);
+  const real** rows = ws.rows.data();
+  real* zero = room(ws.zero, w);
+  std::fill(zero, zero + w, real(0));
+  for (count_t j = row.n; j < groups; ++j) rows[j] = zero;  // whole groups of 16 for the CG passes
   real* t = room(ws.t, row.n);
   real* weighted = room(ws.rhs, w);
   real* plain = room(ws.sums, w);
+  real* block = copy ? room(ws.block, static_cast<std::size_t>(row.n) * w) : nullptr;
   std::fill(weighted, weighted + w, real(0));
   std::fill(plain, plain + w, real(0));
-  const auto source = [&](count_t j) { return row.other + static_cast<std::size_t>(row.cols[j]) * row.width; };
-  const auto bias_of = [&](count_t j) { return row.bias ? row.bias[row.cols[j]] : source(j)[row.k]; };
-  const int whole = row.k / kLanes * kLanes;  // columns copied as whole Lanes
   for (count_t j0 = 0; j0 < row.n; j0 += kGatherChunk) {
     const count_t j1 = std::min(row.n, j0 + kGatherChunk);
-    for (count_t j = j0; j < j1; ++j) {
-      if (j + kPrefetch < row.n) {
-        const real* ahead = source(j + kPrefetch);
-        for (int i = 0; i < row.width; i += kLanes) __builtin_prefetch(ahead + i);
-        __builtin_prefetch(ahead + row.width - 1);
-      }
-      t[j] = row.values[j] - offset - (minus_bias ? bias_of(j) : real(0));
-    }
-    for (int i0 = 0; i0 < whole; i0 += 4 * kLanes) {
-      switch ((whole - i0) / kLanes) {
-        case 1: copy_lanes<1>(row, j0, j1, t, i0, g, w, weighted, plain); break;
-        case 2: copy_lanes<2>(row, j0, j1, t, i0, g, w, weighted, plain); break;
-        case 3: copy_lanes<3>(row, j0, j1, t, i0, g, w, weighted, plain); break;
-        default: copy_lanes<4>(row, j0, j1, t, i0, g, w, weighted, plain); break;
-      }
-    }
-    if (whole < w)  // k not a multiple of kLanes: the last Lanes, zero-padded
+    fetch_columns<true>(row, j0, j1, 0, offset, minus_bias, rows, t, weighted, plain);
+    for (int i0 = 4 * kLanes; i0 < w; i0 += 4 * kLanes)
+      fetch_columns<false>(row, j0, j1, i0, offset, minus_bias, rows, t, weighted, plain);
+    if (copy)
       for (count_t j = j0; j < j1; ++j) {
-        const real* src = source(j);
-        real* dst = g + j * w;
-        for (int i = whole; i < w; ++i) {
-          dst[i] = i < row.k ? src[i] : real(0);
-          weighted[i] += dst[i] * t[j];
-          plain[i] += dst[i];
-        }
+        real* dst = block + static_cast<std::size_t>(j) * w;
+        for (int i = 0; i < w; i += kLanes) lanes_at(dst + i) = lanes_at(rows[j] + i);
+        rows[j] = dst;
       }
+    use(j0, j1);
   }
-  return g;
 }
 
-// out = sum_j (c_j - 1)(y_j . v) y_j over the rows y_j of G (n x w), with v and out w long: one
-// CG product in one pass over G. The dot products are taken 16 rows at a time and finished
-// together (lane_sums), then the same 16 rows, still in L1, are added up.
-void confidence_pass(const real* g, count_t n, int w, const real* c, const real* v, real* out) {
+// out = sum_j (c_j - 1)(y_j . v) y_j over the rows y_j = rows[j] (w long each), with v and out
+// w long: one CG product in one pass over G. The dot products are taken 16 rows at a time and
+// finished together (lane_sums), then the same 16 rows, still in L1, are added up. The rows
+// come in whole groups of 16 (the gather pads them with a row of zeros), so every loop has a
+// fixed length and is unrolled; L Lanes of a row are read per step.
+template <int L>
+void confidence_lanes(const real* const* rows, count_t n, int w, const real* c, const real* v, real* out) {
   std::fill(out, out + w, real(0));
   for (count_t j0 = 0; j0 < n; j0 += kLanes) {
-    const int m = static_cast<int>(std::min<count_t>(kLanes, n - j0));
-    const real* rows = g + j0 * w;
+    const real* const* group = rows + j0;
     Lanes dots[kLanes];
 #pragma GCC unroll 16
     for (int jj = 0; jj < kLanes; ++jj) {
       Lanes acc = {};
-      if (jj < m)
-        for (int i = 0; i < w; i += kLanes) acc += lanes_at(rows + jj * w + i) * lanes_at(v + i);
+      for (int i = 0; i < w; i += L * kLanes)
+#pragma GCC unroll 4
+        for (int l = 0; l < L; ++l) acc += lanes_at(group[jj] + i + l * kLanes) * lanes_at(v + i + l * kLanes);
       dots[jj] = acc;
     }
     Lanes d;
     lane_sums(dots, d);
+    const count_t m = std::min<count_t>(kLanes, n - j0);
     real coef[kLanes];
-    for (int jj = 0; jj < m; ++jj) coef[jj] = (c[j0 + jj] - real(1)) * d[jj];
-    for (int i = 0; i < w; i += kLanes) {
-      Lanes acc = lanes_at(out + i);
-      for (int jj = 0; jj < m; ++jj) acc += lanes_at(rows + jj * w + i) * coef[jj];
-      lanes_at(out + i) = acc;
+#pragma GCC unroll 16
+    for (int jj = 0; jj < kLanes; ++jj) coef[jj] = jj < m ? (c[j0 + jj] - real(1)) * d[jj] : real(0);
+    for (int i = 0; i < w; i += L * kLanes) {
+      Lanes acc[L];
+#pragma GCC unroll 4
+      for (int l = 0; l < L; ++l) acc[l] = lanes_at(out + i + l * kLanes);
+#pragma GCC unroll 16
+      for (int jj = 0; jj < kLanes; ++jj)
+#pragma GCC unroll 4
+        for (int l = 0; l < L; ++l) acc[l] += lanes_at(group[jj] + i + l * kLanes) * coef[jj];
+#pragma GCC unroll 4
+      for (int l = 0; l < L; ++l) lanes_at(out + i + l * kLanes) = acc[l];
     }
   }
+}
+
+void confidence_pass(const real* const* rows, count_t n, int w, const real* c, const real* v, real* out) {
+  const int lanes = w / kLanes;
+  if (lanes % 4 == 0) return confidence_lanes<4>(rows, n, w, c, v, out);
+  if (lanes % 3 == 0) return confidence_lanes<3>(rows, n, w, c, v, out);
+  if (lanes % 2 == 0) return confidence_lanes<2>(rows, n, w, c, v, out);
+  confidence_lanes<1>(rows, n, w, c, v, out);
 }
 
 void set_nan(real* out, int d) { std::fill(out, out + d, std::numeric_limits<real>::quiet_NaN()); }
@@ -159,13 +193,21 @@ void solve_explicit_row(const RowProblem& row, bool biases, real mu, real lambda
     std::fill(out, out + d, real(0));
     return;
   }
-  const real* g = gather(row, w, mu, biases, ws);
-  const real* t = ws.t.data();
   const real reg = lambda * static_cast<real>(row.n);
-  if (row.n < d) return solve_pushed_through(g, w, row, biases, reg, t, out, ws);
-
+  const bool pushed = row.n < d;
   real* a = room(ws.normal, static_cast<std::size_t>(w) * w);
-  syrk_lower(g, w, row.n, w, a, w, real(1), true);  // sets the blocks on and below the diagonal, all that is read
+  // Each chunk of neighbours goes into the normal equations while its rows are in the cache;
+  // the first sets the blocks on and below the diagonal, all that is read.
+  gather(row, mu, biases, pushed, ws, [&](count_t j0, count_t j1) {
+    if (!pushed) {
+      TickTimed timed(ws.arithmetic_ticks);
+      syrk_lower(ws.rows.data() + j0, j1 - j0, w, a, w, real(1), j0 == 0);
+    }
+  });
+  const real* t = ws.t.data();
+  TickTimed timed(ws.arithmetic_ticks);
+  if (pushed) return solve_pushed_through(ws.block.data(), w, row, biases, reg, t, out, ws);
+
   real* b = ws.rhs.data();        // G^T t
   const real* s = ws.sums.data();  // G^T 1
   for (int i = 0; i < k; ++i) a[i * w + i] += reg;
@@ -191,7 +233,9 @@ void solve_explicit_row(const RowProblem& row, bool biases, real mu, real lambda
 
 void solve_implicit_cholesky(const RowProblem& row, const ColMatrix& gram, real lambda, real* out, AlsWorkspace& ws) {
   const int k = row.k, w = padded(k);
-  real* g = gather(row, w, 0, false, ws);
+  gather(row, 0, false, true, ws, [](count_t, count_t) {});
+  TickTimed timed(ws.arithmetic_ticks);
+  real* g = ws.block.data();
   real* b = ws.rhs.data();  // sum c_j y_j
   for (count_t j = 0; j < row.n; ++j) {
     const real scale = std::sqrt(row.values[j] - real(1));
@@ -211,7 +255,9 @@ void solve_implicit_cholesky(const RowProblem& row, const ColMatrix& gram, real 
 void solve_implicit_cg(const RowProblem& row, const ColMatrix& gram, real lambda, int steps, real* out,
                        AlsWorkspace& ws) {
   const int k = row.k, w = padded(k);
-  const real* g = gather(row, w, 0, false, ws);  // and ws.rhs = G^T c
+  gather(row, 0, false, row.n > kInPlaceRows, ws, [](count_t, count_t) {});  // and ws.rhs = G^T c
+  TickTimed timed(ws.arithmetic_ticks);
+  const real* const* g = ws.rows.data();
   // The CG vectors are padded to w with zeros, as the rows of G, for confidence_pass.
   real* xp = room(ws.x, w);
   real* rp = room(ws.r, w);

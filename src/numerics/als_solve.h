@@ -1,9 +1,9 @@
 // The per-row least-squares solves of alternating least squares, knowing nothing of MPI.
 //
 // One row (a user, or an item) is solved against the fixed factors of its neighbours, the rows
-// of `other` named by `cols`. The neighbours' factors are first gathered into a dense n x d
-// block G, so the normal equations are built by SYRK/GEMV on G rather than one rank-1 update
-// per rating.
+// of `other` named by `cols`. The neighbours' factor rows form a dense n x d matrix G, read in
+// place through a list of their addresses, so the normal equations are built by SYRK/GEMV on G
+// rather than one rank-1 update per rating.
 //
 // Explicit (ALS-WR with biases): factor rows are [f (k), bias]; prediction mu + f_u.f_i + b_u + b_i.
 //   minimise sum_j (r_j - mu - b_j - g_j.x)^2 + lambda * n * |x|^2, with g_j = [f_j, 1], x = [f, b].
@@ -11,6 +11,7 @@
 //   minimise sum_all c (p - x.y)^2 + lambda |x|^2, solved exactly (Cholesky) or by a few
 //   conjugate-gradient steps warm-started from the current x, using the Gram matrix G_all = Y^T Y.
 #pragma once
+#include <cstdint>
 #include <vector>
 
 #include "src/numerics/dense.h"
@@ -18,24 +19,26 @@
 namespace crossmf {
 
 struct RowProblem {
-  const real* other;   // neighbours' factor rows, row-major, `width` apart
-  int width;           // at least k: k, k + 1 ([f, bias]) or padded(k) (packed)
+  // Neighbours' factor rows, row-major, padded(k) floats apart, zero past k (the kernels read
+  // whole Lanes). On 64-byte boundaries they are read fastest: no Lanes load straddles two lines.
+  const real* other;
   int k;               // latent factors
   const index_t* cols; // neighbours of this row
   const real* values;  // ratings (explicit) or confidences c_j (implicit)
   count_t n;           // number of neighbours
-  // Explicit with biases: the neighbours' biases, bias[cols[j]]; nullptr when they are column k
-  // of `other`. Rows of padded(k) floats on 64-byte boundaries with the biases apart are read
-  // fastest: [f, bias] rows of k + 1 = 65 floats touch 5 cache lines and most of their Lanes
-  // loads straddle two lines.
-  const real* bias = nullptr;
+  const real* bias = nullptr;  // explicit with biases: the neighbours' biases, bias[cols[j]]
 };
 
 // Scratch space reused across rows by one thread; it only grows, and its buffers are aligned
 // for the Lanes kernels.
 struct AlsWorkspace {
   using Buffer = std::vector<real, Eigen::aligned_allocator<real>>;
-  Buffer block, normal, rhs, sums, t, x, r, p, ap;
+  Buffer block, normal, rhs, sums, t, x, r, p, ap, zero;
+  std::vector<const real*> rows;  // the neighbours' rows
+  // Time spent in the arithmetic of the solves (building and solving the normal equations, the
+  // CG steps), not in gathering the neighbours: added up over the rows this thread solved, in
+  // ticks() (src/base/timer.h).
+  std::uint64_t arithmetic_ticks = 0;
 };
 
 // Explicit: writes [f, bias] (biases) or f into out. The normal equations are built on the k

@@ -16,5 +16,8 @@ namespace crossmf {
 // With `overwrite`, those blocks of C are set to the product instead (C need not be initialised).
 void syrk_lower(const real* v, std::ptrdiff_t stride, std::ptrdiff_t count, int w, real* c, int ldc, real sign,
                 bool overwrite = false);
+// The same with vector p at rows[p]: neighbour rows read where they lie, not copied together.
+void syrk_lower(const real* const* rows, std::ptrdiff_t count, int w, real* c, int ldc, real sign,
+                bool overwrite = false);
 
 }  // namespace crossmf
