@@ -84,14 +84,11 @@ bool direct_write(const std::string& path, std::uint64_t offset, std::size_t byt
   const std::uint64_t end = offset + bytes;
   // Whole blocks [lo, hi) go direct; [offset, lo) and [hi, end) through the page cache.
   std::uint64_t lo = (offset + kAlign - 1) / kAlign * kAlign, hi = end / kAlign * kAlign;
-  Fd direct{hi > lo ? open(path.c_str(), O_WRONLY | O_DIRECT) : -1};
-  if (direct.fd < 0) lo = hi = end;  // no O_DIRECT here: everything through the page cache
+  Fd direct{lo < hi ? open(path.c_str(), O_WRONLY | O_DIRECT) : -1};
+  if (direct.fd < 0) lo = hi = end;  // no whole block, or no O_DIRECT here: all through the page cache
   Fd cached{open(path.c_str(), O_WRONLY)};
   if (cached.fd < 0) return false;
-  const std::uint64_t head = std::min(lo, end) - offset;
-  bool ok = write_fully(cached.fd, src, head, offset) &&
-            write_fully(cached.fd, src + (std::max(hi, offset + head) - offset), end - std::max(hi, offset + head),
-                        std::max(hi, offset + head));
+  bool ok = write_fully(cached.fd, src, lo - offset, offset) && write_fully(cached.fd, src + (hi - offset), end - hi, hi);
   if (hi > lo)
     ok = on_threads(static_cast<std::int64_t>((hi - lo + kPiece - 1) / kPiece), [&](std::int64_t p, char* buf) {
            const std::uint64_t at = lo + static_cast<std::uint64_t>(p) * kPiece;
