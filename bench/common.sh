@@ -6,7 +6,7 @@ BUILD=${BENCH_BUILD:-build-bench}
 DATA=${BENCH_DATA:-/var/tmp/crossmf-bench}
 mkdir -p "$DATA"
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCROSSMF_NATIVE=ON -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$BUILD" -j 2 --target crossmf gemm_rate mpi_bandwidth read_rate >/dev/null
+cmake --build "$BUILD" -j 2 --target crossmf gemm_rate mpi_bandwidth read_rate fresh_memory_rate >/dev/null
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 CROSSMF="$BUILD/crossmf"
 PY=/usr/bin/python3

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Scale (issue 7): a 300-million-rating implicit platform trained with 1, 2 and 4 ranks, and
 # the performance model of bench/scale.md checked against it. Prints:
-#  - this disk's sequential bandwidth (dd, write flushed to disk; read after dropping the page
-#    cache) and the dense GEMM rate, measured in the same run;
+#  - this disk's sequential bandwidth (dd: a write flushed to disk, an O_DIRECT write, an O_DIRECT
+#    read after dropping the page cache), the dense GEMM rate and the first touch of fresh memory,
+#    measured in the same run;
 #  - per phase (read, partition, train per iteration, evaluate, score, write) and per rank count:
 #    seconds, MB sent per rank and peak memory per rank, from crossmf's closing table;
-#  - two calibration runs with a third of the ratings (more than this machine's 480 MB L3 holds), the model's per-unit costs come,
+#  - two calibration runs with a third of the ratings (more than this machine's 480 MB L3 holds),
+#    from which the model's per-unit costs come,
 #    and the model's prediction next to every measurement (bench/scale_model.py);
 #  - the same 2-rank job over TCP (--mca btl tcp,self): nothing depends on shared memory.
 # Caches are dropped before each run, so reads come from the disk.
@@ -35,6 +37,10 @@ rm -f "$out"/*.log
 # This machine's limits, in the same run (the disk again right before each training run).
 hold_cpu
 dd if=/dev/zero of="$DATA/dd.tmp" bs=16M count=256 conv=fdatasync 2>&1 | tail -1 | tee "$out/dd-write.txt"
+# The job writes its output with O_DIRECT (io/direct_io.h) into a new file, so the disk is
+# written that way too.
+rm -f "$DATA/dd.tmp"
+dd if=/dev/zero of="$DATA/dd.tmp" bs=16M count=256 oflag=direct conv=fdatasync 2>&1 | tail -1 | tee "$out/dd-write-direct.txt"
 drop_caches
 # The job reads its ratings with O_DIRECT (io/direct_io.h), so the disk is read that way too.
 dd if="$DATA/dd.tmp" of=/dev/null bs=16M iflag=direct 2>&1 | tail -1 | tee "$out/dd-read.txt"
@@ -51,9 +57,12 @@ train() {  # $1 ranks, $2 input, $3 log, then extra mpirun options
   local np=$1 input=$2 log=$3; shift 3
   local threads=$(( cores / np > 0 ? cores / np : 1 ))
   hold_cpu
-  # The disk right before the run (its speed drifts from minute to minute): a flushed write and
-  # an O_DIRECT read of the input, which the model and the read/write percentages use.
+  # The disk right before the run (its speed drifts from minute to minute): a flushed write, an
+  # O_DIRECT write and an O_DIRECT read of the input, which the model and the read/write
+  # percentages use.
   { echo "disk-write: $(dd if=/dev/zero of="$DATA/dd.tmp" bs=16M count=64 conv=fdatasync 2>&1 | tail -1)"
+    rm -f "$DATA/dd.tmp"
+    echo "disk-write-direct: $(dd if=/dev/zero of="$DATA/dd.tmp" bs=16M count=64 oflag=direct conv=fdatasync 2>&1 | tail -1)"
     rm -f "$DATA/dd.tmp"; drop_caches
     echo "disk-read: $(dd if="$input" of=/dev/null bs=16M iflag=direct 2>&1 | tail -1)"; } > "$log.disk"
   drop_caches
@@ -76,5 +85,12 @@ for np in $ranks; do
 done
 echo "== $big, 2 ranks over TCP"
 train 2 "$big" "$out/tcp-2.log" --mca btl tcp,self
+
+# How fast this machine hands out memory no process has touched lately (the host backs each page
+# on demand): the reads land in such memory. Measured last, since touching memory warms it for
+# whatever runs next.
+hold_cpu
+"$BUILD/fresh_memory_rate" 4 "$cores" | tee "$out/fresh-memory.txt"
+release_cpu
 
 "$PY" bench/scale_model.py "$out" $ranks

@@ -1,5 +1,5 @@
-// Reading and writing a byte range of a file with O_DIRECT, spread over the rank's OpenMP
-// threads.
+// Reading and writing a byte range of a file with O_DIRECT, spread over twice the rank's
+// OpenMP threads (requests waiting on the disk leave the cores to the copies).
 //
 // One rank's buffered read or write was bound by the kernel's copy between the page cache and
 // the process (one core, about 0.5 GB/s here), below the disk. With O_DIRECT the disk moves
