@@ -22,9 +22,10 @@ real* room(AlsWorkspace::Buffer& buffer, std::size_t size) {
 // scattered over a factor matrix larger than the caches.
 constexpr count_t kPrefetch = 8;
 
-// Neighbours per step of the gather: their rows (128 x 4 cache lines for k = 64, one chunk of
-// the SYRK) are still in L1 when they are used (256 rows, from L2: 0.5% slower).
-constexpr count_t kGatherChunk = 128;
+// Neighbours per step of the gather: their rows (64 x 4 cache lines for k = 64) are still in L1
+// when the SYRK adds them, beside the next chunk's, which it requests meanwhile (chunks of 128
+// rows without those requests: 256 rows, from L2, were 0.5% slower; 32 rows with them: equal).
+constexpr count_t kGatherChunk = 64;
 
 // Past this many neighbours the implicit CG copies their rows together: it reads them four
 // times, and scattered rows that no longer fit in L2 (1 MiB of them for k = 64) would each time
@@ -47,9 +48,10 @@ void fetch_lanes(const RowProblem& row, count_t j0, count_t j1, int i0, real off
   }
   for (count_t j = j0; j < j1; ++j) {
     if (Fetch) {
-      if (j + kPrefetch < row.n) {
+      if (j + kPrefetch < row.n + row.ahead) {
         const real* ahead = row.other + static_cast<std::size_t>(row.cols[j + kPrefetch]) * w;
         for (int i = 0; i < w; i += kLanes) __builtin_prefetch(ahead + i);
+        if (minus_bias) __builtin_prefetch(row.bias + row.cols[j + kPrefetch]);
       }
       rows[j] = row.other + static_cast<std::size_t>(row.cols[j]) * w;
       t[j] = row.values[j] - offset - (minus_bias ? row.bias[row.cols[j]] : real(0));
@@ -115,6 +117,22 @@ void gather(const RowProblem& row, real offset, bool minus_bias, bool copy, AlsW
       }
     use(j0, j1);
   }
+}
+
+// The addresses of the rows of neighbours j0 .. j1 (past row.n, of the next rows' neighbours)
+// into `rows`; returns their number.
+count_t neighbour_rows(const RowProblem& row, count_t j0, count_t j1, std::vector<const real*>& rows) {
+  const int w = padded(row.k);
+  const count_t count = std::max<count_t>(0, j1 - j0);
+  if (rows.size() < static_cast<std::size_t>(count)) rows.resize(count);
+  for (count_t j = 0; j < count; ++j) rows[j] = row.other + static_cast<std::size_t>(row.cols[j0 + j]) * w;
+  // The column indices and values of the chunk after j1 (read a chunk at a time, too seldom
+  // for the hardware's stream prefetcher: the gather waited on them).
+  for (count_t j = j1 + count; j < std::min(j1 + 2 * count, row.n + row.ahead); j += 64 / sizeof(index_t)) {
+    __builtin_prefetch(row.cols + j);
+    __builtin_prefetch(row.values + j);
+  }
+  return count;
 }
 
 // out = sum_j (c_j - 1)(y_j . v) y_j over the rows y_j = rows[j] (w long each), with v and out
@@ -198,10 +216,13 @@ void solve_explicit_row(const RowProblem& row, bool biases, real mu, real lambda
   real* a = room(ws.normal, static_cast<std::size_t>(w) * w);
   // Each chunk of neighbours goes into the normal equations while its rows are in the cache;
   // the first sets the blocks on and below the diagonal, all that is read.
+  // The rows of the next chunk (the next rows' neighbours past the last) are requested while
+  // the SYRK adds this one.
   gather(row, mu, biases, pushed, ws, [&](count_t j0, count_t j1) {
     if (!pushed) {
+      const count_t ahead = neighbour_rows(row, j1, std::min(j1 + kGatherChunk, row.n + row.ahead), ws.ahead);
       TickTimed timed(ws.arithmetic_ticks);
-      syrk_lower(ws.rows.data() + j0, j1 - j0, w, a, w, real(1), j0 == 0);
+      syrk_lower(ws.rows.data() + j0, j1 - j0, w, a, w, real(1), j0 == 0, ws.ahead.data(), ahead);
     }
   });
   const real* t = ws.t.data();
@@ -214,7 +235,11 @@ void solve_explicit_row(const RowProblem& row, bool biases, real mu, real lambda
   real t_sum = 0, q = 0;
   if (biases) {
     // Eliminate the bias: its equation is s.f + (n + reg) bias = sum t.
-    for (count_t j = 0; j < row.n; ++j) t_sum += t[j];
+    Lanes sum = {};
+    count_t j = 0;
+    for (; j + kLanes <= row.n; j += kLanes) sum += lanes_at(t + j);
+    t_sum = lanes_sum(sum);
+    for (; j < row.n; ++j) t_sum += t[j];
     q = static_cast<real>(row.n) + reg;
     for (int c = 0; c < k; ++c) {
       const real sc = s[c] / q;
