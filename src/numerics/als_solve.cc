@@ -37,8 +37,8 @@ constexpr count_t kInPlaceRows = 4096;
 // over columns [i0, i0 + L kLanes), added up in registers. The first of a chunk's passes
 // (`Fetch`) also requests the lines of the rows kPrefetch ahead.
 template <int L, bool Fetch>
-void fetch_lanes(const RowProblem& row, count_t j0, count_t j1, int i0, real offset, bool minus_bias, const real** rows,
-                 real* t, real* weighted, real* plain) {
+void fetch_lanes(const RowProblem& row, count_t j0, count_t j1, int i0, real offset, bool minus_bias, count_t requested,
+                 const real** rows, real* t, real* weighted, real* plain) {
   const int w = padded(row.k);
   Lanes weighted_sum[L], plain_sum[L];
 #pragma GCC unroll 4
@@ -49,9 +49,10 @@ void fetch_lanes(const RowProblem& row, count_t j0, count_t j1, int i0, real off
   for (count_t j = j0; j < j1; ++j) {
     if (Fetch) {
       if (j + kPrefetch < row.n + row.ahead) {
-        const real* ahead = row.other + static_cast<std::size_t>(row.cols[j + kPrefetch]) * w;
-        for (int i = 0; i < w; i += kLanes) __builtin_prefetch(ahead + i);
-        if (minus_bias) __builtin_prefetch(row.bias + row.cols[j + kPrefetch]);
+        const index_t next = row.cols[j + kPrefetch];
+        if (j + kPrefetch >= requested)
+          for (int i = 0; i < w; i += kLanes) __builtin_prefetch(row.other + static_cast<std::size_t>(next) * w + i);
+        if (minus_bias) __builtin_prefetch(row.bias + next);
       }
       rows[j] = row.other + static_cast<std::size_t>(row.cols[j]) * w;
       t[j] = row.values[j] - offset - (minus_bias ? row.bias[row.cols[j]] : real(0));
@@ -73,12 +74,12 @@ void fetch_lanes(const RowProblem& row, count_t j0, count_t j1, int i0, real off
 
 template <bool Fetch>
 void fetch_columns(const RowProblem& row, count_t j0, count_t j1, int i0, real offset, bool minus_bias,
-                   const real** rows, real* t, real* weighted, real* plain) {
+                   count_t requested, const real** rows, real* t, real* weighted, real* plain) {
   switch ((padded(row.k) - i0) / kLanes) {
-    case 1: return fetch_lanes<1, Fetch>(row, j0, j1, i0, offset, minus_bias, rows, t, weighted, plain);
-    case 2: return fetch_lanes<2, Fetch>(row, j0, j1, i0, offset, minus_bias, rows, t, weighted, plain);
-    case 3: return fetch_lanes<3, Fetch>(row, j0, j1, i0, offset, minus_bias, rows, t, weighted, plain);
-    default: return fetch_lanes<4, Fetch>(row, j0, j1, i0, offset, minus_bias, rows, t, weighted, plain);
+    case 1: return fetch_lanes<1, Fetch>(row, j0, j1, i0, offset, minus_bias, requested, rows, t, weighted, plain);
+    case 2: return fetch_lanes<2, Fetch>(row, j0, j1, i0, offset, minus_bias, requested, rows, t, weighted, plain);
+    case 3: return fetch_lanes<3, Fetch>(row, j0, j1, i0, offset, minus_bias, requested, rows, t, weighted, plain);
+    default: return fetch_lanes<4, Fetch>(row, j0, j1, i0, offset, minus_bias, requested, rows, t, weighted, plain);
   }
 }
 
@@ -104,11 +105,12 @@ void gather(const RowProblem& row, real offset, bool minus_bias, bool copy, AlsW
   real* block = copy ? room(ws.block, static_cast<std::size_t>(row.n) * w) : nullptr;
   std::fill(weighted, weighted + w, real(0));
   std::fill(plain, plain + w, real(0));
+  if (row.cols != ws.next_cols) ws.requested = 0;  // not the row after the last: nothing requested
   for (count_t j0 = 0; j0 < row.n; j0 += kGatherChunk) {
     const count_t j1 = std::min(row.n, j0 + kGatherChunk);
-    fetch_columns<true>(row, j0, j1, 0, offset, minus_bias, rows, t, weighted, plain);
+    fetch_columns<true>(row, j0, j1, 0, offset, minus_bias, ws.requested, rows, t, weighted, plain);
     for (int i0 = 4 * kLanes; i0 < w; i0 += 4 * kLanes)
-      fetch_columns<false>(row, j0, j1, i0, offset, minus_bias, rows, t, weighted, plain);
+      fetch_columns<false>(row, j0, j1, i0, offset, minus_bias, 0, rows, t, weighted, plain);
     if (copy)
       for (count_t j = j0; j < j1; ++j) {
         real* dst = block + static_cast<std::size_t>(j) * w;
@@ -117,6 +119,8 @@ void gather(const RowProblem& row, real offset, bool minus_bias, bool copy, AlsW
       }
     use(j0, j1);
   }
+  ws.requested = std::max<count_t>(0, ws.requested - row.n);
+  ws.next_cols = row.cols + row.n;
 }
 
 // The addresses of the rows of neighbours j0 .. j1 (past row.n, of the next rows' neighbours)
@@ -220,7 +224,8 @@ void solve_explicit_row(const RowProblem& row, bool biases, real mu, real lambda
   // the SYRK adds this one.
   gather(row, mu, biases, pushed, ws, [&](count_t j0, count_t j1) {
     if (!pushed) {
-      const count_t ahead = neighbour_rows(row, j1, std::min(j1 + kGatherChunk, row.n + row.ahead), ws.ahead);
+      ws.requested = std::min(j1 + kGatherChunk, row.n + row.ahead);
+      const count_t ahead = neighbour_rows(row, j1, ws.requested, ws.ahead);
       TickTimed timed(ws.arithmetic_ticks);
       syrk_lower(ws.rows.data() + j0, j1 - j0, w, a, w, real(1), j0 == 0, ws.ahead.data(), ahead);
     }

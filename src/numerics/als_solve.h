@@ -40,6 +40,11 @@ struct AlsWorkspace {
   Buffer block, normal, rhs, sums, t, x, r, p, ap, zero;
   std::vector<const real*> rows;  // the neighbours' rows
   std::vector<const real*> ahead;  // rows to request early
+  // The explicit SYRK has requested the rows of neighbours [0, requested) of the row being
+  // gathered; after it, of the row whose neighbours follow at next_cols, which the gather
+  // then need not request again.
+  count_t requested = 0;
+  const index_t* next_cols = nullptr;
   // Time spent in the arithmetic of the solves (building and solving the normal equations, the
   // CG steps), not in gathering the neighbours: added up over the rows this thread solved, in
   // ticks() (src/base/timer.h).
