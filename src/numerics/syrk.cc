@@ -27,9 +27,10 @@ struct Listed {
 //
 // While it runs, the rows the caller adds next, ahead[0 .. n) (w floats each), are requested
 // from memory, one row every kEvery vectors: the tile is bound by its FMAs, and the requests
-// wait on memory meanwhile. (A line every other vector, from a list of lines, slowed the tile
-// by 15%: its loop is tight; a row every 4 vectors, bunched into the first tiles, was slower
-// than every 8.)
+// wait on memory meanwhile. Only the 2 x 8 tiles request: the 1 x 16 tile's 16 broadcasts a
+// vector keep the load ports busy. (A line every other vector, from a list of lines, slowed the
+// tile by 15%: its loop is tight; a row every 4 vectors, bunched into the first tiles, was
+// slower than every 8.)
 constexpr std::ptrdiff_t kEvery = 8;
 
 template <int R, int B, class Vectors>
@@ -92,7 +93,7 @@ void syrk_chunks(Vectors v, std::ptrdiff_t count, int w, real* c, int ldc, real 
     const bool set = overwrite && p0 == 0;
     const Vectors vp = v.from(p0);
     for_each_tile(w, [&](auto R, auto B, int r0, int c0) {
-      const std::ptrdiff_t n = std::min((m + kEvery - 1) / kEvery, ahead_count);
+      const std::ptrdiff_t n = decltype(R)::value == 2 ? std::min((m + kEvery - 1) / kEvery, ahead_count) : 0;
       tile<decltype(R)::value, decltype(B)::value>(vp, m, r0, c0, c, ldc, sign, set, ahead, n, w);
       ahead += n;
       ahead_count -= n;
