@@ -35,7 +35,8 @@ constexpr count_t kInPlaceRows = 4096;
 // Neighbours j0 .. j1: rows[j] = the address of the neighbour's row, t_j = values[j] - offset
 // (less the neighbour's bias when `minus_bias`), and the sums weighted += G^T t, plain += G^T 1
 // over columns [i0, i0 + L kLanes), added up in registers. The first of a chunk's passes
-// (`Fetch`) also requests the lines of the rows kPrefetch ahead.
+// (`Fetch`) also requests the lines of the rows kPrefetch ahead, unless the SYRK requested them
+// already (neighbours before `requested`), and their biases.
 template <int L, bool Fetch>
 void fetch_lanes(const RowProblem& row, count_t j0, count_t j1, int i0, real offset, bool minus_bias, count_t requested,
                  const real** rows, real* t, real* weighted, real* plain) {
