@@ -95,26 +95,31 @@ TEST(AlsSolve, SyrkLowerEqualsDenseProductOnAndBelowTheBlockDiagonal) {
     }
 }
 
-// The rows read through a list of their addresses, in an order other than the storage's.
+// The rows read through a list of their addresses, in an order other than the storage's; with
+// lists of rows to request meanwhile (none, fewer than the tiles take, more), which must not
+// change the product. Counts not a multiple of the vectors between two requests.
 TEST(AlsSolve, SyrkLowerOfListedRowsEqualsDenseProduct) {
   for (int w : {16, 64, 112})
-    for (int count : {1, 130, 300}) {
-      Matrix V = random_rows(2 * count, w, 300 + w + count);
-      std::vector<const real*> rows;
-      for (int p = 0; p < count; ++p) rows.push_back(V.row((p * 7) % (2 * count)).data());
-      ColMatrix C = random_rows(w, w, 8);
-      const ColMatrix before = C;
-      syrk_lower(rows.data(), count, w, C.data(), w, real(1));
-      Eigen::MatrixXd want = before.cast<double>();
-      for (const real* r : rows) {
-        const Eigen::VectorXd v = Eigen::Map<const Vector>(r, w).cast<double>();
-        want += v * v.transpose();
-      }
-      for (int c = 0; c < w; ++c)
-        for (int i = c / 16 * 16; i < w; ++i) {
-          SCOPED_TRACE(::testing::Message() << "w " << w << " count " << count << " C(" << i << ", " << c << ")");
-          EXPECT_NEAR(C(i, c), want(i, c), 1e-4 * (1 + std::abs(want(i, c))));
+    for (int count : {1, 13, 130, 300})
+      for (int ahead : {0, 5, 400}) {
+        Matrix V = random_rows(2 * count, w, 300 + w + count);
+        std::vector<const real*> rows, next;
+        for (int p = 0; p < count; ++p) rows.push_back(V.row((p * 7) % (2 * count)).data());
+        for (int p = 0; p < ahead; ++p) next.push_back(V.row((p * 3) % (2 * count)).data());
+        ColMatrix C = random_rows(w, w, 8);
+        const ColMatrix before = C;
+        syrk_lower(rows.data(), count, w, C.data(), w, real(1), false, next.data(), ahead);
+        Eigen::MatrixXd want = before.cast<double>();
+        for (const real* r : rows) {
+          const Eigen::VectorXd v = Eigen::Map<const Vector>(r, w).cast<double>();
+          want += v * v.transpose();
         }
+        for (int c = 0; c < w; ++c)
+          for (int i = c / 16 * 16; i < w; ++i) {
+            SCOPED_TRACE(::testing::Message() << "w " << w << " count " << count << " ahead " << ahead << " C(" << i
+                                              << ", " << c << ")");
+            EXPECT_NEAR(C(i, c), want(i, c), 1e-4 * (1 + std::abs(want(i, c))));
+          }
     }
 }
 
@@ -164,41 +169,44 @@ TEST(AlsSolve, CholeskySolveRejectsIndefiniteMatrices) {
 }
 
 // Every path of the explicit kernel (push-through n < d, n = d, the normal equations, more
-// ratings than one SYRK chunk) at widths that are not, and are, whole 16-wide blocks.
+// ratings than one SYRK chunk) at widths that are not, and are, whole 16-wide blocks; with and
+// without the next rows' neighbours named after the row's own (RowProblem::ahead, fetched early,
+// never part of the solve).
 TEST(AlsSolve, ExplicitRowsOfEveryShapeEqualDenseLeastSquares) {
   const real mu = 3.1f, lambda = 0.05f;
   for (bool biases : {true, false})
-    for (int k : {1, 3, 64, 100}) {
-      const int d = k + (biases ? 1 : 0), items = 400;
-      Matrix other = random_rows(items, d, 40 + k);
-      for (int n : {std::max(1, d / 2), d, d + 1, 300}) {
-        SCOPED_TRACE(::testing::Message() << "biases " << biases << " k " << k << " n " << n);
-        Rng rng(50 + n);
-        std::vector<index_t> cols;
-        std::vector<real> vals;
-        for (int j = 0; j < n; ++j) {
-          cols.push_back(static_cast<index_t>((j * 7 + k) % items));  // distinct while n <= items
-          vals.push_back(static_cast<real>(1 + 4 * rng.uniform()));
+    for (int k : {1, 3, 64, 100})
+      for (count_t ahead : {0, 150}) {
+        const int d = k + (biases ? 1 : 0), items = 400;
+        Matrix other = random_rows(items, d, 40 + k);
+        for (int n : {std::max(1, d / 2), d, d + 1, 300}) {
+          SCOPED_TRACE(::testing::Message() << "biases " << biases << " k " << k << " n " << n << " ahead " << ahead);
+          Rng rng(50 + n);
+          std::vector<index_t> cols;
+          std::vector<real> vals;
+          for (int j = 0; j < n + ahead; ++j) {
+            cols.push_back(static_cast<index_t>((j * 7 + k) % items));  // distinct while n <= items
+            vals.push_back(static_cast<real>(1 + 4 * rng.uniform()));
+          }
+          std::vector<real> out(d, 0);
+          AlsWorkspace ws;
+          const Matrix rows = padded_rows(other, k);
+          const Vector bias = other.col(d - 1);
+          solve_explicit_row({rows.data(), k, cols.data(), vals.data(), n, biases ? bias.data() : nullptr, ahead}, biases,
+                             mu, lambda, out.data(), ws);
+          Eigen::VectorXd want;
+          if (biases) {
+            std::vector<std::pair<index_t, real>> nb;
+            for (int j = 0; j < n; ++j) nb.push_back({cols[j], vals[j]});
+            want = explicit_dense(nb, other, k, mu, lambda);
+          } else {
+            Eigen::MatrixXd A(n, k);
+            Eigen::VectorXd t(n);
+            for (int j = 0; j < n; ++j) { A.row(j) = other.row(cols[j]).cast<double>(); t(j) = vals[j] - mu; }
+            want = dense_solve(A, t, Eigen::VectorXd::Ones(n), lambda * n);
+          }
+          EXPECT_LT(rel_err(out.data(), want), 1e-4);
         }
-        std::vector<real> out(d, 0);
-        AlsWorkspace ws;
-        const Matrix rows = padded_rows(other, k);
-        const Vector bias = other.col(d - 1);
-        solve_explicit_row({rows.data(), k, cols.data(), vals.data(), n, biases ? bias.data() : nullptr}, biases, mu,
-                           lambda, out.data(), ws);
-        Eigen::VectorXd want;
-        if (biases) {
-          std::vector<std::pair<index_t, real>> nb;
-          for (int j = 0; j < n; ++j) nb.push_back({cols[j], vals[j]});
-          want = explicit_dense(nb, other, k, mu, lambda);
-        } else {
-          Eigen::MatrixXd A(n, k);
-          Eigen::VectorXd t(n);
-          for (int j = 0; j < n; ++j) { A.row(j) = other.row(cols[j]).cast<double>(); t(j) = vals[j] - mu; }
-          want = dense_solve(A, t, Eigen::VectorXd::Ones(n), lambda * n);
-        }
-        EXPECT_LT(rel_err(out.data(), want), 1e-4);
-      }
     }
 }
 

@@ -69,23 +69,27 @@ void Als::solve_rows(const Csr& csr, const real* other, index_t count, const Col
 #pragma omp parallel num_threads(opt_.threads) reduction(+ : flops, arithmetic)
   {
     AlsWorkspace ws;
-#pragma omp for schedule(dynamic, 16)
-    for (index_t r = 0; r < rows; ++r) {
-      const count_t begin = csr.ptr[r], n = csr.ptr[r + 1] - begin;
-      RowProblem row{neighbours, k, csr.col.data() + begin,
-                     (opt_.implicit ? conf.data() : csr.val.data()) + begin, n, bias};
-      real* x = out + static_cast<std::size_t>(r) * w;
-      if (!opt_.implicit) {
-        solve_explicit_row(row, f_.biases, f_.mu, static_cast<real>(opt_.lambda), x, ws);
-        flops += explicit_row_flops(n, w);
-      } else if (opt_.cholesky) {
-        solve_implicit_cholesky(row, gram, static_cast<real>(opt_.lambda), x, ws);
-        flops += implicit_cholesky_row_flops(n, k);
-      } else {
-        solve_implicit_cg(row, gram, static_cast<real>(opt_.lambda), opt_.cg_steps, x, ws);
-        flops += implicit_cg_row_flops(n, k, opt_.cg_steps);
+    // Blocks of rows a thread at a time: within one, the next rows' neighbours are known
+    // (RowProblem::ahead) and fetched while this row's arithmetic runs.
+    constexpr index_t kBlock = 16;
+#pragma omp for schedule(dynamic)
+    for (index_t r0 = 0; r0 < rows; r0 += kBlock)
+      for (index_t r = r0, r1 = std::min(rows, r0 + kBlock); r < r1; ++r) {
+        const count_t begin = csr.ptr[r], n = csr.ptr[r + 1] - begin;
+        RowProblem row{neighbours, k, csr.col.data() + begin,
+                       (opt_.implicit ? conf.data() : csr.val.data()) + begin, n, bias, csr.ptr[r1] - begin - n};
+        real* x = out + static_cast<std::size_t>(r) * w;
+        if (!opt_.implicit) {
+          solve_explicit_row(row, f_.biases, f_.mu, static_cast<real>(opt_.lambda), x, ws);
+          flops += explicit_row_flops(n, w);
+        } else if (opt_.cholesky) {
+          solve_implicit_cholesky(row, gram, static_cast<real>(opt_.lambda), x, ws);
+          flops += implicit_cholesky_row_flops(n, k);
+        } else {
+          solve_implicit_cg(row, gram, static_cast<real>(opt_.lambda), opt_.cg_steps, x, ws);
+          flops += implicit_cg_row_flops(n, k, opt_.cg_steps);
+        }
       }
-    }
     arithmetic += static_cast<double>(ws.arithmetic_ticks);
   }
   s.flops += flops;

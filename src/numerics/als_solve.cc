@@ -22,9 +22,10 @@ real* room(AlsWorkspace::Buffer& buffer, std::size_t size) {
 // scattered over a factor matrix larger than the caches.
 constexpr count_t kPrefetch = 8;
 
-// Neighbours per step of the gather: their rows (128 x 4 cache lines for k = 64, one chunk of
-// the SYRK) are still in L1 when they are used (256 rows, from L2: 0.5% slower).
-constexpr count_t kGatherChunk = 128;
+// Neighbours per step of the gather: their rows (64 x 4 cache lines for k = 64) are still in L1
+// when the SYRK adds them, beside the next chunk's, which it requests meanwhile (chunks of 128
+// rows without those requests: 256 rows, from L2, were 0.5% slower; 32 rows with them: equal).
+constexpr count_t kGatherChunk = 64;
 
 // Past this many neighbours the implicit CG copies their rows together: it reads them four
 // times, and scattered rows that no longer fit in L2 (1 MiB of them for k = 64) would each time
@@ -34,10 +35,11 @@ constexpr count_t kInPlaceRows = 4096;
 // Neighbours j0 .. j1: rows[j] = the address of the neighbour's row, t_j = values[j] - offset
 // (less the neighbour's bias when `minus_bias`), and the sums weighted += G^T t, plain += G^T 1
 // over columns [i0, i0 + L kLanes), added up in registers. The first of a chunk's passes
-// (`Fetch`) also requests the lines of the rows kPrefetch ahead.
+// (`Fetch`) also requests the lines of the rows kPrefetch ahead, unless the SYRK requested them
+// already (neighbours before `requested`), and their biases.
 template <int L, bool Fetch>
-void fetch_lanes(const RowProblem& row, count_t j0, count_t j1, int i0, real offset, bool minus_bias, const real** rows,
-                 real* t, real* weighted, real* plain) {
+void fetch_lanes(const RowProblem& row, count_t j0, count_t j1, int i0, real offset, bool minus_bias, count_t requested,
+                 const real** rows, real* t, real* weighted, real* plain) {
   const int w = padded(row.k);
   Lanes weighted_sum[L], plain_sum[L];
 #pragma GCC unroll 4
@@ -47,9 +49,11 @@ void fetch_lanes(const RowProblem& row, count_t j0, count_t j1, int i0, real off
   }
   for (count_t j = j0; j < j1; ++j) {
     if (Fetch) {
-      if (j + kPrefetch < row.n) {
-        const real* ahead = row.other + static_cast<std::size_t>(row.cols[j + kPrefetch]) * w;
-        for (int i = 0; i < w; i += kLanes) __builtin_prefetch(ahead + i);
+      if (j + kPrefetch < row.n + row.ahead) {
+        const index_t next = row.cols[j + kPrefetch];
+        if (j + kPrefetch >= requested)
+          for (int i = 0; i < w; i += kLanes) __builtin_prefetch(row.other + static_cast<std::size_t>(next) * w + i);
+        if (minus_bias) __builtin_prefetch(row.bias + next);
       }
       rows[j] = row.other + static_cast<std::size_t>(row.cols[j]) * w;
       t[j] = row.values[j] - offset - (minus_bias ? row.bias[row.cols[j]] : real(0));
@@ -71,12 +75,12 @@ void fetch_lanes(const RowProblem& row, count_t j0, count_t j1, int i0, real off
 
 template <bool Fetch>
 void fetch_columns(const RowProblem& row, count_t j0, count_t j1, int i0, real offset, bool minus_bias,
-                   const real** rows, real* t, real* weighted, real* plain) {
+                   count_t requested, const real** rows, real* t, real* weighted, real* plain) {
   switch ((padded(row.k) - i0) / kLanes) {
-    case 1: return fetch_lanes<1, Fetch>(row, j0, j1, i0, offset, minus_bias, rows, t, weighted, plain);
-    case 2: return fetch_lanes<2, Fetch>(row, j0, j1, i0, offset, minus_bias, rows, t, weighted, plain);
-    case 3: return fetch_lanes<3, Fetch>(row, j0, j1, i0, offset, minus_bias, rows, t, weighted, plain);
-    default: return fetch_lanes<4, Fetch>(row, j0, j1, i0, offset, minus_bias, rows, t, weighted, plain);
+    case 1: return fetch_lanes<1, Fetch>(row, j0, j1, i0, offset, minus_bias, requested, rows, t, weighted, plain);
+    case 2: return fetch_lanes<2, Fetch>(row, j0, j1, i0, offset, minus_bias, requested, rows, t, weighted, plain);
+    case 3: return fetch_lanes<3, Fetch>(row, j0, j1, i0, offset, minus_bias, requested, rows, t, weighted, plain);
+    default: return fetch_lanes<4, Fetch>(row, j0, j1, i0, offset, minus_bias, requested, rows, t, weighted, plain);
   }
 }
 
@@ -102,11 +106,12 @@ void gather(const RowProblem& row, real offset, bool minus_bias, bool copy, AlsW
   real* block = copy ? room(ws.block, static_cast<std::size_t>(row.n) * w) : nullptr;
   std::fill(weighted, weighted + w, real(0));
   std::fill(plain, plain + w, real(0));
+  if (row.cols != ws.next_cols) ws.requested = 0;  // not the row after the last: nothing requested
   for (count_t j0 = 0; j0 < row.n; j0 += kGatherChunk) {
     const count_t j1 = std::min(row.n, j0 + kGatherChunk);
-    fetch_columns<true>(row, j0, j1, 0, offset, minus_bias, rows, t, weighted, plain);
+    fetch_columns<true>(row, j0, j1, 0, offset, minus_bias, ws.requested, rows, t, weighted, plain);
     for (int i0 = 4 * kLanes; i0 < w; i0 += 4 * kLanes)
-      fetch_columns<false>(row, j0, j1, i0, offset, minus_bias, rows, t, weighted, plain);
+      fetch_columns<false>(row, j0, j1, i0, offset, minus_bias, 0, rows, t, weighted, plain);
     if (copy)
       for (count_t j = j0; j < j1; ++j) {
         real* dst = block + static_cast<std::size_t>(j) * w;
@@ -115,6 +120,24 @@ void gather(const RowProblem& row, real offset, bool minus_bias, bool copy, AlsW
       }
     use(j0, j1);
   }
+  ws.requested = std::max<count_t>(0, ws.requested - row.n);
+  ws.next_cols = row.cols + row.n;
+}
+
+// The addresses of the rows of neighbours j0 .. j1 (past row.n, of the next rows' neighbours)
+// into `rows`; returns their number.
+count_t neighbour_rows(const RowProblem& row, count_t j0, count_t j1, std::vector<const real*>& rows) {
+  const int w = padded(row.k);
+  const count_t count = std::max<count_t>(0, j1 - j0);
+  if (rows.size() < static_cast<std::size_t>(count)) rows.resize(count);
+  for (count_t j = 0; j < count; ++j) rows[j] = row.other + static_cast<std::size_t>(row.cols[j0 + j]) * w;
+  // The column indices and values of the chunk after j1 (read a chunk at a time, too seldom
+  // for the hardware's stream prefetcher: the gather waited on them).
+  for (count_t j = j1 + count; j < std::min(j1 + 2 * count, row.n + row.ahead); j += 64 / sizeof(index_t)) {
+    __builtin_prefetch(row.cols + j);
+    __builtin_prefetch(row.values + j);
+  }
+  return count;
 }
 
 // out = sum_j (c_j - 1)(y_j . v) y_j over the rows y_j = rows[j] (w long each), with v and out
@@ -198,10 +221,14 @@ void solve_explicit_row(const RowProblem& row, bool biases, real mu, real lambda
   real* a = room(ws.normal, static_cast<std::size_t>(w) * w);
   // Each chunk of neighbours goes into the normal equations while its rows are in the cache;
   // the first sets the blocks on and below the diagonal, all that is read.
+  // The rows of the next chunk (the next rows' neighbours past the last) are requested while
+  // the SYRK adds this one.
   gather(row, mu, biases, pushed, ws, [&](count_t j0, count_t j1) {
     if (!pushed) {
+      ws.requested = std::min(j1 + kGatherChunk, row.n + row.ahead);
+      const count_t ahead = neighbour_rows(row, j1, ws.requested, ws.ahead);
       TickTimed timed(ws.arithmetic_ticks);
-      syrk_lower(ws.rows.data() + j0, j1 - j0, w, a, w, real(1), j0 == 0);
+      syrk_lower(ws.rows.data() + j0, j1 - j0, w, a, w, real(1), j0 == 0, ws.ahead.data(), ahead);
     }
   });
   const real* t = ws.t.data();
@@ -214,7 +241,11 @@ void solve_explicit_row(const RowProblem& row, bool biases, real mu, real lambda
   real t_sum = 0, q = 0;
   if (biases) {
     // Eliminate the bias: its equation is s.f + (n + reg) bias = sum t.
-    for (count_t j = 0; j < row.n; ++j) t_sum += t[j];
+    Lanes sum = {};
+    count_t j = 0;
+    for (; j + kLanes <= row.n; j += kLanes) sum += lanes_at(t + j);
+    t_sum = lanes_sum(sum);
+    for (; j < row.n; ++j) t_sum += t[j];
     q = static_cast<real>(row.n) + reg;
     for (int c = 0; c < k; ++c) {
       const real sc = s[c] / q;

@@ -27,6 +27,10 @@ struct RowProblem {
   const real* values;  // ratings (explicit) or confidences c_j (implicit)
   count_t n;           // number of neighbours
   const real* bias = nullptr;  // explicit with biases: the neighbours' biases, bias[cols[j]]
+  // cols[n .. n + ahead) name the neighbours of the rows this thread solves next (cols and
+  // values must be readable that far): their rows are requested from memory while this row's
+  // arithmetic runs, and are never part of its solve.
+  count_t ahead = 0;
 };
 
 // Scratch space reused across rows by one thread; it only grows, and its buffers are aligned
@@ -35,6 +39,12 @@ struct AlsWorkspace {
   using Buffer = std::vector<real, Eigen::aligned_allocator<real>>;
   Buffer block, normal, rhs, sums, t, x, r, p, ap, zero;
   std::vector<const real*> rows;  // the neighbours' rows
+  std::vector<const real*> ahead;  // rows to request early
+  // The explicit SYRK has requested the rows of neighbours [0, requested) of the row being
+  // gathered; after it, of the row whose neighbours follow at next_cols, which the gather
+  // then need not request again.
+  count_t requested = 0;
+  const index_t* next_cols = nullptr;
   // Time spent in the arithmetic of the solves (building and solving the normal equations, the
   // CG steps), not in gathering the neighbours: added up over the rows this thread solved, in
   // ticks() (src/base/timer.h).

@@ -2,12 +2,27 @@
 
 #include <algorithm>
 #include <cmath>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "src/numerics/syrk.h"
 
 namespace crossmf {
 
 namespace {
+
+// 1 / sqrt(x) for x > 0, in fewer cycles than a square root and a division: the factorisation
+// of a diagonal block below is a chain of 16 of them. With AVX-512, a 14-bit estimate and one
+// Newton step (to about one unit in the last place); otherwise the two operations.
+real inverse_sqrt(real x) {
+#if defined(__AVX512F__)
+  const real y = _mm_cvtss_f32(_mm_rsqrt14_ss(_mm_setzero_ps(), _mm_set_ss(x)));
+  return y * (real(1.5) - real(0.5) * x * y * y);
+#else
+  return real(1) / std::sqrt(x);
+#endif
+}
 
 const real* column(const real* a, int lda, int c) { return a + static_cast<std::ptrdiff_t>(c) * lda; }
 real* column(real* a, int lda, int c) { return a + static_cast<std::ptrdiff_t>(c) * lda; }
@@ -25,8 +40,8 @@ bool factor_diagonal_block(real* a, int lda) {
   for (int c = 0; c < kLanes; ++c) {
     const real pivot = col[c][c];
     if (!(pivot > 0)) return false;
-    const real diag = std::sqrt(pivot);
-    inverse[c] = real(1) / diag;
+    inverse[c] = inverse_sqrt(pivot);
+    const real diag = pivot * inverse[c];
     col[c] = (lane > real(c) ? col[c] : Lanes{}) * inverse[c];
     col[c][c] = diag;
 #pragma GCC unroll 16

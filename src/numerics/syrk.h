@@ -17,7 +17,9 @@ namespace crossmf {
 void syrk_lower(const real* v, std::ptrdiff_t stride, std::ptrdiff_t count, int w, real* c, int ldc, real sign,
                 bool overwrite = false);
 // The same with vector p at rows[p]: neighbour rows read where they lie, not copied together.
+// The rows ahead[0 .. ahead_count) (those the caller adds next) are requested from memory meanwhile,
+// spread over the tiles, so that their memory latency hides behind the FMAs.
 void syrk_lower(const real* const* rows, std::ptrdiff_t count, int w, real* c, int ldc, real sign,
-                bool overwrite = false);
+                bool overwrite = false, const real* const* ahead = nullptr, std::ptrdiff_t ahead_count = 0);
 
 }  // namespace crossmf
