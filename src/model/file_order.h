@@ -1,6 +1,7 @@
 // Rows kept in scattered order inside crossmf go back to the input's id order for writing:
 // each rank writes the contiguous slice of original ids `even_slice(n, rank, P)`.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <span>
 #include <vector>
@@ -13,11 +14,16 @@ namespace crossmf {
 // The route of every local user's row to the rank whose output slice holds it, planned once
 // (one exchange of ids) and used for every per-user dataset. Its buffers are kept and reused:
 // each dataset's rows are packed, exchanged and placed by the rank's threads into pages that
-// are already mapped, rather than three new full copies per dataset.
+// are already mapped. The exchange goes in rounds of at most 8 MiB per rank, so the pack
+// and receive buffers stay small: on this machine fresh memory is first touched at about the
+// disk's speed, and two whole-dataset buffers per rank cost more than the write itself.
 class UserFileOrder {
  public:
-  // Collective.
-  UserFileOrder(const Comm& comm, const Partition& part) : comm_(comm) {
+  static constexpr count_t kRoundBytes = count_t{8} << 20;  // per rank and round, sent and received
+
+  // Collective. `round_bytes` bounds each round of the exchange (tests make it tiny).
+  UserFileOrder(const Comm& comm, const Partition& part, count_t round_bytes = kRoundBytes)
+      : comm_(comm), round_bytes_(round_bytes) {
     const int P = comm.size();
     const count_t n = part.n_users;
     const Slice mine = even_slice(n, comm.rank(), P);
@@ -49,6 +55,7 @@ class UserFileOrder {
     // Where each arriving row goes in this rank's slice (on one rank: straight from the rows).
     out_row_ = P == 1 ? std::move(ids) : comm.alltoallv<index_t>(ids, send_counts_, &recv_counts_);
     for (index_t& r : out_row_) r -= static_cast<index_t>(mine.begin);
+    most_to_one_ = comm.max<count_t>(P == 1 ? 0 : *std::max_element(send_counts_.begin(), send_counts_.end()));
   }
 
   // Collective. `rows` holds `cols` values per local user (scattered order), rows `stride`
@@ -68,14 +75,38 @@ class UserFileOrder {
     if (comm_.size() == 1) {
       copy(rows, send_user_.data(), out, out_row_.data(), send_user_.size(), stride);
     } else {
-      T* packed = grow<T>(packed_, send_user_.size() * w);
-      copy(rows, send_user_.data(), packed, nullptr, send_user_.size(), stride);
-      std::vector<count_t> sc = send_counts_, rc = recv_counts_;
-      for (auto& c : sc) c *= w;
-      for (auto& c : rc) c *= w;
-      T* got = grow<T>(received_, out_row_.size() * w);
-      comm_.alltoallv<T>(std::span<const T>(packed, send_user_.size() * w), sc, std::span<T>(got, out_row_.size() * w), rc);
-      copy(got, nullptr, out, out_row_.data(), out_row_.size(), w);
+      // Round r moves rows [r C, (r + 1) C) of every (sender, receiver) pair; every rank takes
+      // the same number of rounds (C and most_to_one_ are the same everywhere).
+      const int P = comm_.size();
+      const count_t C = std::max<count_t>(1, round_bytes_ / static_cast<count_t>(P * w * sizeof(T)));
+      const count_t rounds = (most_to_one_ + C - 1) / C;
+      std::vector<count_t> send_at(P + 1, 0), recv_at(P + 1, 0);
+      for (int p = 0; p < P; ++p) {
+        send_at[p + 1] = send_at[p] + send_counts_[p];
+        recv_at[p + 1] = recv_at[p] + recv_counts_[p];
+      }
+      T* packed = grow<T>(packed_, static_cast<std::size_t>(std::min(C * P, static_cast<count_t>(send_user_.size()))) * w);
+      T* got = grow<T>(received_, static_cast<std::size_t>(std::min(C * P, static_cast<count_t>(out_row_.size()))) * w);
+      std::vector<count_t> sc(P), rc(P);
+      for (count_t r = 0; r < rounds; ++r) {
+        count_t sent = 0, arrived = 0;
+        for (int p = 0; p < P; ++p) {
+          const count_t first = std::min(send_counts_[p], r * C), n = std::min(send_counts_[p], (r + 1) * C) - first;
+          copy(rows, send_user_.data() + send_at[p] + first, packed + sent * w, nullptr, n, stride);
+          sc[p] = n * w;
+          sent += n;
+          const count_t from = std::min(recv_counts_[p], r * C);
+          rc[p] = (std::min(recv_counts_[p], (r + 1) * C) - from) * w;
+          arrived += rc[p] / w;
+        }
+        comm_.alltoallv<T>(std::span<const T>(packed, sent * w), sc, std::span<T>(got, arrived * w), rc);
+        count_t at = 0;
+        for (int p = 0; p < P; ++p) {
+          const count_t from = std::min(recv_counts_[p], r * C);
+          copy(got + at * w, nullptr, out, out_row_.data() + recv_at[p] + from, rc[p] / w, w);
+          at += rc[p] / w;
+        }
+      }
     }
     return {out, out_rows_ * w};
   }
@@ -92,7 +123,9 @@ class UserFileOrder {
   }
 
   const Comm& comm_;
+  count_t round_bytes_;
   count_t out_rows_ = 0;
+  count_t most_to_one_ = 0;  // the most rows any rank sends to any one rank
   std::vector<index_t> send_user_;  // local users, grouped by the rank that writes them
   std::vector<count_t> send_counts_, recv_counts_;
   std::vector<index_t> out_row_;  // row in this rank's slice of each arriving row

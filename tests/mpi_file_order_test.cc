@@ -1,0 +1,55 @@
+// Per-user rows back to file order on 1, 2 and 3 ranks: every rank's output slice holds, for
+// each original user id in it, the values that were set from that id on its owner rank, in
+// one exchange or in many small rounds.
+#include <gtest/gtest.h>
+
+#include "src/model/file_order.h"
+
+using namespace crossmf;
+
+namespace {
+
+// A small problem: user u rates 1 + u % 5 items, so the users' owners are uneven.
+Partition small_partition(const Comm& c, index_t users, index_t items) {
+  Triplets all;
+  for (index_t u = 0; u < users; ++u)
+    for (index_t j = 0; j <= u % 5; ++j) {
+      all.user.push_back(u);
+      all.item.push_back((u * 7 + j) % items);
+      all.value.push_back(1);
+      all.time.push_back(0);
+    }
+  const Slice s = even_slice(all.size(), c.rank(), c.size());
+  auto part = [&](const auto& v) { return std::decay_t<decltype(v)>(v.begin() + s.begin, v.begin() + s.end); };
+  Timings t;
+  return build_partition(c, users, items, {part(all.user), part(all.item), part(all.value), part(all.time)}, nullptr,
+                         {0.0, false, 1}, 9, 2, t);
+}
+
+}  // namespace
+
+TEST(UserFileOrder, EachRankGetsItsSliceInOriginalOrder) {
+  Comm c;
+  const index_t users = 301, items = 50;
+  const Partition p = small_partition(c, users, items);
+  const int cols = 3, stride = 5;  // rows `stride` apart, `cols` of them routed
+  // Local rows in scattered order: value of column j of original user o is 10 o + j.
+  std::vector<float> rows(static_cast<std::size_t>(p.local_users) * stride, -1.f);
+  for (index_t lu = 0; lu < p.local_users; ++lu) {
+    const index_t o = p.user_scatter.inverse(p.user_begin + lu);
+    for (int j = 0; j < cols; ++j) rows[static_cast<std::size_t>(lu) * stride + j] = static_cast<float>(10 * o + j);
+  }
+  const Slice mine = even_slice(users, c.rank(), c.size());
+  // 8 MiB rounds (one round here), and rounds of 12 bytes: one row per pair and round.
+  for (count_t round_bytes : {UserFileOrder::kRoundBytes, count_t{12}}) {
+    UserFileOrder order(c, p, round_bytes);
+    for (int pass = 0; pass < 2; ++pass) {  // the buffers are reused
+      std::span<const float> got = order(rows.data(), stride, cols);
+      ASSERT_EQ(got.size(), static_cast<std::size_t>(mine.end - mine.begin) * cols);
+      for (count_t o = mine.begin; o < mine.end; ++o)
+        for (int j = 0; j < cols; ++j)
+          EXPECT_EQ(got[(o - mine.begin) * cols + j], static_cast<float>(10 * o + j))
+              << "user " << o << " column " << j << ", rounds of " << round_bytes << " bytes";
+    }
+  }
+}
