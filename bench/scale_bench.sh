@@ -30,20 +30,23 @@ dataset "$small" --users "$users" --items 20000 --ratings "$((ratings / 3))" --f
 dataset "$small_a" --users "$((users / 3))" --items 20000 --ratings "$((ratings / 3))" --feedback implicit --popularity 1.0 --seed 9 --compress false
 
 drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || echo "warning: cannot drop the page cache; reads may come from memory" >&2; }
+# dd's summary line: $1 x 16 MiB of zeros written into a new $DATA/dd.tmp and flushed to disk
+# (further arguments go to dd), or a file read with O_DIRECT.
+dd_write() { local count=$1; shift; rm -f "$DATA/dd.tmp"; dd if=/dev/zero of="$DATA/dd.tmp" bs=16M count="$count" conv=fdatasync "$@" 2>&1 | tail -1; }
+dd_read() { dd if="$1" of=/dev/null bs=16M iflag=direct 2>&1 | tail -1; }
 out="$DATA/scale-runs"
 mkdir -p "$out"
 rm -f "$out"/*.log
 
 # This machine's limits, in the same run (the disk again right before each training run).
 hold_cpu
-dd if=/dev/zero of="$DATA/dd.tmp" bs=16M count=256 conv=fdatasync 2>&1 | tail -1 | tee "$out/dd-write.txt"
+dd_write 256 | tee "$out/dd-write.txt"
 # The job writes its output with O_DIRECT (io/direct_io.h) into a new file, so the disk is
 # written that way too.
-rm -f "$DATA/dd.tmp"
-dd if=/dev/zero of="$DATA/dd.tmp" bs=16M count=256 oflag=direct conv=fdatasync 2>&1 | tail -1 | tee "$out/dd-write-direct.txt"
+dd_write 256 oflag=direct | tee "$out/dd-write-direct.txt"
 drop_caches
 # The job reads its ratings with O_DIRECT (io/direct_io.h), so the disk is read that way too.
-dd if="$DATA/dd.tmp" of=/dev/null bs=16M iflag=direct 2>&1 | tail -1 | tee "$out/dd-read.txt"
+dd_read "$DATA/dd.tmp" | tee "$out/dd-read.txt"
 rm -f "$DATA/dd.tmp"
 "$BUILD/gemm_rate" "$cores" | tee "$out/gemm.txt"
 mpirun --bind-to none -np 2 "$BUILD/mpi_bandwidth" | tee "$out/mpi-shm.txt"
@@ -60,11 +63,10 @@ train() {  # $1 ranks, $2 input, $3 log, then extra mpirun options
   # The disk right before the run (its speed drifts from minute to minute): a flushed write, an
   # O_DIRECT write and an O_DIRECT read of the input, which the model and the read/write
   # percentages use.
-  { echo "disk-write: $(dd if=/dev/zero of="$DATA/dd.tmp" bs=16M count=64 conv=fdatasync 2>&1 | tail -1)"
-    rm -f "$DATA/dd.tmp"
-    echo "disk-write-direct: $(dd if=/dev/zero of="$DATA/dd.tmp" bs=16M count=64 oflag=direct conv=fdatasync 2>&1 | tail -1)"
+  { echo "disk-write: $(dd_write 64)"
+    echo "disk-write-direct: $(dd_write 64 oflag=direct)"
     rm -f "$DATA/dd.tmp"; drop_caches
-    echo "disk-read: $(dd if="$input" of=/dev/null bs=16M iflag=direct 2>&1 | tail -1)"; } > "$log.disk"
+    echo "disk-read: $(dd_read "$input")"; } > "$log.disk"
   drop_caches
   OMP_WAIT_POLICY=PASSIVE mpirun --bind-to none -np "$np" "$@" "$CROSSMF" train --input "$input" \
     --output "$DATA/scale-out.h5" --factors 32 --iterations "$iterations" --patience 0 --threads "$threads" \

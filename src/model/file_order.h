@@ -43,8 +43,9 @@ class UserFileOrder {
     }
     send_counts_.assign(P, 0);
     for (index_t u = 0; u < local; ++u) ++send_counts_[dest[u]];
-    std::vector<count_t> at(P, 0);
-    for (int p = 1; p < P; ++p) at[p] = at[p - 1] + send_counts_[p - 1];
+    send_at_.assign(P + 1, 0);
+    for (int p = 0; p < P; ++p) send_at_[p + 1] = send_at_[p] + send_counts_[p];
+    std::vector<count_t> at(send_at_.begin(), send_at_.end() - 1);
     send_user_.resize(local);
     std::vector<index_t> ids(local);
     for (index_t u = 0; u < local; ++u) {
@@ -56,6 +57,8 @@ class UserFileOrder {
     out_row_ = P == 1 ? std::move(ids) : comm.alltoallv<index_t>(ids, send_counts_, &recv_counts_);
     for (index_t& r : out_row_) r -= static_cast<index_t>(mine.begin);
     most_to_one_ = comm.max<count_t>(P == 1 ? 0 : *std::max_element(send_counts_.begin(), send_counts_.end()));
+    recv_at_.assign(recv_counts_.size() + 1, 0);
+    for (std::size_t p = 0; p < recv_counts_.size(); ++p) recv_at_[p + 1] = recv_at_[p] + recv_counts_[p];
   }
 
   // Collective. `rows` holds `cols` values per local user (scattered order), rows `stride`
@@ -80,11 +83,6 @@ class UserFileOrder {
       const int P = comm_.size();
       const count_t C = std::max<count_t>(1, round_bytes_ / static_cast<count_t>(P * w * sizeof(T)));
       const count_t rounds = (most_to_one_ + C - 1) / C;
-      std::vector<count_t> send_at(P + 1, 0), recv_at(P + 1, 0);
-      for (int p = 0; p < P; ++p) {
-        send_at[p + 1] = send_at[p] + send_counts_[p];
-        recv_at[p + 1] = recv_at[p] + recv_counts_[p];
-      }
       T* packed = grow<T>(packed_, static_cast<std::size_t>(std::min(C * P, static_cast<count_t>(send_user_.size()))) * w);
       T* got = grow<T>(received_, static_cast<std::size_t>(std::min(C * P, static_cast<count_t>(out_row_.size()))) * w);
       std::vector<count_t> sc(P), rc(P);
@@ -92,7 +90,7 @@ class UserFileOrder {
         count_t sent = 0, arrived = 0;
         for (int p = 0; p < P; ++p) {
           const count_t first = std::min(send_counts_[p], r * C), n = std::min(send_counts_[p], (r + 1) * C) - first;
-          copy(rows, send_user_.data() + send_at[p] + first, packed + sent * w, nullptr, n, stride);
+          copy(rows, send_user_.data() + send_at_[p] + first, packed + sent * w, nullptr, n, stride);
           sc[p] = n * w;
           sent += n;
           const count_t from = std::min(recv_counts_[p], r * C);
@@ -103,7 +101,7 @@ class UserFileOrder {
         count_t at = 0;
         for (int p = 0; p < P; ++p) {
           const count_t from = std::min(recv_counts_[p], r * C);
-          copy(got + at * w, nullptr, out, out_row_.data() + recv_at[p] + from, rc[p] / w, w);
+          copy(got + at * w, nullptr, out, out_row_.data() + recv_at_[p] + from, rc[p] / w, w);
           at += rc[p] / w;
         }
       }
@@ -128,6 +126,7 @@ class UserFileOrder {
   count_t most_to_one_ = 0;  // the most rows any rank sends to any one rank
   std::vector<index_t> send_user_;  // local users, grouped by the rank that writes them
   std::vector<count_t> send_counts_, recv_counts_;
+  std::vector<count_t> send_at_, recv_at_;  // where each rank's group starts in send_user_ / out_row_
   std::vector<index_t> out_row_;  // row in this rank's slice of each arriving row
   UninitVector<std::max_align_t> packed_, received_, out_;
 };
