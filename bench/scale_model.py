@@ -139,9 +139,9 @@ PARTITION_SERIAL = 0.28
 
 # Phases whose disk time and core time overlap: the time is the larger, not the sum. The read's
 # requests run on twice the rank's threads, so while some wait for the disk the others copy into
-# the caller's fresh pages and check ratings. The write routes each dataset before writing it, so
-# its parts add up.
-OVERLAPPED = {"read"}
+# the caller's fresh pages and check ratings. The write routes each piece of rows while the piece
+# before goes to the disk (UserFileOrder::stream).
+OVERLAPPED = {"read", "write"}
 
 
 def cores_per_rank(r, P, T, phase):
@@ -168,9 +168,9 @@ cal_a, cal_b = parse(run / "calibration-a.log"), parse(run / "calibration.log")
 unit = {}
 for phase in ["read", "partition", "evaluate", "score", "write", "train"]:  # train needs evaluate's units
     def core_seconds(c):
-        # The read overlaps the disk with its copies into fresh pages (io/direct_io.h), so its
-        # time is the slower of the two: a calibration read slower than the disk was bound by
-        # its cores.
+        # The read and the write overlap the disk with their cores' work (OVERLAPPED), so their
+        # time is the slower of the two: a calibration slower than the disk was bound by its
+        # cores.
         t = c["phases"][phase][0] - (0 if phase in OVERLAPPED else other_time(c, phase))
         if phase == "train":
             sample = eval_units(c, min(EVAL_SAMPLE, c["m"]))

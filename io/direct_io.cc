@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 namespace crossmf {
 
@@ -96,13 +97,41 @@ bool direct_write(const std::string& path, std::uint64_t offset, std::size_t byt
   Fd cached{open(path.c_str(), O_WRONLY)};
   if (cached.fd < 0) return false;
   bool ok = write_fully(cached.fd, src, lo - offset, offset) && write_fully(cached.fd, src + (hi - offset), end - hi, hi);
-  if (hi > lo)
-    ok = on_threads(static_cast<std::int64_t>((hi - lo + kPiece - 1) / kPiece), [&](std::int64_t p, char* buf) {
-           const std::uint64_t at = lo + static_cast<std::uint64_t>(p) * kPiece;
-           const std::uint64_t n = std::min(hi, at + kPiece) - at;
+  if (hi <= lo) return ok;
+  const std::int64_t pieces = static_cast<std::int64_t>((hi - lo + kPiece - 1) / kPiece);
+  auto piece = [&](std::int64_t p) {
+    const std::uint64_t at = lo + static_cast<std::uint64_t>(p) * kPiece;
+    return std::pair{at, std::min(hi, at + kPiece) - at};
+  };
+  // Bytes that sit in memory as they will on the disk (the whole blocks start on a 4 KiB
+  // boundary) go from where they are; others through an aligned buffer per thread.
+  if (reinterpret_cast<std::uintptr_t>(src + (lo - offset)) % kAlign == 0) {
+    std::atomic<bool> all = true;
+#pragma omp parallel for num_threads(io_threads()) schedule(dynamic, 1)
+    for (std::int64_t p = 0; p < pieces; ++p) {
+      const auto [at, n] = piece(p);
+      if (!write_fully(direct.fd, src + (at - offset), n, at)) all = false;
+    }
+    return all && ok;
+  }
+  return on_threads(pieces, [&](std::int64_t p, char* buf) {
+           const auto [at, n] = piece(p);
            std::memcpy(buf, src + (at - offset), n);
            return write_fully(direct.fd, buf, n, at);
          }) && ok;
+}
+
+BackgroundWrite::~BackgroundWrite() { wait(); }
+
+void BackgroundWrite::start(const std::string& path, std::uint64_t offset, std::size_t bytes, const void* in) {
+  wait();
+  thread_ = std::thread([this, path, offset, bytes, in] { ok_ = direct_write(path, offset, bytes, in); });
+}
+
+bool BackgroundWrite::wait() {
+  if (thread_.joinable()) thread_.join();
+  const bool ok = ok_;
+  ok_ = true;
   return ok;
 }
 

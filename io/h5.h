@@ -80,6 +80,15 @@ class Dataset {
   void write_raw(const std::vector<char>& bytes, hsize_t row, hsize_t n) const;
   std::vector<std::string> read_strings() const;  // every rank reads all (ids are small per row)
   [[noreturn]] void fail_here(Exit code, const std::string& what) const;
+  // Where row `row` lies in the file when the dataset is contiguous and stored exactly as T, so
+  // its bytes can be written past HDF5 (io/direct_io.h); nullopt otherwise.
+  template <class T> std::optional<std::uint64_t> plain_row_offset(hsize_t row) const {
+    const std::optional<std::uint64_t> at = plain_offset(native_type<T>());
+    const std::vector<hsize_t> d = dims();
+    if (!at) return at;
+    return *at + static_cast<std::uint64_t>(row * (d.size() == 2 ? d[1] : 1) * sizeof(T));
+  }
+  const std::string& file_path() const { return file_; }
 
  private:
   void transfer(void* buf, hid_t mem_type, std::size_t elem, hsize_t row, hsize_t n, bool write) const;

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "io/schema.h"
+#include "src/base/error.h"
 
 namespace crossmf {
 
@@ -17,7 +18,7 @@ std::string utc_now() {
 }  // namespace
 
 OutputWriter::OutputWriter(const std::string& path, const Comm& comm, const OutputStamp& stamp)
-    : file_(h5::File::create(path, comm.raw())), file_comm_root_(comm.root()) {
+    : comm_(comm), file_(h5::File::create(path, comm.raw())), file_comm_root_(comm.root()) {
   // created_utc must be the same string on every rank: rank 0's clock.
   std::string now = utc_now();
   comm.bcast(now);
@@ -29,6 +30,14 @@ OutputWriter::OutputWriter(const std::string& path, const Comm& comm, const Outp
   file_.set_attr("/", "config", stamp.config);
   file_.set_attr("/", "input", stamp.input_path);
   file_.set_attr("/", "input_fingerprint", stamp.fingerprint);
+}
+
+void OutputWriter::close() {
+  settle();
+  if (comm_.min<int>(failed_.empty() ? 1 : 0) == 0)
+    fail(Exit::io, "{}: dataset {}: write failed (disk full or file not writable?)", file_.path(),
+         failed_.empty() ? std::string("(on another rank)") : failed_);
+  file_.close();
 }
 
 }  // namespace crossmf

@@ -101,11 +101,10 @@ CheckpointState snapshot(const Comm& comm, const Partition& part, const Factors&
   s.history_columns = history.columns;
   s.history = history.values;
   UserFileOrder users(comm, part);
-  auto copy = [](std::span<const real> rows) { return std::vector<real>(rows.begin(), rows.end()); };
-  s.users = copy(users(f.users.data(), f.width(), f.width()));
+  s.users = users(f.users.data(), f.width(), f.width());
   s.items = items_in_file_order<real>(comm, part, f.items.data(), f.width(), f.width());
   if (trainer.user_state()) {
-    s.user_state = copy(users(trainer.user_state()->data(), 1, 1));
+    s.user_state = users(trainer.user_state()->data(), 1, 1);
     s.item_state = items_in_file_order<real>(comm, part, trainer.item_state()->data(), 1, 1);
   }
   return s;

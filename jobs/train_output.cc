@@ -12,28 +12,35 @@ namespace crossmf {
 std::size_t write_train_output(const std::string& path, const Comm& comm, const Config& config, const InputInfo& info,
                                InputReader& input, const Partition& part, const TrainResults& r) {
   const TrainOptions& o = config.train;
+  // Per-user arrays are kept in scattered order on their owners; one routing puts them all in
+  // file order, piece by piece, each piece written from the routing's buffers while the next is
+  // made: so `users` is made before, and outlives, the writer.
+  UserFileOrder users(comm, part);
   OutputWriter w(path, comm, {config.resolved, r.fingerprint, o.input});
   h5::File& file = w.file();
   const Factors& f = r.factors;
   const int k = f.k, width = f.width(), N = o.top_n;
   const Slice us = even_slice(info.n_users, comm.rank(), comm.size());
   const Slice is = even_slice(info.n_items, comm.rank(), comm.size());
-  // Per-user arrays are kept in scattered order on their owners; one routing puts them all in
-  // file order.
-  UserFileOrder users(comm, part);
+  auto routed = [&](const std::string& name, const auto* rows, int stride, int cols) {
+    using T = std::decay_t<decltype(*rows)>;
+    w.rows_streamed<T>(name, info.n_users, cols, us.begin,
+                       [&](auto phase, auto piece) { users.stream(rows, stride, std::max(cols, 1), phase, piece); });
+  };
   auto users_out = [&](const std::string& name, const auto& local, int cols) {
-    using T = typename std::decay_t<decltype(local)>::value_type;
-    w.rows<T>(name, users(local.data(), std::max(cols, 1), std::max(cols, 1)), info.n_users, cols, us.begin);
+    routed(name, local.data(), std::max(cols, 1), cols);
   };
 
   // Model: factors and biases routed straight from the [f, bias] rows; without biases the bias
   // datasets hold zeros.
   const count_t my_users = us.end - us.begin, my_items = is.end - is.begin;
-  w.rows<real>("/model/user_factors", users(f.users.data(), width, k), info.n_users, k, us.begin);
+  routed("/model/user_factors", f.users.data(), width, k);
   w.rows<real>("/model/item_factors", items_in_file_order<real>(comm, part, f.items.data(), width, k), info.n_items, k, is.begin);
   const std::vector<real> zeros(f.biases ? 0 : my_users, 0);
-  w.rows<real>("/model/user_bias", f.biases ? users(f.users.data() + k, width, 1) : std::span<const real>(zeros),
-               info.n_users, 0, us.begin);
+  if (f.biases)
+    routed("/model/user_bias", f.users.data() + k, width, 0);
+  else
+    w.rows<real>("/model/user_bias", zeros, info.n_users, 0, us.begin);
   w.rows<real>("/model/item_bias", f.biases ? items_in_file_order<real>(comm, part, f.items.data() + k, width, 1)
                                             : std::vector<real>(my_items, 0), info.n_items, 0, is.begin);
   for (const char* b : {"/model/user_bias", "/model/item_bias"}) file.set_attr(b, "global_mean", static_cast<double>(f.mu));

@@ -3,6 +3,9 @@
 // one exchange or in many small rounds.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <string>
+
 #include "src/model/file_order.h"
 
 using namespace crossmf;
@@ -40,16 +43,37 @@ TEST(UserFileOrder, EachRankGetsItsSliceInOriginalOrder) {
     for (int j = 0; j < cols; ++j) rows[static_cast<std::size_t>(lu) * stride + j] = static_cast<float>(10 * o + j);
   }
   const Slice mine = even_slice(users, c.rank(), c.size());
-  // 8 MiB rounds (one round here), and rounds of 12 bytes: one row per pair and round.
+  const std::size_t slice_rows = static_cast<std::size_t>(mine.end - mine.begin);
+  auto expect_rows = [&](std::span<const float> got, count_t first, const std::string& how) {
+    for (std::size_t r = 0; r < got.size() / cols; ++r)
+      for (int j = 0; j < cols; ++j)
+        EXPECT_EQ(got[r * cols + j], static_cast<float>(10 * (mine.begin + first + r) + j))
+            << "user " << mine.begin + first + r << " column " << j << ", " << how;
+  };
+  // 8 MiB rounds (one piece here), and rounds of 12 bytes: one row per piece.
   for (count_t round_bytes : {UserFileOrder::kRoundBytes, count_t{12}}) {
     UserFileOrder order(c, p, round_bytes);
-    for (int pass = 0; pass < 2; ++pass) {  // the buffers are reused
-      std::span<const float> got = order(rows.data(), stride, cols);
-      ASSERT_EQ(got.size(), static_cast<std::size_t>(mine.end - mine.begin) * cols);
-      for (count_t o = mine.begin; o < mine.end; ++o)
-        for (int j = 0; j < cols; ++j)
-          EXPECT_EQ(got[(o - mine.begin) * cols + j], static_cast<float>(10 * o + j))
-              << "user " << o << " column " << j << ", rounds of " << round_bytes << " bytes";
+    const std::string how = "rounds of " + std::to_string(round_bytes) + " bytes";
+    // The whole slice at once.
+    const std::vector<float> all = order(rows.data(), stride, cols);
+    ASSERT_EQ(all.size(), slice_rows * cols) << how;
+    expect_rows(all, 0, how);
+    // In pieces: they come in file order, cover the slice, start at the phase asked for (each
+    // piece's own), and each stays whole while the next is made. Twice: the buffers are reused.
+    for (int pass = 0; pass < 2; ++pass) {
+      auto phase = [&](count_t first) { return static_cast<std::size_t>(1000 + 4 * first + 12 * pass) % 4096; };
+      std::span<const float> before;
+      count_t before_first = 0, next = 0;
+      order.stream(rows.data(), stride, cols, phase, [&](count_t first, std::span<const float> got) {
+        EXPECT_EQ(first, next) << how;
+        EXPECT_EQ(reinterpret_cast<std::uintptr_t>(got.data()) % 4096, phase(first)) << how;
+        expect_rows(got, first, how);
+        if (!before.empty()) expect_rows(before, before_first, how + ", the piece before");
+        before = got;
+        before_first = first;
+        next = first + static_cast<count_t>(got.size() / cols);
+      });
+      EXPECT_EQ(next, static_cast<count_t>(slice_rows)) << how;
     }
   }
 }

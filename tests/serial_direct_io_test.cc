@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <memory>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -81,6 +83,51 @@ TEST(DirectWrite, ChangesExactlyTheRange) {
       EXPECT_EQ(contents(file.path), file.bytes) << "threads " << threads << " range " << r.at << " + " << r.bytes;
     }
   }
+}
+
+// The same ranges from memory that lies as the file does within a 4 KiB block: the whole
+// blocks go to the disk from where they are, without a copy.
+TEST(DirectWrite, FromMemoryInTheFilesPhase) {
+  const std::size_t n = (std::size_t{9} << 20) + 1234;
+  TempFile file(n);
+  struct Range { std::uint64_t at; std::size_t bytes; };
+  const std::vector<Range> ranges = {{4095, 2}, {4096, 8192}, {100, (4u << 20) + 5000}, {12345, (8u << 20) + 3},
+                                     {n - 5000, 5000}, {0, n}};
+  int round = 0;
+  for (int threads : {1, 3}) {
+    omp_set_num_threads(threads);
+    for (const Range& r : ranges) {
+      std::unique_ptr<unsigned char, decltype(&std::free)> page(
+          static_cast<unsigned char*>(std::aligned_alloc(4096, (r.at % 4096 + r.bytes + 4095) / 4096 * 4096)), &std::free);
+      unsigned char* in = page.get() + r.at % 4096;
+      for (std::size_t j = 0; j < r.bytes; ++j) in[j] = static_cast<unsigned char>(j * 5 + round);
+      ++round;
+      ASSERT_TRUE(direct_write(file.path, r.at, r.bytes, in));
+      std::copy(in, in + r.bytes, file.bytes.begin() + r.at);
+      EXPECT_EQ(contents(file.path), file.bytes) << "threads " << threads << " range " << r.at << " + " << r.bytes;
+    }
+  }
+}
+
+// Two writes in turn on the background thread: start() waits for the one before, wait() for the
+// last; both land, and a failure is reported once by wait().
+TEST(BackgroundWrite, WritesInTurnAndReportsAFailure) {
+  const std::size_t n = (std::size_t{6} << 20) + 10;
+  TempFile file(n);
+  std::vector<unsigned char> a(n / 2, 0x11), b(n - n / 2, 0x22);
+  {
+    BackgroundWrite w;
+    w.start(file.path, 0, a.size(), a.data());
+    w.start(file.path, a.size(), b.size(), b.data());
+    EXPECT_TRUE(w.wait());
+  }
+  std::copy(a.begin(), a.end(), file.bytes.begin());
+  std::copy(b.begin(), b.end(), file.bytes.begin() + a.size());
+  EXPECT_EQ(contents(file.path), file.bytes);
+  BackgroundWrite w;
+  w.start("/var/tmp/crossmf-no-such-folder/x.h5", 0, a.size(), a.data());
+  EXPECT_FALSE(w.wait());
+  EXPECT_TRUE(w.wait()) << "nothing in flight";
 }
 
 TEST(DirectWrite, FalseWhenTheFileCannotBeOpened) {

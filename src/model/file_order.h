@@ -3,6 +3,11 @@
 #pragma once
 #include <algorithm>
 #include <cstddef>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <tuple>
+#include <utility>
 #include <span>
 #include <vector>
 
@@ -12,22 +17,24 @@
 namespace crossmf {
 
 // The route of every local user's row to the rank whose output slice holds it, planned once
-// (one exchange of ids) and used for every per-user dataset. Its buffers are kept and reused:
-// each dataset's rows are packed, exchanged and placed by the rank's threads into pages that
-// are already mapped. The exchange goes in rounds of at most 8 MiB per rank, so the pack
-// and receive buffers stay small: on this machine fresh memory is first touched at about the
-// disk's speed, and two whole-dataset buffers per rank cost more than the write itself.
+// (one exchange of ids) and used for every per-user dataset. A slice is made in pieces of rows in
+// file order: round r brings every rank rows [r R, (r + 1) R) of its slice (at most
+// `round_bytes`), from whichever ranks own them, and hands the finished piece on (to the disk)
+// while the next is made. The buffers hold a few pieces and are reused: on this machine fresh
+// memory is first touched at about the disk's speed, so a buffer the size of the slice cost more
+// than its write, and rows placed within one small piece stay in the cache.
 class UserFileOrder {
  public:
-  static constexpr count_t kRoundBytes = count_t{8} << 20;  // per rank and round, sent and received
+  static constexpr count_t kRoundBytes = count_t{8} << 20;  // per rank and round, made and received
 
-  // Collective. `round_bytes` bounds each round of the exchange (tests make it tiny).
+  // Collective. `round_bytes` bounds each round (tests make it tiny).
   UserFileOrder(const Comm& comm, const Partition& part, count_t round_bytes = kRoundBytes)
       : comm_(comm), round_bytes_(round_bytes) {
     const int P = comm.size();
     const count_t n = part.n_users;
     const Slice mine = even_slice(n, comm.rank(), P);
     out_rows_ = mine.end - mine.begin;
+    most_out_rows_ = comm.max(out_rows_);
     auto writer_of = [&](index_t original) {  // inverse of even_slice: whose slice holds `original`
       const count_t base = n / P, extra = n % P, cut = extra * (base + 1);
       return original < cut ? static_cast<int>(original / (base + 1))
@@ -45,68 +52,113 @@ class UserFileOrder {
     for (index_t u = 0; u < local; ++u) ++send_counts_[dest[u]];
     send_at_.assign(P + 1, 0);
     for (int p = 0; p < P; ++p) send_at_[p + 1] = send_at_[p] + send_counts_[p];
+    // Local users grouped by the rank that writes them, each group in file order: a piece of a
+    // receiver's slice is then one run of its group, and arrives in order.
+    std::vector<std::pair<index_t, index_t>> keyed(local);  // (original id, local user)
     std::vector<count_t> at(send_at_.begin(), send_at_.end() - 1);
+    for (index_t u = 0; u < local; ++u) keyed[at[dest[u]]++] = {original[u], u};
     send_user_.resize(local);
-    std::vector<index_t> ids(local);
-    for (index_t u = 0; u < local; ++u) {
-      const count_t j = at[dest[u]]++;
-      send_user_[j] = u;
-      ids[j] = original[u];
+    send_pos_.resize(local);
+    for (int p = 0; p < P; ++p) {
+      std::sort(keyed.begin() + send_at_[p], keyed.begin() + send_at_[p + 1]);
+      const index_t first = static_cast<index_t>(even_slice(n, p, P).begin);
+      for (count_t j = send_at_[p]; j < send_at_[p + 1]; ++j) {
+        send_user_[j] = keyed[j].second;
+        send_pos_[j] = keyed[j].first - first;
+      }
     }
-    // Where each arriving row goes in this rank's slice (on one rank: straight from the rows).
-    out_row_ = P == 1 ? std::move(ids) : comm.alltoallv<index_t>(ids, send_counts_, &recv_counts_);
-    for (index_t& r : out_row_) r -= static_cast<index_t>(mine.begin);
-    most_to_one_ = comm.max<count_t>(P == 1 ? 0 : *std::max_element(send_counts_.begin(), send_counts_.end()));
+    // Where each arriving row goes in this rank's slice: ascending within each sender's run.
+    if (P == 1) {
+      out_row_ = send_pos_;
+      recv_counts_ = send_counts_;
+    } else {
+      out_row_ = comm.alltoallv<index_t>(send_pos_, send_counts_, &recv_counts_);
+    }
     recv_at_.assign(recv_counts_.size() + 1, 0);
     for (std::size_t p = 0; p < recv_counts_.size(); ++p) recv_at_[p + 1] = recv_at_[p] + recv_counts_[p];
   }
 
   // Collective. `rows` holds `cols` values per local user (scattered order), rows `stride`
-  // apart. Returns this rank's slice of users, in original id order, `cols` values per user;
-  // the span is valid until the next call.
-  template <class T>
-  std::span<const T> operator()(const T* rows, int stride, int cols) {
+  // apart. Makes this rank's slice of users in original id order, `cols` values per user, in
+  // pieces: piece(first, values) gets rows [first, first + values.size() / cols) of the slice.
+  // A piece starts phase(first) bytes past a 4 KiB boundary (where it starts in the output file,
+  // so the disk takes it without a copy: io/direct_io.h) and stays valid until the piece after
+  // the next one is made.
+  template <class T, class Phase, class Piece>
+  void stream(const T* rows, int stride, int cols, Phase phase, Piece piece) {
+    const int P = comm_.size();
     const std::size_t w = static_cast<std::size_t>(cols);
-    T* out = grow<T>(out_, out_rows_ * w);
-    auto copy = [&](const T* from, const index_t* source, T* to, const index_t* place, std::size_t rows_n, std::size_t from_stride) {
+    // Rows are read or written at scattered places: each is requested 16 rows ahead.
+    auto copy = [&](const T* from, const index_t* source, std::size_t from_stride, T* to, const index_t* place,
+                    index_t place_base, std::size_t rows_n) {
+      constexpr std::size_t kAhead = 16;
+      const std::size_t bytes = w * sizeof(T);
+      auto from_row = [&](std::size_t j) { return from + (source ? static_cast<std::size_t>(source[j]) : j) * from_stride; };
+      auto to_row = [&](std::size_t j) { return to + (place ? static_cast<std::size_t>(place[j] - place_base) : j) * w; };
 #pragma omp parallel for schedule(static)
       for (std::size_t j = 0; j < rows_n; ++j) {
-        const T* f = from + (source ? static_cast<std::size_t>(source[j]) : j) * from_stride;
-        std::copy(f, f + w, to + (place ? static_cast<std::size_t>(place[j]) : j) * w);
+        if (j + kAhead < rows_n) {
+          const char* f = reinterpret_cast<const char*>(from_row(j + kAhead));
+          const char* t = reinterpret_cast<const char*>(to_row(j + kAhead));
+          __builtin_prefetch(f);
+          __builtin_prefetch(f + bytes - 1);
+          __builtin_prefetch(t, 1);
+          __builtin_prefetch(t + bytes - 1, 1);
+        }
+        std::copy(from_row(j), from_row(j) + w, to_row(j));
       }
     };
-    if (comm_.size() == 1) {
-      copy(rows, send_user_.data(), out, out_row_.data(), send_user_.size(), stride);
-    } else {
-      // Round r moves rows [r C, (r + 1) C) of every (sender, receiver) pair; every rank takes
-      // the same number of rounds (C and most_to_one_ are the same everywhere).
-      const int P = comm_.size();
-      const count_t C = std::max<count_t>(1, round_bytes_ / static_cast<count_t>(P * w * sizeof(T)));
-      const count_t rounds = (most_to_one_ + C - 1) / C;
-      T* packed = grow<T>(packed_, static_cast<std::size_t>(std::min(C * P, static_cast<count_t>(send_user_.size()))) * w);
-      T* got = grow<T>(received_, static_cast<std::size_t>(std::min(C * P, static_cast<count_t>(out_row_.size()))) * w);
-      std::vector<count_t> sc(P), rc(P);
-      for (count_t r = 0; r < rounds; ++r) {
-        count_t sent = 0, arrived = 0;
+    // The run of a group (ascending positions) that falls in [lo, hi).
+    auto run = [](const std::vector<index_t>& pos, count_t begin, count_t end, index_t lo, index_t hi) {
+      const auto b = pos.begin() + begin, e = pos.begin() + end;
+      const count_t first = std::lower_bound(b, e, lo) - pos.begin();
+      return std::pair{first, static_cast<count_t>(std::lower_bound(b, e, hi) - pos.begin()) - first};
+    };
+    const count_t R = std::max<count_t>(1, round_bytes_ / static_cast<count_t>(w * sizeof(T)));
+    const count_t rounds = (most_out_rows_ + R - 1) / R;  // the same on every rank
+    std::vector<count_t> s_first(P), sc(P), r_first(P), rc(P);
+    for (count_t r = 0; r < rounds; ++r) {
+      const index_t lo = static_cast<index_t>(r * R), hi = static_cast<index_t>((r + 1) * R);
+      count_t sent = 0, arrived = 0;
+      for (int p = 0; p < P; ++p) {
+        std::tie(s_first[p], sc[p]) = run(send_pos_, send_at_[p], send_at_[p + 1], lo, hi);
+        std::tie(r_first[p], rc[p]) = run(out_row_, recv_at_[p], recv_at_[p + 1], lo, hi);
+        sent += sc[p];
+        arrived += rc[p];
+      }
+      const count_t first = std::min<count_t>(lo, out_rows_), n = std::min<count_t>(hi, out_rows_) - first;
+      const std::size_t at = phase(first);
+      T* out = reinterpret_cast<T*>(pieces_[flip_ ^= 1].grow(at + n * w * sizeof(T)) + at);
+      if (P == 1) {
+        copy(rows, send_user_.data() + s_first[0], stride, out, send_pos_.data() + s_first[0], lo, sc[0]);
+      } else {
+        T* packed = grow<T>(packed_, sent * w);
+        T* got = grow<T>(received_, arrived * w);
+        count_t done = 0;
         for (int p = 0; p < P; ++p) {
-          const count_t first = std::min(send_counts_[p], r * C), n = std::min(send_counts_[p], (r + 1) * C) - first;
-          copy(rows, send_user_.data() + send_at_[p] + first, packed + sent * w, nullptr, n, stride);
-          sc[p] = n * w;
-          sent += n;
-          const count_t from = std::min(recv_counts_[p], r * C);
-          rc[p] = (std::min(recv_counts_[p], (r + 1) * C) - from) * w;
-          arrived += rc[p] / w;
+          copy(rows, send_user_.data() + s_first[p], stride, packed + done * w, nullptr, 0, sc[p]);
+          done += sc[p];
+          sc[p] *= w;
+          rc[p] *= w;
         }
         comm_.alltoallv<T>(std::span<const T>(packed, sent * w), sc, std::span<T>(got, arrived * w), rc);
-        count_t at = 0;
+        done = 0;
         for (int p = 0; p < P; ++p) {
-          const count_t from = std::min(recv_counts_[p], r * C);
-          copy(got + at * w, nullptr, out, out_row_.data() + recv_at_[p] + from, rc[p] / w, w);
-          at += rc[p] / w;
+          copy(got + done * w, nullptr, w, out, out_row_.data() + r_first[p], lo, rc[p] / w);
+          done += rc[p] / w;
         }
       }
+      if (n > 0) piece(first, std::span<const T>(out, n * w));
     }
-    return {out, out_rows_ * w};
+  }
+
+  // Collective. The whole slice at once (checkpoints).
+  template <class T>
+  std::vector<T> operator()(const T* rows, int stride, int cols) {
+    std::vector<T> out(static_cast<std::size_t>(out_rows_) * cols);
+    stream(rows, stride, cols, [](count_t) { return std::size_t{0}; },
+           [&](count_t first, std::span<const T> v) { std::copy(v.begin(), v.end(), out.begin() + first * cols); });
+    return out;
   }
 
  private:
@@ -120,15 +172,32 @@ class UserFileOrder {
     return reinterpret_cast<T*>(buf.data());
   }
 
+  // Grows, never shrinks; starts on a 4 KiB boundary; contents uninitialised.
+  struct PageAligned {
+    std::unique_ptr<char, decltype(&std::free)> data{nullptr, &std::free};
+    std::size_t bytes = 0;
+    char* grow(std::size_t n) {
+      if (n > bytes) {
+        data.reset();
+        bytes = (n + 4095) / 4096 * 4096;
+        data.reset(static_cast<char*>(std::aligned_alloc(4096, bytes)));
+        if (!data) throw std::bad_alloc();
+      }
+      return data.get();
+    }
+  };
+
   const Comm& comm_;
   count_t round_bytes_;
-  count_t out_rows_ = 0;
-  count_t most_to_one_ = 0;  // the most rows any rank sends to any one rank
-  std::vector<index_t> send_user_;  // local users, grouped by the rank that writes them
+  count_t out_rows_ = 0, most_out_rows_ = 0;
+  std::vector<index_t> send_user_;  // local users, grouped by the rank that writes them, in file order
+  std::vector<index_t> send_pos_;   // each one's row in that rank's slice
   std::vector<count_t> send_counts_, recv_counts_;
   std::vector<count_t> send_at_, recv_at_;  // where each rank's group starts in send_user_ / out_row_
   std::vector<index_t> out_row_;  // row in this rank's slice of each arriving row
-  UninitVector<std::max_align_t> packed_, received_, out_;
+  UninitVector<std::max_align_t> packed_, received_;
+  PageAligned pieces_[2];
+  int flip_ = 0;
 };
 
 // Collective, the reverse: `rows` are this rank's file-order slice even_slice(n_users) of
