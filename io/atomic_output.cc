@@ -51,4 +51,10 @@ void AtomicOutput::commit() {
   committed_ = true;
 }
 
+std::string AtomicOutput::with_target(std::string message) const {
+  for (std::size_t at; !temp_.empty() && (at = message.find(temp_)) != std::string::npos;)
+    message.replace(at, temp_.size(), target_);
+  return message;
+}
+
 }  // namespace crossmf

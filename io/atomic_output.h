@@ -4,6 +4,7 @@
 #pragma once
 #include <string>
 
+#include "src/base/error.h"
 #include "src/comm/comm.h"
 
 namespace crossmf {
@@ -20,8 +21,19 @@ class AtomicOutput {
   const std::string& target() const { return target_; }
   // Collective. Call after every rank closed the temporary file.
   void commit();
+  // Runs fn(); an error whose message names the temporary file names the target instead: the
+  // temporary file is gone once the run fails, and the target is the path the user gave.
+  template <class Fn>
+  decltype(auto) naming_target(Fn fn) const {
+    try {
+      return fn();
+    } catch (const Error& e) {
+      throw Error(e.code(), with_target(e.what()));
+    }
+  }
 
  private:
+  std::string with_target(std::string message) const;
   std::string target_, temp_;
   const Comm& comm_;
   bool committed_ = false;

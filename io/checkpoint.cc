@@ -20,46 +20,50 @@ std::map<std::string, std::string> ini_lines(const std::string& text) {
   }
   return out;
 }
+
+// Collective. The checkpoint's contents, into the new file `temp`.
+void write_checkpoint_file(const std::string& temp, const Comm& comm, const CheckpointState& s, index_t n_users,
+                           index_t n_items, bool with_state) {
+  h5::File f = h5::File::create(temp, comm.raw());
+  f.set_attr("/", "format", std::string(schema::kCheckpointFormat));
+  f.set_attr("/", "format_version", std::int64_t{schema::kCheckpointVersion});
+  f.set_attr("/", "crossmf_version", std::string(CROSSMF_VERSION));
+  f.set_attr("/", "input_fingerprint", s.input_fingerprint);
+  f.set_attr("/", "options", s.options);
+  f.set_attr("/", "iteration", s.iteration);
+  f.set_attr("/", "best", s.best);
+  f.set_attr("/", "first_loss", s.first_loss);
+  f.set_attr("/", "spent", s.spent);
+  f.set_attr("/", "since_best", s.since_best);
+  f.set_attr("/", "global_mean", s.mu);
+  f.set_attr("/", "width", std::int64_t{s.width});
+  const Slice us = even_slice(n_users, comm.rank(), comm.size()), is = even_slice(n_items, comm.rank(), comm.size());
+  auto rows = [&](const char* name, const std::vector<real>& v, count_t total, int width, count_t first) {
+    f.create<real>(name, width > 0 ? std::vector<hsize_t>{hsize_t(total), hsize_t(width)} : std::vector<hsize_t>{hsize_t(total)})
+        .write<real>(v, first, v.size() / std::max(width, 1));
+  };
+  rows("/users", s.users, n_users, s.width, us.begin);
+  rows("/items", s.items, n_items, s.width, is.begin);
+  if (with_state) {
+    rows("/user_state", s.user_state, n_users, 0, us.begin);
+    rows("/item_state", s.item_state, n_items, 0, is.begin);
+  }
+  f.create_group("/history");
+  f.set_attr("/history", "columns", s.history_columns);
+  for (const auto& c : s.history_columns) {
+    const auto& v = s.history.at(c);
+    std::vector<double> mine = comm.root() ? v : std::vector<double>{};
+    f.create<double>("/history/" + c, {hsize_t(v.size())}).write<double>(mine, 0, mine.size());
+  }
+  f.close();
+}
 }  // namespace
 
 void write_checkpoint(const std::string& path, const Comm& comm, const CheckpointState& s, index_t n_users,
                       index_t n_items) {
   AtomicOutput out(path, comm);
   const bool with_state = comm.max<count_t>(static_cast<count_t>(s.user_state.size() + s.item_state.size())) > 0;
-  phase(comm, [&] {
-    h5::File f = h5::File::create(out.temp_path(), comm.raw());
-    f.set_attr("/", "format", std::string(schema::kCheckpointFormat));
-    f.set_attr("/", "format_version", std::int64_t{schema::kCheckpointVersion});
-    f.set_attr("/", "crossmf_version", std::string(CROSSMF_VERSION));
-    f.set_attr("/", "input_fingerprint", s.input_fingerprint);
-    f.set_attr("/", "options", s.options);
-    f.set_attr("/", "iteration", s.iteration);
-    f.set_attr("/", "best", s.best);
-    f.set_attr("/", "first_loss", s.first_loss);
-    f.set_attr("/", "spent", s.spent);
-    f.set_attr("/", "since_best", s.since_best);
-    f.set_attr("/", "global_mean", s.mu);
-    f.set_attr("/", "width", std::int64_t{s.width});
-    const Slice us = even_slice(n_users, comm.rank(), comm.size()), is = even_slice(n_items, comm.rank(), comm.size());
-    auto rows = [&](const char* name, const std::vector<real>& v, count_t total, int width, count_t first) {
-      f.create<real>(name, width > 0 ? std::vector<hsize_t>{hsize_t(total), hsize_t(width)} : std::vector<hsize_t>{hsize_t(total)})
-          .write<real>(v, first, v.size() / std::max(width, 1));
-    };
-    rows("/users", s.users, n_users, s.width, us.begin);
-    rows("/items", s.items, n_items, s.width, is.begin);
-    if (with_state) {
-      rows("/user_state", s.user_state, n_users, 0, us.begin);
-      rows("/item_state", s.item_state, n_items, 0, is.begin);
-    }
-    f.create_group("/history");
-    f.set_attr("/history", "columns", s.history_columns);
-    for (const auto& c : s.history_columns) {
-      const auto& v = s.history.at(c);
-      std::vector<double> mine = comm.root() ? v : std::vector<double>{};
-      f.create<double>("/history/" + c, {hsize_t(v.size())}).write<double>(mine, 0, mine.size());
-    }
-    f.close();
-  });
+  phase(comm, [&] { out.naming_target([&] { write_checkpoint_file(out.temp_path(), comm, s, n_users, n_items, with_state); }); });
   out.commit();
 }
 

@@ -122,7 +122,7 @@ void import_on_root(const Config& config, const std::string& temp_output) {
 
 void run_import(const Config& config, const Comm& comm) {
   AtomicOutput output(config.import.output, comm);
-  root_phase(comm, [&] { import_on_root(config, output.temp_path()); });
+  root_phase(comm, [&] { output.naming_target([&] { import_on_root(config, output.temp_path()); }); });
   output.commit();
   spdlog::info("wrote {}", config.import.output);
 }

@@ -403,7 +403,7 @@ void run_train(const Config& config, const Comm& comm) {
   phases.begin("write");
   phase(comm, [&] {
     Timed t(time.io);
-    bytes = write_train_output(output.temp_path(), comm, config, info, *input, part, r);
+    bytes = output.naming_target([&] { return write_train_output(output.temp_path(), comm, config, info, *input, part, r); });
   });
   output.commit();
   phases.end();

@@ -15,7 +15,7 @@ set -u
 PYTHON=${PYTHON:-/usr/bin/python3}
 MPIEXEC=${MPIEXEC:-mpirun}
 W=$(mktemp -d "${TMPDIR:-/tmp}/crossmf-bad-input.XXXXXX")
-trap 'rm -rf "$W"' EXIT
+trap 'umount "$W/out/disk_full" 2>/dev/null; rm -rf "$W"' EXIT
 failures=0
 cases=0
 
@@ -168,6 +168,22 @@ bad output_is_input_spelled 2 2 "--output .*/\./x/\.\./x\.h5 is the same file as
   --input @DIR@/x.h5 --output @DIR@/./x/../x.h5 "${ALS[@]}"
 bad output_is_input_link 1 2 "--output .*/link\.h5 is the same file as --input" \
   --input @DIR@/x.h5 --output @DIR@/link.h5 "${ALS[@]}"
+# A disk that fills up while the output is written: a 1 MiB file system holding the previous
+# output, and an output of a few MB (20,000 users). Mounting it needs root.
+if [[ $EUID == 0 ]]; then
+  "$PYTHON" "$CROSSMF_TESTS/tools/planted.py" "$W/in/many_users.h5" --users 20000 --items 50 --density 0.05 || exit 1
+  mkdir -p "$W/out/disk_full"
+  if mount -t tmpfs -o size=1M crossmf-disk-full "$W/out/disk_full"; then
+    cp "$W/previous.h5" "$W/out/disk_full/out.h5"
+    bad disk_full 3 4 "disk_full/out\.h5: dataset /.*: write failed \(disk full" --input "$I/many_users.h5" "${ALS[@]}"
+    umount "$W/out/disk_full"
+  else
+    case=disk_full
+    fail "cannot mount a 1 MiB tmpfs to fill"
+  fi
+else
+  echo "disk_full: not run (mounting a small file system needs root)"
+fi
 
 # --- options ---------------------------------------------------------------------------------
 printf 'factors = 4\nbogus-key = 1\n' >"$W/unknown_key.ini"
