@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 
 #include "src/model/file_order.h"
@@ -29,11 +30,10 @@ Partition small_partition(const Comm& c, index_t users, index_t items) {
                          {0.0, false, 1}, 9, 2, t);
 }
 
-}  // namespace
-
-TEST(UserFileOrder, EachRankGetsItsSliceInOriginalOrder) {
+// Every rank's slice, whole and in pieces, for each size of round.
+void check_slices(index_t users, std::initializer_list<count_t> round_sizes) {
   Comm c;
-  const index_t users = 301, items = 50;
+  const index_t items = 50;
   const Partition p = small_partition(c, users, items);
   const int cols = 3, stride = 5;  // rows `stride` apart, `cols` of them routed
   // Local rows in scattered order: value of column j of original user o is 10 o + j.
@@ -50,8 +50,7 @@ TEST(UserFileOrder, EachRankGetsItsSliceInOriginalOrder) {
         EXPECT_EQ(got[r * cols + j], static_cast<float>(10 * (mine.begin + first + r) + j))
             << "user " << mine.begin + first + r << " column " << j << ", " << how;
   };
-  // 8 MiB rounds (one piece here), and rounds of 12 bytes: one row per piece.
-  for (count_t round_bytes : {UserFileOrder::kRoundBytes, count_t{12}}) {
+  for (count_t round_bytes : round_sizes) {
     UserFileOrder order(c, p, round_bytes);
     const std::string how = "rounds of " + std::to_string(round_bytes) + " bytes";
     // The whole slice at once.
@@ -77,3 +76,11 @@ TEST(UserFileOrder, EachRankGetsItsSliceInOriginalOrder) {
     }
   }
 }
+
+}  // namespace
+
+// 8 MiB rounds (one piece here), and rounds of 12 bytes: one row per piece.
+TEST(UserFileOrder, EachRankGetsItsSliceInOriginalOrder) { check_slices(301, {UserFileOrder::kRoundBytes, 12}); }
+
+// Ids past 65,536: the radix sort of the ids takes both its passes.
+TEST(UserFileOrder, IdsPastSixteenBits) { check_slices(70001, {UserFileOrder::kRoundBytes, 4096}); }

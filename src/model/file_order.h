@@ -3,6 +3,7 @@
 #pragma once
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <new>
@@ -52,15 +53,22 @@ class UserFileOrder {
     for (index_t u = 0; u < local; ++u) ++send_counts_[dest[u]];
     send_at_.assign(P + 1, 0);
     for (int p = 0; p < P; ++p) send_at_[p + 1] = send_at_[p] + send_counts_[p];
-    // Local users grouped by the rank that writes them, each group in file order: a piece of a
-    // receiver's slice is then one run of its group, and arrives in order.
-    std::vector<std::pair<index_t, index_t>> keyed(local);  // (original id, local user)
-    std::vector<count_t> at(send_at_.begin(), send_at_.end() - 1);
-    for (index_t u = 0; u < local; ++u) keyed[at[dest[u]]++] = {original[u], u};
+    // Local users in file order (the slices are ranges of original ids, in rank order), so
+    // grouped by the rank that writes them: a piece of a receiver's slice is then one run of its
+    // group, and arrives in order. A radix sort of the ids, two passes of 16 bits.
+    std::vector<std::pair<index_t, index_t>> keyed(local), moved(local);  // (original id, local user)
+    for (index_t u = 0; u < local; ++u) keyed[u] = {original[u], u};
+    for (int shift : {0, 16}) {
+      auto digit = [&](index_t id) { return (static_cast<std::uint32_t>(id) >> shift) & 0xFFFF; };
+      std::vector<count_t> start(0x10001, 0);
+      for (const auto& k : keyed) ++start[digit(k.first) + 1];
+      for (std::size_t d = 1; d < start.size(); ++d) start[d] += start[d - 1];
+      for (const auto& k : keyed) moved[start[digit(k.first)]++] = k;
+      keyed.swap(moved);
+    }
     send_user_.resize(local);
     send_pos_.resize(local);
     for (int p = 0; p < P; ++p) {
-      std::sort(keyed.begin() + send_at_[p], keyed.begin() + send_at_[p + 1]);
       const index_t first = static_cast<index_t>(even_slice(n, p, P).begin);
       for (count_t j = send_at_[p]; j < send_at_[p + 1]; ++j) {
         send_user_[j] = keyed[j].second;
