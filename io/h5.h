@@ -84,8 +84,8 @@ class Dataset {
   // its bytes can be written past HDF5 (io/direct_io.h); nullopt otherwise.
   template <class T> std::optional<std::uint64_t> plain_row_offset(hsize_t row) const {
     const std::optional<std::uint64_t> at = plain_offset(native_type<T>());
-    const std::vector<hsize_t> d = dims();
     if (!at) return at;
+    const std::vector<hsize_t> d = dims();
     return *at + static_cast<std::uint64_t>(row * (d.size() == 2 ? d[1] : 1) * sizeof(T));
   }
   const std::string& file_path() const { return file_; }

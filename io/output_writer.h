@@ -50,7 +50,7 @@ class OutputWriter {
     auto d = file_.template create<T>(name, dims, h5::Options{});
     const std::size_t row_bytes = static_cast<std::size_t>(std::max(width, 1)) * sizeof(T);
     const std::optional<std::uint64_t> at = d.template plain_row_offset<T>(static_cast<hsize_t>(first_row));
-    if (!at) {  // not plain bytes: gathered, then written through HDF5
+    if (!at) {  // no address (an empty dataset) or not plain bytes: gathered, then through HDF5
       std::vector<T> mine;
       stream([](count_t) { return std::size_t{0}; }, [&](count_t first, std::span<const T> v) {
         mine.resize(std::max(mine.size(), first * row_bytes / sizeof(T) + v.size()));
