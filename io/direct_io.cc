@@ -51,17 +51,19 @@ bool write_fully(int fd, const char* buf, std::uint64_t bytes, std::uint64_t at)
 int io_threads() { return std::clamp(2 * omp_get_max_threads(), 4, 16); }
 
 // Runs body(piece, aligned buffer) for the pieces [0, pieces) on io_threads() threads, one
-// aligned buffer per thread; false if a buffer cannot be had or any body returns false.
+// aligned buffer per thread (none, a null pointer, when `buffers` is false); false if a buffer
+// cannot be had or any body returns false.
 template <class Body>
-bool on_threads(std::int64_t pieces, Body body) {
+bool on_threads(std::int64_t pieces, Body body, bool buffers = true) {
   std::atomic<bool> ok = true;
 #pragma omp parallel num_threads(io_threads())
   {
-    std::unique_ptr<char, decltype(&std::free)> buf(static_cast<char*>(std::aligned_alloc(kAlign, kPiece)), &std::free);
-    if (!buf) ok = false;
+    std::unique_ptr<char, decltype(&std::free)> buf(
+        buffers ? static_cast<char*>(std::aligned_alloc(kAlign, kPiece)) : nullptr, &std::free);
+    if (buffers && !buf) ok = false;
 #pragma omp for schedule(dynamic, 1)
     for (std::int64_t p = 0; p < pieces; ++p)
-      if (buf && !body(p, buf.get())) ok = false;
+      if ((buf || !buffers) && !body(p, buf.get())) ok = false;
   }
   return ok;
 }
@@ -105,15 +107,11 @@ bool direct_write(const std::string& path, std::uint64_t offset, std::size_t byt
   };
   // Bytes that sit in memory as they will on the disk (the whole blocks start on a 4 KiB
   // boundary) go from where they are; others through an aligned buffer per thread.
-  if (reinterpret_cast<std::uintptr_t>(src + (lo - offset)) % kAlign == 0) {
-    std::atomic<bool> all = true;
-#pragma omp parallel for num_threads(io_threads()) schedule(dynamic, 1)
-    for (std::int64_t p = 0; p < pieces; ++p) {
-      const auto [at, n] = piece(p);
-      if (!write_fully(direct.fd, src + (at - offset), n, at)) all = false;
-    }
-    return all && ok;
-  }
+  if (reinterpret_cast<std::uintptr_t>(src + (lo - offset)) % kAlign == 0)
+    return on_threads(pieces, [&](std::int64_t p, char*) {
+             const auto [at, n] = piece(p);
+             return write_fully(direct.fd, src + (at - offset), n, at);
+           }, false) && ok;
   return on_threads(pieces, [&](std::int64_t p, char* buf) {
            const auto [at, n] = piece(p);
            std::memcpy(buf, src + (at - offset), n);

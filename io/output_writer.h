@@ -29,11 +29,7 @@ class OutputWriter {
   // `mine` at rows [first_row, first_row + mine.size() / max(width, 1)).
   template <class T>
   void rows(const std::string& name, std::span<const T> mine, count_t total_rows, int width, count_t first_row) {
-    std::vector<hsize_t> dims{static_cast<hsize_t>(total_rows)};
-    if (width > 0) dims.push_back(static_cast<hsize_t>(width));
-    // Contiguous and uncompressed: each rank writes its rows straight to their place in the
-    // file on its threads (io/direct_io.h), and any reader can map or slice them.
-    auto d = file_.template create<T>(name, dims, h5::Options{});
+    auto d = create<T>(name, total_rows, width);
     d.template write<T>(mine, static_cast<hsize_t>(first_row), mine.size() / std::max(width, 1));
     bytes_ += mine.size() * sizeof(T);
   }
@@ -45,9 +41,7 @@ class OutputWriter {
   // piece after it has been handed over (or close()).
   template <class T, class Stream>
   void rows_streamed(const std::string& name, count_t total_rows, int width, count_t first_row, Stream stream) {
-    std::vector<hsize_t> dims{static_cast<hsize_t>(total_rows)};
-    if (width > 0) dims.push_back(static_cast<hsize_t>(width));
-    auto d = file_.template create<T>(name, dims, h5::Options{});
+    auto d = create<T>(name, total_rows, width);
     const std::size_t row_bytes = static_cast<std::size_t>(std::max(width, 1)) * sizeof(T);
     const std::optional<std::uint64_t> at = d.template plain_row_offset<T>(static_cast<hsize_t>(first_row));
     if (!at) {  // no address (an empty dataset) or not plain bytes: gathered, then through HDF5
@@ -81,6 +75,14 @@ class OutputWriter {
   void close();
 
  private:
+  // Collective. Contiguous and uncompressed: each rank writes its rows straight to their place
+  // in the file on its threads (io/direct_io.h), and any reader can map or slice them.
+  template <class T>
+  h5::Dataset create(const std::string& name, count_t total_rows, int width) {
+    std::vector<hsize_t> dims{static_cast<hsize_t>(total_rows)};
+    if (width > 0) dims.push_back(static_cast<hsize_t>(width));
+    return file_.template create<T>(name, dims, h5::Options{});
+  }
   void settle() {  // waits for the write in flight, keeping the name of the first that failed
     if (!background_.wait() && failed_.empty()) failed_ = in_flight_;
   }

@@ -43,14 +43,10 @@ class UserFileOrder {
     };
     const index_t local = part.local_users;
     std::vector<index_t> original(local);
-    std::vector<int> dest(local);
 #pragma omp parallel for
-    for (index_t u = 0; u < local; ++u) {
-      original[u] = part.user_scatter.inverse(part.user_begin + u);
-      dest[u] = writer_of(original[u]);
-    }
+    for (index_t u = 0; u < local; ++u) original[u] = part.user_scatter.inverse(part.user_begin + u);
     send_counts_.assign(P, 0);
-    for (index_t u = 0; u < local; ++u) ++send_counts_[dest[u]];
+    for (index_t u = 0; u < local; ++u) ++send_counts_[writer_of(original[u])];
     send_at_.assign(P + 1, 0);
     for (int p = 0; p < P; ++p) send_at_[p + 1] = send_at_[p] + send_counts_[p];
     // Local users in file order (the slices are ranges of original ids, in rank order), so
