@@ -1,8 +1,8 @@
 // How fast this machine gives a process memory it has not touched before: the first write to
 // each page of a fresh mapping, on the given threads. The ratings read lands in fresh memory,
 // and on this virtual machine the first touch runs at about the disk's speed (the host backs
-// each page on demand). The scale bench measures it once, last, since touching memory warms it
-// for whatever runs next.
+// each page on demand). The scale bench measures it first and last, and runs it before each
+// training run, since touching memory warms it for whatever runs next.
 // usage: fresh_memory_rate GBYTES [threads]   prints "fresh_memory_mbytes_per_second <value>"
 #include <omp.h>
 #include <sys/mman.h>

@@ -40,10 +40,10 @@ rm -f "$out"/*.log
 
 # This machine's limits, in the same run (the disk again right before each training run).
 hold_cpu
-# First, a touch of more memory than any run holds: on this VM the host backs a page on its
-# first touch (about 1 GB/s for the whole machine, bench/fresh_memory_rate.cc) and keeps it
-# backed once freed. Without this, whichever run first reached a new peak paid for it: in
-# session 5 the 1-rank run, the first, read at 79% of the dd and the later runs at up to 108%.
+# First, the first touch of fresh memory, cold: on this VM the host backs a page on its first
+# touch (about 1 GB/s for the whole machine), and a later process often finds freed memory cold
+# again. Each training run below is preceded by such a touch (train), so none pays for memory
+# another run's leftovers did not warm.
 "$BUILD/fresh_memory_rate" 12 "$cores" | tee "$out/fresh-memory-first.txt"
 dd_write 256 | tee "$out/dd-write.txt"
 # The job writes its output with O_DIRECT (io/direct_io.h) into a new file, so the disk is
@@ -72,6 +72,15 @@ train() {  # $1 ranks, $2 input, $3 log, then extra mpirun options
     echo "disk-write-direct: $(dd_write 64 oflag=direct)"
     rm -f "$DATA/dd.tmp"; drop_caches
     echo "disk-read: $(dd_read "$input")"; } > "$log.disk"
+  # The same memory and disk state before every run. On this VM the host backs memory on its
+  # first touch at about 1 GB/s and a later process often finds freed memory cold again, so a
+  # run after one that used as much memory found it warm and a run after a smaller one did
+  # not (the 1-rank read of 3.6 GB took 3.2-3.7 s right after a touch of 10 GB, up to 5.5 s
+  # without). And the job, like dd, writes a new file: replacing an earlier output frees its
+  # blocks first, which on this disk (mounted with `discard`) took 0.11 s per 512 MB inside
+  # the job's closing rename.
+  "$BUILD/fresh_memory_rate" 12 "$cores" > /dev/null
+  rm -f "$DATA/scale-out.h5"
   drop_caches
   OMP_WAIT_POLICY=PASSIVE mpirun --bind-to none -np "$np" "$@" "$CROSSMF" train --input "$input" \
     --output "$DATA/scale-out.h5" --factors 32 --iterations "$iterations" --patience 0 --threads "$threads" \

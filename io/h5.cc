@@ -164,6 +164,13 @@ std::size_t Dataset::element_bytes() const {
   return H5Tget_size(t.get());
 }
 
+hsize_t Dataset::chunk_rows() const {
+  Handle dcpl(H5Dget_create_plist(h_.get()), H5Pclose);
+  if (H5Pget_layout(dcpl.get()) != H5D_CHUNKED) return 1;
+  hsize_t chunk[H5S_MAX_RANK];
+  return H5Pget_chunk(dcpl.get(), H5S_MAX_RANK, chunk) > 0 ? std::max<hsize_t>(chunk[0], 1) : 1;
+}
+
 std::vector<char> Dataset::read_raw(hsize_t row, hsize_t n) const {
   Handle t(H5Dget_type(h_.get()), H5Tclose);
   const std::size_t elem = H5Tget_size(t.get());

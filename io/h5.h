@@ -76,6 +76,9 @@ class Dataset {
   bool fixed_size() const;
   // Bytes per element in the file (e.g. 4 for a 32-bit integer).
   std::size_t element_bytes() const;
+  // Rows per chunk of a chunked dataset (which HDF5 reads, and inflates, whole); 1 when
+  // contiguous.
+  hsize_t chunk_rows() const;
   std::vector<char> read_raw(hsize_t row, hsize_t n) const;
   void write_raw(const std::vector<char>& bytes, hsize_t row, hsize_t n) const;
   std::vector<std::string> read_strings() const;  // every rank reads all (ids are small per row)

@@ -1,10 +1,10 @@
 #include "jobs/train_output.h"
 
+#include <utility>
+
 #include "io/output_writer.h"
 #include "io/schema.h"
 #include "src/base/log.h"
-
-#include <tuple>
 #include "src/model/file_order.h"
 
 namespace crossmf {
@@ -157,17 +157,22 @@ std::size_t write_train_output(const std::string& path, const Comm& comm, const 
     file.set_attr(g, "eligibility", std::string(risk.available ? "risk score below --risk-threshold" : "no risk model: every user with ratings"));
   }
 
-  // Ids copied from the input, each rank its slice, in the input's own type (integers or
-  // fixed-length strings).
-  for (auto [name, n, slice] : {std::tuple{schema::kUsersId, info.n_users, us}, {schema::kItemsId, info.n_items, is}}) {
+  // Ids copied from the input in its own type (integers or fixed-length strings). Each rank
+  // copies whole chunks of the input's layout: a chunk is read and inflated whole, so ranks
+  // splitting one (`generate` deflates up to a million ids into a chunk) would each inflate all
+  // of it.
+  for (auto [name, n] : {std::pair{schema::kUsersId, info.n_users}, {schema::kItemsId, info.n_items}}) {
     if (!input.file().exists(name)) continue;
     h5::Dataset from = input.file().dataset(name);
     if (!from.fixed_size() || from.rows() != static_cast<hsize_t>(n)) {
       spdlog::warn("{}: {} is not copied to the output (variable-length strings or wrong length)", o.input, name);
       continue;
     }
-    const std::vector<char> bytes = from.read_raw(slice.begin, slice.end - slice.begin);
-    file.create_like(name, from).write_raw(bytes, slice.begin, slice.end - slice.begin);
+    const count_t chunk = static_cast<count_t>(from.chunk_rows());
+    const Slice chunks = even_slice((n + chunk - 1) / chunk, comm.rank(), comm.size());
+    const count_t first = std::min<count_t>(chunks.begin * chunk, n), rows = std::min<count_t>(chunks.end * chunk, n) - first;
+    const std::vector<char> bytes = from.read_raw(first, rows);
+    file.create_like(name, from).write_raw(bytes, first, rows);
   }
   if (info.has_domains) {
     std::vector<std::int32_t> d = input.read_domains();

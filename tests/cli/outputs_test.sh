@@ -2,13 +2,14 @@
 # What the platform acts on, checked by brute force (tests/tools/check_outputs.py) on planted
 # data with domains, behavioural features and labels (tests/tools/planted.py):
 # recommendations, gating, audiences, similar items and the risk model on 1, 2 and 3 ranks;
-# the same outputs on every rank count; the 3-rank file opens in h5dump with every dataset of
+# the same outputs on every rank count; the input's ids, deflated in chunks that split unevenly
+# over the ranks, copied whole; the 3-rank file opens in h5dump with every dataset of
 # CONTRACT.md present.
 source "$(dirname "$0")/lib.sh"
 run() { timeout 120 mpirun --oversubscribe --bind-to none -np "$@"; }
 
 "$PY" "$CROSSMF_TESTS/tools/planted.py" "$work/in.h5" --users 600 --items 120 --rank 4 --domains --features 3 \
-  --labels 0.7 --cold-users 4 --test-fraction 0.1
+  --labels 0.7 --cold-users 4 --test-fraction 0.1 --ids-chunk 64
 opts=(--factors 4 --iterations 10 --patience 0 --audience-size 25 --risk-threshold 0.4 --log-level warn)
 for np in 1 2 3; do
   run "$np" "$CROSSMF" train --input "$work/in.h5" --output "$work/out$np.h5" "${opts[@]}"
@@ -45,6 +46,15 @@ for np_ in (2, 3):
             if "segment" not in name or np.mean(a != b) > 0.01: diffs.append(name)
     ref.visititems(cmp)
     check(not diffs, f"{np_} ranks: every dataset equals the 1-rank output to float tolerance ({diffs})")
+
+# The ids, copied whole chunk by chunk: 10 chunks of users and 2 of items over 1-3 ranks (on 3
+# ranks one copies no item chunk).
+fin = h5py.File(f"{w}/in.h5")
+for np_ in (1, 2, 3):
+    out = h5py.File(f"{w}/out{np_}.h5")
+    for name in ("users/id", "items/id"):
+        check(out[name].dtype == np.int64 and np.array_equal(out[name][()], fin[name][()]),
+              f"{np_} ranks: {name} equals the input's")
 
 # Every dataset of CONTRACT.md, and h5dump can read the 3-rank file.
 f = h5py.File(f"{w}/out3.h5")

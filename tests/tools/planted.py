@@ -3,7 +3,7 @@
 independently of crossmf, and stores the planted model under /truth for the tests.
 
 usage: planted.py OUT.h5 [--users N] [--items N] [--rank K] [--density D] [--noise S]
-                  [--implicit] [--seed S] [--test-fraction F]
+                  [--implicit] [--seed S] [--test-fraction F] [--ids-chunk ROWS] ...
 """
 import argparse
 
@@ -26,6 +26,8 @@ p.add_argument("--labels", type=float, default=0.0, help="fraction of users with
 p.add_argument("--cold-users", type=int, default=0, help="users (the last ones) with no ratings")
 p.add_argument("--item-features", type=int, default=0, help="item attributes, a noisy linear map of the item factors")
 p.add_argument("--new-items", type=int, default=0, help="items (the last ones) whose interactions are hidden in /truth/hidden")
+p.add_argument("--ids-chunk", type=int, default=0,
+               help="write /users/id and /items/id (int64), deflated in chunks of this many rows")
 a = p.parse_args()
 
 rng = np.random.default_rng(a.seed)
@@ -84,6 +86,10 @@ with h5py.File(a.out, "w") as f:
         f["items/features"] = (Phi * 10 + 3).astype(np.float32)
     if a.new_items:
         tr["hidden/user"], tr["hidden/item"] = hu.astype(np.int32), hi.astype(np.int32)
+    if a.ids_chunk:
+        for name, n, first in [("users/id", a.users, 7_000_000), ("items/id", a.items, 900_000)]:
+            f.create_dataset(name, data=first + 3 * np.arange(n, dtype=np.int64), chunks=(min(a.ids_chunk, n),),
+                             compression="gzip")
     if a.domains:
         dom = (np.arange(a.items) % 5 == 3).astype(np.int32) + 2 * (np.arange(a.items) % 5 == 4)
         f.create_dataset("items/domain", data=dom.astype(np.int32))
