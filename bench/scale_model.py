@@ -169,8 +169,10 @@ def other_time(r, phase):
 cal_a, cal_b = parse(run / "calibration-a.log"), parse(run / "calibration.log")
 # The read is bound by the disk: its requests overlap the copies, and every run starts from warm
 # memory (scale_bench.sh), so the cores keep up. It runs at the share of the disk's speed (the
-# O_DIRECT dd just before) that calibration B's read reached; it has no core term.
-read_efficiency = 12 * cal_b["nnz"] / cal_b["phases"]["read"][0] / cal_b.get("disk_read", disk_read)
+# O_DIRECT dd just before) that the calibration reads reached, the mean of A's and B's: one dd
+# is a noisy sample of a disk whose speed drifts (session 7's run 2: B at 70% of a dd of 1.4
+# GB/s, A at 94% of 1.1 GB/s). It has no core term.
+read_efficiency = sum(12 * c["nnz"] / c["phases"]["read"][0] / c.get("disk_read", disk_read) for c in (cal_a, cal_b)) / 2
 unit = {"read": (0.0, 0.0)}
 for phase in ["partition", "evaluate", "score", "write", "train"]:  # train needs evaluate's units
     def core_seconds(c):
