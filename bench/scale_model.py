@@ -3,7 +3,7 @@
 prediction for a 10-billion-rating cluster job.
 
 Per-unit costs come from this machine's limits measured in the same run (dd, mpi_bandwidth)
-and from the calibration run with a tenth of the ratings (1 rank); the 300 M runs are
+and from two calibration runs with a third of the ratings (1 rank); the 300 M runs are
 predictions, never fitted.
 
 usage: scale_model.py RUN_FOLDER RANKS...
@@ -162,8 +162,8 @@ def other_time(r, phase):
     return 0.0
 
 
-# Core-seconds per unit of work, from two 1-rank calibration runs with a tenth of the ratings:
-# A with a tenth of the users too (same ratings per user), B with all the users (same working
+# Core-seconds per unit of work, from two 1-rank calibration runs with a third of the ratings:
+# A with a third of the users too (same ratings per user), B with all the users (same working
 # set). A phase with one cost driver takes it from B; one with two solves both from A and B.
 # Disk time (this machine's measured bandwidths) is taken out first.
 cal_a, cal_b = parse(run / "calibration-a.log"), parse(run / "calibration.log")
