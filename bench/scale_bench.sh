@@ -40,10 +40,7 @@ rm -f "$out"/*.log
 
 # This machine's limits, in the same run (the disk again right before each training run).
 hold_cpu
-# First, the first touch of fresh memory, cold: on this VM the host backs a page on its first
-# touch (about 1 GB/s for the whole machine), and a later process often finds freed memory cold
-# again. Each training run below is preceded by such a touch (train), so none pays for memory
-# another run's leftovers did not warm.
+# First, the first touch of fresh memory, cold (train says why every run starts after one).
 "$BUILD/fresh_memory_rate" 12 "$cores" | tee "$out/fresh-memory-first.txt"
 dd_write 256 | tee "$out/dd-write.txt"
 # The job writes its output with O_DIRECT (io/direct_io.h) into a new file, so the disk is

@@ -10,6 +10,7 @@ usage: scale_model.py RUN_FOLDER RANKS...
 """
 import math
 import re
+import statistics
 import sys
 from pathlib import Path
 
@@ -176,17 +177,15 @@ read_efficiency = sum(12 * c["nnz"] / c["phases"]["read"][0] / c.get("disk_read"
 unit = {"read": (0.0, 0.0)}
 for phase in ["partition", "evaluate", "score", "write", "train"]:  # train needs evaluate's units
     def core_seconds(c):
-        # The read and the write overlap the disk with their cores' work (OVERLAPPED), so their
-        # time is the slower of the two: a calibration slower than the disk was bound by its
-        # cores.
+        # The write overlaps the disk with its cores' work (OVERLAPPED), so its time is the
+        # slower of the two: a calibration slower than the disk was bound by its cores.
         t = c["phases"][phase][0] - (0 if phase in OVERLAPPED else other_time(c, phase))
-        if phase == "train" and c["iterations"]:
+        if phase == "train":
             # The typical iteration, not the mean: on this shared VM one iteration of three can
             # stall (session 7's calibration B: 3.54, 5.74 and 3.64 s), and that is not a cost
             # of the work.
-            it = sorted(c["iterations"])
-            t *= it[len(it) // 2] / (sum(it) / len(it))
-        if phase == "train":
+            if c["iterations"]:
+                t *= statistics.median(c["iterations"]) / statistics.mean(c["iterations"])
             sample = eval_units(c, min(EVAL_SAMPLE, c["m"]))
             t -= sum(x * y for x, y in zip(sample, unit["evaluate"])) / cores_per_rank(c, 1, c["T"], "evaluate")
         return max(t, 0) * cores_per_rank(c, 1, c["T"], phase)
