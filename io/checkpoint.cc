@@ -30,6 +30,7 @@ void write_checkpoint_file(const std::string& temp, const Comm& comm, const Chec
   f.set_attr("/", "crossmf_version", std::string(CROSSMF_VERSION));
   f.set_attr("/", "input_fingerprint", s.input_fingerprint);
   f.set_attr("/", "options", s.options);
+  f.set_attr("/", "kernels", s.kernels);
   f.set_attr("/", "iteration", s.iteration);
   f.set_attr("/", "best", s.best);
   f.set_attr("/", "first_loss", s.first_loss);

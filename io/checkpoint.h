@@ -15,6 +15,7 @@ struct CheckpointState {
   // Identity: what must match for a resume to continue the same run.
   std::string input_fingerprint;
   std::string options;  // the training options that shape the result, as INI lines
+  std::string kernels;  // the kernel level that computed it (a record only: a resume may use another)
   // Progress.
   std::int64_t iteration = 0;
   double best = 0, first_loss = 0, spent = 0;

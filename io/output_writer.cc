@@ -30,6 +30,7 @@ OutputWriter::OutputWriter(const std::string& path, const Comm& comm, const Outp
   file_.set_attr("/", "config", stamp.config);
   file_.set_attr("/", "input", stamp.input_path);
   file_.set_attr("/", "input_fingerprint", stamp.fingerprint);
+  file_.set_attr("/", "kernels", stamp.kernels);
 }
 
 void OutputWriter::close() {

@@ -18,6 +18,7 @@ struct OutputStamp {
   std::string config;       // resolved options as INI text
   std::string fingerprint;  // of the input
   std::string input_path;
+  std::string kernels;      // the kernel level that computed it (src/kernels/kernels.h)
 };
 
 class OutputWriter {

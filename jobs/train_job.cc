@@ -20,6 +20,7 @@
 #include "jobs/train_output.h"
 #include "src/base/log.h"
 #include "src/base/signals.h"
+#include "src/kernels/kernels.h"
 #include "src/model/als.h"
 #include "src/model/evaluate.h"
 #include "src/model/file_order.h"
@@ -145,7 +146,8 @@ void run_train(const Config& config, const Comm& comm) {
   Stopwatch total;
   const int threads = resolve_threads(o.threads);
   omp_set_num_threads(threads);
-  spdlog::info("crossmf {} train: {} ranks x {} threads", CROSSMF_VERSION, comm.size(), threads);
+  spdlog::info("crossmf {} train: {} ranks x {} threads, kernels {}", CROSSMF_VERSION, comm.size(), threads,
+               kernels().description);
   spdlog::info("options:\n{}", config.resolved);
   PhaseLog phases(comm);
   phases.begin("read");
@@ -229,6 +231,7 @@ void run_train(const Config& config, const Comm& comm) {
   CheckpointState identity;
   identity.input_fingerprint = fingerprint;
   identity.options = training_options(config.resolved, o, threads);
+  identity.kernels = kernels().description;
   if (o.resume && file_exists(comm, o.checkpoint)) {
     phase(comm, [&] {
       Timed t(time.io);

@@ -5,6 +5,7 @@
 #include "io/output_writer.h"
 #include "io/schema.h"
 #include "src/base/log.h"
+#include "src/kernels/kernels.h"
 #include "src/model/file_order.h"
 
 namespace crossmf {
@@ -16,7 +17,7 @@ std::size_t write_train_output(const std::string& path, const Comm& comm, const 
   // file order, piece by piece, each piece written from the routing's buffers while the next is
   // made: so `users` is made before, and outlives, the writer.
   UserFileOrder users(comm, part);
-  OutputWriter w(path, comm, {config.resolved, r.fingerprint, o.input});
+  OutputWriter w(path, comm, {config.resolved, r.fingerprint, o.input, kernels().description});
   h5::File& file = w.file();
   const Factors& f = r.factors;
   const int k = f.k, width = f.width(), N = o.top_n;

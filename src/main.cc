@@ -7,11 +7,13 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <string>
 
 #include "jobs/jobs.h"
 #include "src/base/config.h"
 #include "src/base/log.h"
 #include "src/comm/comm.h"
+#include "src/kernels/kernels.h"
 
 using namespace crossmf;
 
@@ -24,6 +26,15 @@ void check_same_everywhere(const Comm& comm, const std::string& resolved) {
     throw Error(Exit::usage, "ranks resolved different options (was the --config file changed during launch?)");
 }
 
+// `crossmf --version`: the version, and which kernels this build holds and this CPU runs.
+std::string version() {
+  std::string s = fmt::format("crossmf {}\nkernels in use: {}\nkernel levels in this build (CROSSMF_ISA):",
+                              CROSSMF_VERSION, kernels().description);
+  for (const std::string& level : kernel_levels())
+    s += fmt::format(" {}{}", level, kernels_at(level) ? "" : " (not on this CPU)");
+  return s + "\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -34,11 +45,16 @@ int main(int argc, char** argv) {
     Comm world;
     try {
       Config config;
+      const bool show_version = argc == 2 && std::string(argv[1]) == "--version";
       phase(world, [&] {
+        kernels();  // a bad CROSSMF_ISA ends every subcommand here, on every rank
+        if (show_version) return;
         config = parse_config(argc, argv);
         if (!config.help) validate(config);
       });
-      if (config.help) {
+      if (show_version) {
+        if (world.root()) std::fputs(version().c_str(), stdout);
+      } else if (config.help) {
         if (world.root()) std::fputs(config.resolved.c_str(), stdout);
       } else {
         init_logging(world.rank(), config.log_level);

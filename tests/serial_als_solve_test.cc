@@ -4,11 +4,9 @@
 
 #include <limits>
 
-#include "src/numerics/als_solve.h"
-#include "src/numerics/cholesky.h"
 #include "src/numerics/random.h"
-#include "src/numerics/syrk.h"
 #include "tests/dense_reference.h"
+#include "tests/kernel_levels.h"
 
 using namespace crossmf;
 using crossmf::testing::dense_solve;
@@ -36,9 +34,12 @@ double rel_err(const real* got, const Eigen::VectorXd& want) {
   return (g - want).norm() / want.norm();
 }
 
+class AlsSolve : public crossmf::testing::EveryLevel {};
+CROSSMF_AT_EVERY_LEVEL(AlsSolve);
+
 }  // namespace
 
-TEST(AlsSolve, ExplicitRowWithBiasesEqualsDenseLeastSquares) {
+TEST_P(AlsSolve, ExplicitRowWithBiasesEqualsDenseLeastSquares) {
   const int k = 5, items = 40, n = 17;
   const real mu = 3.2f, lambda = 0.07f;
   Matrix other = random_rows(items, k + 1, 1);  // [f, bias]
@@ -50,7 +51,7 @@ TEST(AlsSolve, ExplicitRowWithBiasesEqualsDenseLeastSquares) {
   AlsWorkspace ws;
   const Matrix rows = padded_rows(other, k);
   const Vector bias = other.col(k);
-  solve_explicit_row({rows.data(), k, cols.data(), vals.data(), n, bias.data()}, true, mu, lambda, out.data(), ws);
+  K().solve_explicit_row({rows.data(), k, cols.data(), vals.data(), n, bias.data()}, true, mu, lambda, out.data(), ws);
 
   std::vector<std::pair<index_t, real>> nb;
   for (int j = 0; j < n; ++j) nb.push_back({cols[j], vals[j]});
@@ -58,7 +59,7 @@ TEST(AlsSolve, ExplicitRowWithBiasesEqualsDenseLeastSquares) {
   EXPECT_LT(rel_err(out.data(), want), 1e-6);
 }
 
-TEST(AlsSolve, ExplicitRowWithFewerRatingsThanFactorsEqualsDenseLeastSquares) {
+TEST_P(AlsSolve, ExplicitRowWithFewerRatingsThanFactorsEqualsDenseLeastSquares) {
   const int k = 20, n = 7;  // n < k + 1: the n x n (push-through) path
   const real mu = 2.5f, lambda = 0.2f;
   Matrix other = random_rows(30, k + 1, 11);
@@ -68,7 +69,7 @@ TEST(AlsSolve, ExplicitRowWithFewerRatingsThanFactorsEqualsDenseLeastSquares) {
   AlsWorkspace ws;
   const Matrix rows = padded_rows(other, k);
   const Vector bias = other.col(k);
-  solve_explicit_row({rows.data(), k, cols.data(), vals.data(), n, bias.data()}, true, mu, lambda, out.data(), ws);
+  K().solve_explicit_row({rows.data(), k, cols.data(), vals.data(), n, bias.data()}, true, mu, lambda, out.data(), ws);
   std::vector<std::pair<index_t, real>> nb;
   for (int j = 0; j < n; ++j) nb.push_back({cols[j], vals[j]});
   EXPECT_LT(rel_err(out.data(), explicit_dense(nb, other, k, mu, lambda)), 1e-5);
@@ -76,20 +77,20 @@ TEST(AlsSolve, ExplicitRowWithFewerRatingsThanFactorsEqualsDenseLeastSquares) {
 
 // Sizes around the 16-wide blocks of the kernels: below, at and past a block edge, the ALS
 // default 64 (and 65 with the bias), and more than one 128-vector chunk of the SYRK.
-TEST(AlsSolve, SyrkLowerEqualsDenseProductOnAndBelowTheBlockDiagonal) {
+TEST_P(AlsSolve, SyrkLowerEqualsDenseProductOnAndBelowTheBlockDiagonal) {
   for (int w : {16, 48, 64, 112})
     for (int count : {1, 5, 130, 300}) {
       const int stride = w + 16, ldc = w + 32;
       Matrix V = random_rows(count, stride, 100 + w + count);
       ColMatrix C = random_rows(ldc, w, 7);  // sign -1 updates an existing matrix
       const ColMatrix before = C;
-      syrk_lower(V.data(), stride, count, w, C.data(), ldc, real(-1));
+      K().syrk_lower(V.data(), stride, count, w, C.data(), ldc, real(-1), false);
       const Eigen::MatrixXd Vd = V.leftCols(w).cast<double>();
       const Eigen::MatrixXd want = before.topRows(w).cast<double>() - Vd.transpose() * Vd;
       for (int c = 0; c < w; ++c)
         for (int i = 0; i < ldc; ++i) {
           SCOPED_TRACE(::testing::Message() << "w " << w << " count " << count << " C(" << i << ", " << c << ")");
-          if (i < w && i / 16 >= c / 16) EXPECT_NEAR(C(i, c), want(i, c), 1e-4 * (1 + std::abs(want(i, c))));
+          if (i < w && i / K().lanes >= c / K().lanes) EXPECT_NEAR(C(i, c), want(i, c), 1e-4 * (1 + std::abs(want(i, c))));
           else EXPECT_EQ(C(i, c), before(i, c));  // above the block diagonal, or past w: untouched
         }
     }
@@ -98,7 +99,7 @@ TEST(AlsSolve, SyrkLowerEqualsDenseProductOnAndBelowTheBlockDiagonal) {
 // The rows read through a list of their addresses, in an order other than the storage's; with
 // lists of rows to request meanwhile (none, fewer than the tiles take, more), which must not
 // change the product. Counts not a multiple of the vectors between two requests.
-TEST(AlsSolve, SyrkLowerOfListedRowsEqualsDenseProduct) {
+TEST_P(AlsSolve, SyrkLowerOfListedRowsEqualsDenseProduct) {
   for (int w : {16, 64, 112})
     for (int count : {1, 13, 130, 300})
       for (int ahead : {0, 5, 400}) {
@@ -108,14 +109,14 @@ TEST(AlsSolve, SyrkLowerOfListedRowsEqualsDenseProduct) {
         for (int p = 0; p < ahead; ++p) next.push_back(V.row((p * 3) % (2 * count)).data());
         ColMatrix C = random_rows(w, w, 8);
         const ColMatrix before = C;
-        syrk_lower(rows.data(), count, w, C.data(), w, real(1), false, next.data(), ahead);
+        K().syrk_rows(rows.data(), count, w, C.data(), w, real(1), false, next.data(), ahead);
         Eigen::MatrixXd want = before.cast<double>();
         for (const real* r : rows) {
           const Eigen::VectorXd v = Eigen::Map<const Vector>(r, w).cast<double>();
           want += v * v.transpose();
         }
         for (int c = 0; c < w; ++c)
-          for (int i = c / 16 * 16; i < w; ++i) {
+          for (int i = c / K().lanes * K().lanes; i < w; ++i) {
             SCOPED_TRACE(::testing::Message() << "w " << w << " count " << count << " ahead " << ahead << " C(" << i
                                               << ", " << c << ")");
             EXPECT_NEAR(C(i, c), want(i, c), 1e-4 * (1 + std::abs(want(i, c))));
@@ -123,23 +124,40 @@ TEST(AlsSolve, SyrkLowerOfListedRowsEqualsDenseProduct) {
     }
 }
 
-TEST(AlsSolve, SyrkLowerOverwriteSetsTheBlocksOnAndBelowTheDiagonal) {
+TEST_P(AlsSolve, SyrkLowerOverwriteSetsTheBlocksOnAndBelowTheDiagonal) {
   for (int w : {16, 64, 112})
     for (int count : {0, 5, 300}) {
       Matrix V = random_rows(std::max(count, 1), w, 200 + w + count);
       ColMatrix C = ColMatrix::Constant(w, w, std::numeric_limits<real>::quiet_NaN());
-      syrk_lower(V.data(), w, count, w, C.data(), w, real(1), true);
+      K().syrk_lower(V.data(), w, count, w, C.data(), w, real(1), true);
       const Eigen::MatrixXd Vd = V.topRows(count).cast<double>();
       const Eigen::MatrixXd want = Vd.transpose() * Vd;
       for (int c = 0; c < w; ++c)
-        for (int i = c / 16 * 16; i < w; ++i) {
+        for (int i = c / K().lanes * K().lanes; i < w; ++i) {
           SCOPED_TRACE(::testing::Message() << "w " << w << " count " << count << " C(" << i << ", " << c << ")");
           EXPECT_NEAR(C(i, c), want(i, c), 1e-4 * (1 + std::abs(want(i, c))));
         }
     }
 }
 
-TEST(AlsSolve, CholeskySolveEqualsDenseSolve) {
+// The Gram matrix of the implicit half-steps, from rows `ld` apart (a block of a factor matrix
+// with biases past the k factors), at widths around the vectors of every level.
+TEST_P(AlsSolve, GramEqualsDenseProduct) {
+  for (int k : {1, 7, 16, 64, 100})
+    for (int count : {0, 1, 33, 500}) {
+      SCOPED_TRACE(::testing::Message() << "k " << k << " count " << count);
+      const int ld = k + 3;
+      const Matrix rows = random_rows(std::max(count, 1), ld, 90 + k + count);
+      ColMatrix got = ColMatrix::Constant(k, k, std::numeric_limits<real>::quiet_NaN());
+      K().gram(rows.data(), count, k, ld, got.data());
+      const Eigen::MatrixXd block = rows.topLeftCorner(count, k).cast<double>();
+      const Eigen::MatrixXd want = block.transpose() * block;
+      for (int c = 0; c < k; ++c)
+        for (int r = 0; r < k; ++r) EXPECT_NEAR(got(r, c), want(r, c), 1e-4 * (1 + std::abs(want(r, c))));
+    }
+}
+
+TEST_P(AlsSolve, CholeskySolveEqualsDenseSolve) {
   for (int d : {1, 3, 15, 16, 17, 33, 64, 65, 100}) {
     SCOPED_TRACE(::testing::Message() << "d " << d);
     Matrix M = random_rows(d + 10, d, 12 + d);
@@ -153,18 +171,18 @@ TEST(AlsSolve, CholeskySolveEqualsDenseSolve) {
     work.topLeftCorner(d, d).triangularView<Eigen::StrictlyUpper>().setConstant(real(99));  // never read
     Vector x = Vector::Zero(padded(d));
     x.head(d) = b;
-    ASSERT_TRUE(cholesky_solve(work.data(), lda, x.data(), d));
+    ASSERT_TRUE(K().cholesky_solve(work.data(), lda, x.data(), d));
     EXPECT_LT(rel_err(x.data(), want), 1e-4);
   }
 }
 
-TEST(AlsSolve, CholeskySolveRejectsIndefiniteMatrices) {
+TEST_P(AlsSolve, CholeskySolveRejectsIndefiniteMatrices) {
   for (int bad_at : {1, 20, 37}) {  // a negative pivot in the first, second or third block
     const int d = 40, lda = padded(d);
     ColMatrix A = ColMatrix::Identity(lda, lda);
     A(bad_at, bad_at) = -1;
     Vector y = Vector::Ones(lda);
-    EXPECT_FALSE(cholesky_solve(A.data(), lda, y.data(), d)) << bad_at;
+    EXPECT_FALSE(K().cholesky_solve(A.data(), lda, y.data(), d)) << bad_at;
   }
 }
 
@@ -172,7 +190,7 @@ TEST(AlsSolve, CholeskySolveRejectsIndefiniteMatrices) {
 // ratings than one SYRK chunk) at widths that are not, and are, whole 16-wide blocks; with and
 // without the next rows' neighbours named after the row's own (RowProblem::ahead, fetched early,
 // never part of the solve).
-TEST(AlsSolve, ExplicitRowsOfEveryShapeEqualDenseLeastSquares) {
+TEST_P(AlsSolve, ExplicitRowsOfEveryShapeEqualDenseLeastSquares) {
   const real mu = 3.1f, lambda = 0.05f;
   for (bool biases : {true, false})
     for (int k : {1, 3, 64, 100})
@@ -192,7 +210,7 @@ TEST(AlsSolve, ExplicitRowsOfEveryShapeEqualDenseLeastSquares) {
           AlsWorkspace ws;
           const Matrix rows = padded_rows(other, k);
           const Vector bias = other.col(d - 1);
-          solve_explicit_row({rows.data(), k, cols.data(), vals.data(), n, biases ? bias.data() : nullptr, ahead}, biases,
+          K().solve_explicit_row({rows.data(), k, cols.data(), vals.data(), n, biases ? bias.data() : nullptr, ahead}, biases,
                              mu, lambda, out.data(), ws);
           Eigen::VectorXd want;
           if (biases) {
@@ -210,16 +228,16 @@ TEST(AlsSolve, ExplicitRowsOfEveryShapeEqualDenseLeastSquares) {
     }
 }
 
-TEST(AlsSolve, ExplicitRowWithoutRatingsIsZero) {
+TEST_P(AlsSolve, ExplicitRowWithoutRatingsIsZero) {
   Matrix other = random_rows(3, 4, 3);
   std::vector<real> out(4, 9);
   AlsWorkspace ws;
-  solve_explicit_row({other.data(), 3, nullptr, nullptr, 0}, true, 1.0f, 0.1f, out.data(), ws);
+  K().solve_explicit_row({other.data(), 3, nullptr, nullptr, 0}, true, 1.0f, 0.1f, out.data(), ws);
   for (real v : out) EXPECT_EQ(v, 0);
 }
 
 // Implicit objective written out over every item: sum_i c_i (p_i - y_i.x)^2 + lambda |x|^2.
-class ImplicitRow : public ::testing::Test {
+class ImplicitRow : public crossmf::testing::EveryLevel {
  protected:
   const int k = 6, items = 50;
   const real lambda = 0.3f;
@@ -235,15 +253,16 @@ class ImplicitRow : public ::testing::Test {
   Matrix rows = padded_rows(Y, k);
   RowProblem row() const { return {rows.data(), k, cols.data(), conf.data(), static_cast<count_t>(cols.size())}; }
 };
+CROSSMF_AT_EVERY_LEVEL(ImplicitRow);
 
-TEST_F(ImplicitRow, CholeskyEqualsDenseWeightedLeastSquares) {
+TEST_P(ImplicitRow, CholeskyEqualsDenseWeightedLeastSquares) {
   std::vector<real> out(k, 0);
   AlsWorkspace ws;
-  solve_implicit_cholesky(row(), gram, lambda, out.data(), ws);
+  K().solve_implicit_cholesky(row(), gram.data(), lambda, out.data(), ws);
   EXPECT_LT(rel_err(out.data(), dense()), 1e-5);
 }
 
-TEST(AlsSolve, ImplicitCholeskyAtEveryWidthEqualsDense) {
+TEST_P(AlsSolve, ImplicitCholeskyAtEveryWidthEqualsDense) {
   const real lambda = 0.2f;
   const int items = 300;
   for (int k : {1, 3, 64, 100}) {
@@ -256,19 +275,19 @@ TEST(AlsSolve, ImplicitCholeskyAtEveryWidthEqualsDense) {
     std::vector<real> out(k, 0);
     AlsWorkspace ws;
     const Matrix rows = padded_rows(Y, k);
-    solve_implicit_cholesky({rows.data(), k, cols.data(), conf.data(), 150}, gram, lambda, out.data(), ws);
+    K().solve_implicit_cholesky({rows.data(), k, cols.data(), conf.data(), 150}, gram.data(), lambda, out.data(), ws);
     Eigen::VectorXd w = Eigen::VectorXd::Ones(items), p = Eigen::VectorXd::Zero(items);
     for (std::size_t j = 0; j < cols.size(); ++j) { w(cols[j]) = conf[j]; p(cols[j]) = 1; }
     EXPECT_LT(rel_err(out.data(), dense_solve(Y.cast<double>(), p, w, lambda)), 1e-4);
   }
 }
 
-TEST_F(ImplicitRow, ConjugateGradientConvergesToTheExactSolution) {
+TEST_P(ImplicitRow, ConjugateGradientConvergesToTheExactSolution) {
   std::vector<real> out(k, 0);
   AlsWorkspace ws;
-  solve_implicit_cg(row(), gram, lambda, 2, out.data(), ws);
+  K().solve_implicit_cg(row(), gram.data(), lambda, 2, out.data(), ws);
   const double after_two = rel_err(out.data(), dense());
-  solve_implicit_cg(row(), gram, lambda, k, out.data(), ws);  // warm start from the two steps
+  K().solve_implicit_cg(row(), gram.data(), lambda, k, out.data(), ws);  // warm start from the two steps
   EXPECT_LT(rel_err(out.data(), dense()), 1e-4);
   EXPECT_LT(rel_err(out.data(), dense()), after_two);
 }
@@ -276,7 +295,7 @@ TEST_F(ImplicitRow, ConjugateGradientConvergesToTheExactSolution) {
 // CG past one 16-row group of its fused passes and one 256-row chunk of the gather, at widths
 // that are not, and are, whole 16-wide blocks (k = 100: a second 64-column pass of the gather),
 // reading the neighbour rows in place and, past 4,096 neighbours, from a copy.
-TEST(AlsSolve, ImplicitConjugateGradientAtEveryWidthConvergesToDense) {
+TEST_P(AlsSolve, ImplicitConjugateGradientAtEveryWidthConvergesToDense) {
   const real lambda = 0.2f;
   for (auto [k, n] : {std::pair{3, 300}, {64, 300}, {100, 300}, {64, 5000}}) {
     SCOPED_TRACE(::testing::Message() << "k " << k << " n " << n);
@@ -291,7 +310,7 @@ TEST(AlsSolve, ImplicitConjugateGradientAtEveryWidthConvergesToDense) {
     std::vector<real> out(k, 0);
     AlsWorkspace ws;
     const Matrix rows = padded_rows(Y, k);
-    solve_implicit_cg({rows.data(), k, cols.data(), conf.data(), n}, gram, lambda, 3 * k, out.data(), ws);
+    K().solve_implicit_cg({rows.data(), k, cols.data(), conf.data(), n}, gram.data(), lambda, 3 * k, out.data(), ws);
     EXPECT_LT(rel_err(out.data(), dense_solve(Y.cast<double>(), p, w, lambda)), 1e-3);
   }
 }

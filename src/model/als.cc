@@ -6,10 +6,27 @@
 #include <cmath>
 
 #include "src/model/evaluate.h"
-#include "src/numerics/als_solve.h"
-#include "src/numerics/lanes.h"
 
 namespace crossmf {
+
+namespace {
+
+// Floating-point operations of one row's solve, for GFLOP/s reporting.
+double explicit_row_flops(count_t n, int d) {
+  // SYRK (n d^2), GEMV (2 n d), Cholesky (d^3 / 3) and two triangular solves (2 d^2); with
+  // fewer ratings than unknowns, the n x n system instead.
+  if (n < d) return static_cast<double>(n) * n * d + 2.0 * n * d + n * n * n / 3.0 + 2.0 * n * n;
+  return static_cast<double>(n) * d * d + 2.0 * n * d + d * d * d / 3.0 + 2.0 * d * d;
+}
+double implicit_cg_row_flops(count_t n, int k, int steps) {
+  // Residual and each step: two GEMVs with G (4 n k) and one with the Gram matrix (2 k^2).
+  return (steps + 1) * (4.0 * n * k + 2.0 * k * k);
+}
+double implicit_cholesky_row_flops(count_t n, int k) {
+  return static_cast<double>(n) * k * k + 2.0 * n * k + k * k * k / 3.0 + 2.0 * k * k;
+}
+
+}  // namespace
 
 real confidence(real r, const AlsOptions& opt) {
   return opt.log_confidence ? real(1 + opt.alpha * std::log1p(r / opt.epsilon)) : real(1 + opt.alpha * r);
@@ -31,12 +48,9 @@ ColMatrix Als::gram(const Matrix& rows, index_t first, index_t count, Timings& t
   {
     Timed timed(t.compute);
     Timed arithmetic(s.arithmetic_seconds);  // one thread
-    if (count > 0) {
-      auto block = rows.block(first, 0, count, k);
-      g.selfadjointView<Eigen::Lower>().rankUpdate(block.transpose());
-      s.flops += double(count) * k * k;
-    }
-    g = g.selfadjointView<Eigen::Lower>();  // full, so the sum over ranks is symmetric too
+    kernels().gram(rows.data() + static_cast<std::size_t>(first) * rows.cols(), count, k, static_cast<int>(rows.cols()),
+                   g.data());
+    s.flops += double(count) * k * k;
   }
   Timed timed(t.comm);
   comm_.sum(std::span<real>(g.data(), g.size()));
@@ -65,6 +79,7 @@ void Als::solve_rows(const Csr& csr, const real* other, index_t count, const Col
     bias = f_.biases ? packed_bias_.data() : nullptr;
   }
   const TickRate rate;
+  const Kernels& K = kernels();
   double flops = 0, arithmetic = 0;  // arithmetic in ticks
 #pragma omp parallel num_threads(opt_.threads) reduction(+ : flops, arithmetic)
   {
@@ -80,13 +95,13 @@ void Als::solve_rows(const Csr& csr, const real* other, index_t count, const Col
                        (opt_.implicit ? conf.data() : csr.val.data()) + begin, n, bias, csr.ptr[r1] - begin - n};
         real* x = out + static_cast<std::size_t>(r) * w;
         if (!opt_.implicit) {
-          solve_explicit_row(row, f_.biases, f_.mu, static_cast<real>(opt_.lambda), x, ws);
+          K.solve_explicit_row(row, f_.biases, f_.mu, static_cast<real>(opt_.lambda), x, ws);
           flops += explicit_row_flops(n, w);
         } else if (opt_.cholesky) {
-          solve_implicit_cholesky(row, gram, static_cast<real>(opt_.lambda), x, ws);
+          K.solve_implicit_cholesky(row, gram.data(), static_cast<real>(opt_.lambda), x, ws);
           flops += implicit_cholesky_row_flops(n, k);
         } else {
-          solve_implicit_cg(row, gram, static_cast<real>(opt_.lambda), opt_.cg_steps, x, ws);
+          K.solve_implicit_cg(row, gram.data(), static_cast<real>(opt_.lambda), opt_.cg_steps, x, ws);
           flops += implicit_cg_row_flops(n, k, opt_.cg_steps);
         }
       }
@@ -169,13 +184,18 @@ double Als::loss(Timings& t) const {
   {
     Timed timed(t.compute);
     const Csr& c = part_.by_user;
-#pragma omp parallel for num_threads(opt_.threads) reduction(+ : err, reg) schedule(dynamic, 64)
-    for (index_t u = 0; u < c.rows(); ++u) {
-      for (count_t j = c.ptr[u]; j < c.ptr[u + 1]; ++j) {
-        const double s = f_.predict(u, c.col[j]), conf = conf_by_user_[j];
-        err += conf * (1 - s) * (1 - s) - s * s;
+#pragma omp parallel num_threads(opt_.threads) reduction(+ : err, reg)
+    {
+      std::vector<real> p;
+#pragma omp for schedule(dynamic, 64)
+      for (index_t u = 0; u < c.rows(); ++u) {
+        f_.predict(u, c.col.data() + c.ptr[u], c.ptr[u + 1] - c.ptr[u], p);
+        for (count_t j = c.ptr[u]; j < c.ptr[u + 1]; ++j) {
+          const double s = p[j - c.ptr[u]], conf = conf_by_user_[j];
+          err += conf * (1 - s) * (1 - s) - s * s;
+        }
+        reg += f_.users.row(u).squaredNorm();
       }
-      reg += f_.users.row(u).squaredNorm();
     }
     for (index_t i = 0; i < part_.local_items; ++i) {
       Eigen::VectorXd y = f_.items.row(part_.item_begin + i).head(k).cast<double>();

@@ -10,7 +10,7 @@
 #include "src/base/huge_pages.h"
 #include "src/model/factors.h"
 #include "src/model/trainer.h"
-#include "src/numerics/als_solve.h"
+#include "src/kernels/kernels.h"
 
 namespace crossmf {
 

@@ -1,5 +1,6 @@
 #include "src/model/audience.h"
 
+#include "src/kernels/kernels.h"
 #include "src/numerics/random.h"
 #include "src/numerics/topn.h"
 #include "src/numerics/topn_scan.h"
@@ -34,6 +35,7 @@ Audience build_audience(const Comm& comm, const Partition& part, const Factors& 
     original[j] = part.user_scatter.inverse(part.user_begin + users[j]);
   }
   const index_t nu = static_cast<index_t>(users.size());
+  const Kernels& K = kernels();
 #pragma omp parallel num_threads(threads)
   {
     Matrix Yp, S;
@@ -44,7 +46,8 @@ Audience build_audience(const Comm& comm, const Partition& part, const Factors& 
       for (count_t p = 0; p < tile; ++p) Yp.row(p) = f.items.row(part.item_scatter.forward(products[p0 + p])).head(k);
       for (index_t u0 = 0; u0 < nu; u0 += kUserTile) {
         const index_t tu = std::min(kUserTile, nu - u0);
-        S.noalias() = Yp * U.middleRows(u0, tu).transpose();  // products x users
+        S.resize(tile, tu);  // products x users
+        K.products(Yp.data(), static_cast<index_t>(tile), k, U.data() + static_cast<std::size_t>(u0) * k, tu, k, k, S.data());
         for (count_t p = 0; p < tile; ++p) {
           const real item_bias = f.biases ? f.items(part.item_scatter.forward(products[p0 + p]), k) : real(0);
           TopN& top = best[p0 + p];

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "src/kernels/kernels.h"
 #include "src/numerics/random.h"
 #include "src/numerics/topn.h"
 #include "src/numerics/topn_scan.h"
@@ -15,13 +16,18 @@ double explicit_objective(const Comm& comm, const Partition& part, const Factors
   {
     Timed timed(t.compute);
     const Csr& c = part.by_user;
-#pragma omp parallel for num_threads(threads) reduction(+ : err, reg) schedule(dynamic, 64)
+#pragma omp parallel num_threads(threads) reduction(+ : err, reg)
+    {
+    std::vector<real> p;
+#pragma omp for schedule(dynamic, 64)
     for (index_t u = 0; u < c.rows(); ++u) {
+      f.predict(u, c.col.data() + c.ptr[u], c.ptr[u + 1] - c.ptr[u], p);
       for (count_t j = c.ptr[u]; j < c.ptr[u + 1]; ++j) {
-        const double e = c.val[j] - f.predict(u, c.col[j]);
+        const double e = c.val[j] - p[j - c.ptr[u]];
         err += e * e;
       }
       reg += static_cast<double>(f.users.row(u).squaredNorm()) * (c.ptr[u + 1] - c.ptr[u]);
+    }
     }
     const Csr& ci = part.by_item;
     for (index_t i = 0; i < ci.rows(); ++i)
@@ -38,17 +44,23 @@ Metrics evaluate_explicit(const Comm& comm, const Partition& part, const Factors
   const Csr& t = part.test_by_user;
   const Csr& r = part.by_user;
   double sq = 0, ab = 0, tsq = 0;
-#pragma omp parallel for num_threads(threads) reduction(+ : sq, ab, tsq) schedule(dynamic, 256)
-  for (index_t u = 0; u < part.local_users; ++u) {
-    for (count_t j = t.ptr[u]; j < t.ptr[u + 1]; ++j) {
-      const double e = t.val[j] - f.predict(u, t.col[j]);
-      sq += e * e;
-      ab += std::abs(e);
-    }
-    if (!train) continue;
-    for (count_t j = r.ptr[u]; j < r.ptr[u + 1]; ++j) {
-      const double e = r.val[j] - f.predict(u, r.col[j]);
-      tsq += e * e;
+#pragma omp parallel num_threads(threads) reduction(+ : sq, ab, tsq)
+  {
+    std::vector<real> p;
+#pragma omp for schedule(dynamic, 256)
+    for (index_t u = 0; u < part.local_users; ++u) {
+      f.predict(u, t.col.data() + t.ptr[u], t.ptr[u + 1] - t.ptr[u], p);
+      for (count_t j = t.ptr[u]; j < t.ptr[u + 1]; ++j) {
+        const double e = t.val[j] - p[j - t.ptr[u]];
+        sq += e * e;
+        ab += std::abs(e);
+      }
+      if (!train) continue;
+      f.predict(u, r.col.data() + r.ptr[u], r.ptr[u + 1] - r.ptr[u], p);
+      for (count_t j = r.ptr[u]; j < r.ptr[u + 1]; ++j) {
+        const double e = r.val[j] - p[j - r.ptr[u]];
+        tsq += e * e;
+      }
     }
   }
   sums[0] = sq; sums[1] = ab; sums[2] = double(t.nnz()); sums[3] = tsq; sums[4] = train ? double(r.nnz()) : 0;
@@ -116,12 +128,8 @@ void score_user(const float* scores, index_t n_items, const index_t* train, coun
   double wrong = 0;
   for (count_t j = 0; j < n_test; ++j) {
     const float p = scores[test[j]];
-    int above = 0, level = 0;  // 32-bit lanes: twice the comparisons per instruction of 64-bit
-#pragma omp simd reduction(+ : above, level)
-    for (index_t i = 0; i < n_items; ++i) {
-      above += scores[i] > p;
-      level += scores[i] == p;
-    }
+    index_t above = 0, level = 0;
+    kernels().count_above(scores, n_items, p, &above, &level);
     const auto lo = std::lower_bound(excluded.begin(), excluded.end(), p);
     const auto hi = std::upper_bound(lo, excluded.end(), p);
     above -= static_cast<int>(excluded.end() - hi);
@@ -154,7 +162,7 @@ Metrics evaluate_ranking(const Comm& comm, const Partition& part, const Factors&
   const index_t n = part.n_items;
   const int k = f.k;
   const index_t batch = static_cast<index_t>(std::clamp<count_t>((count_t{1} << 22) / std::max<index_t>(n, 1), 1, 256));
-  const auto Y = f.items.leftCols(k);
+  const Kernels& K = kernels();
   RankSums total;
 #pragma omp parallel num_threads(threads)
   {
@@ -168,7 +176,8 @@ Metrics evaluate_ranking(const Comm& comm, const Partition& part, const Factors&
       const index_t nb = static_cast<index_t>(std::min<std::size_t>(batch, users.size() - b0));
       X.resize(nb, k);
       for (index_t j = 0; j < nb; ++j) X.row(j) = f.users.row(users[b0 + j]).head(k);
-      scores.noalias() = X * Y.transpose();  // blocked GEMM: users x all items
+      scores.resize(nb, n);
+      K.products(X.data(), nb, k, f.items.data(), n, f.width(), k, scores.data());  // users x all items
       for (index_t j = 0; j < nb; ++j) {
         const index_t u = users[b0 + j];
         score_user(scores.data() + static_cast<std::size_t>(j) * n, n, r.col.data() + r.ptr[u], r.ptr[u + 1] - r.ptr[u],

@@ -1,5 +1,6 @@
 #include "src/model/factors.h"
 
+#include "src/kernels/kernels.h"
 #include "src/numerics/random.h"
 
 namespace crossmf {
@@ -20,6 +21,15 @@ void init_factors(const Partition& part, int k, bool biases, std::uint64_t seed,
   f.biases = biases;
   init_rows(f.users, part.local_users, part.user_begin, part.user_scatter, k, f.width(), seed ^ 0x7573657273ULL);
   init_rows(f.items, part.n_items, 0, part.item_scatter, k, f.width(), seed ^ 0x6974656d73ULL);
+}
+
+void Factors::predict(index_t local_user, const index_t* cols, count_t n, std::vector<real>& out) const {
+  out.resize(static_cast<std::size_t>(n));
+  const int w = width();
+  const real* x = users.data() + static_cast<std::size_t>(local_user) * w;
+  kernels().dots(x, items.data(), w, k, cols, n, out.data());
+  for (count_t j = 0; j < n; ++j)
+    out[j] = mu + out[j] + (biases ? x[k] + items.data()[static_cast<std::size_t>(cols[j]) * w + k] : real(0));
 }
 
 }  // namespace crossmf

@@ -2,9 +2,10 @@
 // User rows live only on their owner rank (scattered order, local); item rows are replicated on
 // every rank (scattered order, all items).
 #pragma once
+#include <vector>
+
 #include "src/model/partition.h"
 #include "src/numerics/dense.h"
-#include "src/numerics/lanes.h"
 
 namespace crossmf {
 
@@ -15,11 +16,9 @@ struct Factors {
   real mu = 0;     // global mean (explicit with biases), else 0
   Matrix users;    // local_users x width
   Matrix items;    // n_items x width
-  real predict(index_t local_user, index_t scattered_item) const {
-    const real* x = users.data() + static_cast<std::size_t>(local_user) * width();
-    const real* y = items.data() + static_cast<std::size_t>(scattered_item) * width();
-    return mu + lanes_dot(x, y, k) + (biases ? x[k] + y[k] : real(0));
-  }
+  // out (resized to n): out[j] = the prediction of local user u for scattered item cols[j],
+  // mu + x.y + (biases: x_bias + y_bias).
+  void predict(index_t local_user, const index_t* cols, count_t n, std::vector<real>& out) const;
 };
 
 // Random initial factors from the seed and each row's original id, so the start does not

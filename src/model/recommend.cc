@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "src/base/timer.h"
+#include "src/kernels/kernels.h"
 #include "src/numerics/topn.h"
 #include "src/numerics/topn_scan.h"
 
@@ -109,6 +110,7 @@ Recommendations recommend(const Partition& part, const Factors& f, int top_n, co
   const Csr& tr = part.by_user;
   const Csr& te = part.test_by_user;
   const index_t item_tiles = (n + kItemTile - 1) / kItemTile;
+  const Kernels& K = kernels();
   double flops = 0;
 #pragma omp parallel num_threads(threads) reduction(+ : flops)
   {
@@ -126,7 +128,8 @@ Recommendations recommend(const Partition& part, const Factors& f, int top_n, co
       }
       for (index_t i0 = 0; i0 < n; i0 += kItemTile) {
         const index_t ni = std::min(kItemTile, n - i0);
-        S.noalias() = X * items.middleRows(i0, ni).transpose();
+        S.resize(nu, ni);
+        K.products(X.data(), nu, k, items.data() + static_cast<std::size_t>(i0) * k, ni, k, k, S.data());
         flops += 2.0 * nu * ni * k;
         // Users without ratings get the most popular items: their scores are the popularity.
         for (index_t j = 0; j < nu; ++j)
@@ -184,6 +187,7 @@ SimilarItems similar_items(const Comm& comm, const Partition& part, const Factor
   out.scores.resize(static_cast<std::size_t>(rows) * top_n);
   std::vector<index_t> original(n);
   for (index_t s = 0; s < n; ++s) original[s] = part.item_scatter.inverse(s);
+  const Kernels& K = kernels();
 #pragma omp parallel num_threads(threads)
   {
     Matrix Q, S;
@@ -198,7 +202,8 @@ SimilarItems similar_items(const Comm& comm, const Partition& part, const Factor
       }
       for (index_t i0 = 0; i0 < n; i0 += kItemTile) {
         const index_t ni = std::min(kItemTile, n - i0);
-        S.noalias() = Q * unit.middleRows(i0, ni).transpose();
+        S.resize(nr, ni);
+        K.products(Q.data(), nr, k, unit.data() + static_cast<std::size_t>(i0) * k, ni, k, k, S.data());
         for (index_t j = 0; j < nr; ++j) {
           const index_t self = static_cast<index_t>(mine.begin + r0 + j);
           const real* row = S.data() + static_cast<std::size_t>(j) * ni;

@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "src/base/log.h"
+#include "src/kernels/kernels.h"
 #include "src/numerics/random.h"
-#include "src/numerics/sgd_update.h"
 
 namespace crossmf {
 
@@ -90,6 +90,7 @@ IterationStats Sgd::iterate(Timings& t) {
   const real lambda = static_cast<real>(opt_.lambda), eta = static_cast<real>(opt_.learning_rate);
   const bool wsl = opt_.implicit_loss == "wsl";
   const Csr& c = part_.by_user;
+  const Kernels& K = kernels();
   double loss_sum = 0;
   count_t updates = 0;
   Stopwatch work;
@@ -107,52 +108,20 @@ IterationStats Sgd::iterate(Timings& t) {
           const auto& block = blocks_[b];
           const std::size_t len = block.size();
           const std::size_t from = len * chunk / syncs_per_epoch_, to = len * (chunk + 1) / syncs_per_epoch_;
+          SgdBlock run{block.data(), from, to, f_.users.data(), f_.items.data(), k, w, g_users_.data(), g_items_.data(),
+                       f_.biases, f_.mu, lambda, eta};
           if (!opt_.implicit) {
-            // Two runs of the range, cut at a user boundary, interleaved step by step: each step
-            // waits on the previous one of its user (dot -> error -> step), and the other run's
-            // independent chain fills the wait (32 -> 35 M updates/s/core; four runs: 36 M).
-            auto step = [&](const Entry& e) {
-              real* x = f_.users.data() + static_cast<std::size_t>(e.user) * w;
-              real* y = f_.items.data() + static_cast<std::size_t>(e.item) * w;
-              loss_sum += sgd_explicit_step(x, y, &g_users_[e.user], &g_items_[e.item], k, f_.biases, f_.mu, e.value, lambda, eta);
-            };
-            std::size_t mid = from + (to - from) / 2;
-            while (mid > from && mid < to && block[mid].user == block[mid - 1].user) ++mid;
-            std::size_t a = from, z = mid;
-            for (; a < mid && z < to; ++a, ++z) {
-              step(block[a]);
-              step(block[z]);
-            }
-            for (; a < mid; ++a) step(block[a]);
-            for (; z < to; ++z) step(block[z]);
+            loss_sum += K.sgd_explicit(run);
             updates += static_cast<count_t>(to - from);
             continue;
           }
-          Rng neg(hash2(opt_.seed ^ 0x6e6567ULL, (static_cast<std::uint64_t>(epoch_) << 40) ^
-                                                     (static_cast<std::uint64_t>(comm_.rank()) << 24) ^ (chunk << 12) ^ b));
-          const index_t item_lo = item_cut_[ib], item_span = item_cut_[ib + 1] - item_cut_[ib];
-          for (std::size_t j = from; j < to; ++j) {
-            const Entry& e = block[j];
-            real* x = f_.users.data() + static_cast<std::size_t>(e.user) * w;
-            real* y = f_.items.data() + static_cast<std::size_t>(e.item) * w;
-            if (wsl) {
-              loss_sum += sgd_wsl_step(x, y, &g_users_[e.user], &g_items_[e.item], k, 1, static_cast<real>(1 + opt_.alpha * e.value), lambda, eta);
-              ++updates;
-            }
-            for (int q = 0; q < opt_.negatives && item_span > 1; ++q) {
-              // A negative from the same item block, not rated by the user (a few tries).
-              index_t jn = -1;
-              for (int tries = 0; tries < 8; ++tries) {
-                const index_t cand = item_lo + static_cast<index_t>(neg.below(item_span));
-                if (!std::binary_search(c.col.begin() + c.ptr[e.user], c.col.begin() + c.ptr[e.user + 1], cand)) { jn = cand; break; }
-              }
-              if (jn < 0) continue;
-              real* yj = f_.items.data() + static_cast<std::size_t>(jn) * w;
-              loss_sum += wsl ? sgd_wsl_step(x, yj, &g_users_[e.user], &g_items_[jn], k, 0, 1, lambda, eta)
-                              : sgd_bpr_step(x, y, yj, &g_users_[e.user], &g_items_[e.item], &g_items_[jn], k, lambda, eta);
-              ++updates;
-            }
-          }
+          const std::uint64_t stream = hash2(opt_.seed ^ 0x6e6567ULL, (static_cast<std::uint64_t>(epoch_) << 40) ^
+                                                     (static_cast<std::uint64_t>(comm_.rank()) << 24) ^ (chunk << 12) ^ b);
+          const SgdImplicit sampling{wsl, opt_.alpha, opt_.negatives, item_cut_[ib], item_cut_[ib + 1] - item_cut_[ib],
+                                     c.ptr.data(), c.col.data(), stream};
+          count_t steps = 0;
+          loss_sum += K.sgd_implicit(run, sampling, &steps);
+          updates += steps;
         }
       }
     }

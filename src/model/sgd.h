@@ -10,6 +10,7 @@
 // runs of the block at once (see iterate). Implicit feedback
 // samples negatives from the same item block, which keeps the schedule conflict-free.
 #pragma once
+#include "src/kernels/kernels.h"
 #include "src/model/factors.h"
 #include "src/model/trainer.h"
 
@@ -51,7 +52,7 @@ class Sgd : public Trainer {
   double last_epoch_loss() const { return epoch_loss_; }
 
  private:
-  struct Entry { index_t user; index_t item; real value; };
+  using Entry = SgdRating;
   void combine(Timings& t, IterationStats& s);
   const Comm& comm_;
   const Partition& part_;

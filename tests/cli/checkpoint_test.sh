@@ -63,7 +63,7 @@ check '[ "$rc" = 2 ] && grep -q "other input data" "$work/stderr"' "resume with 
 
 # A rank killed with SIGKILL mid-iteration.
 cp "$work/full-als.h5" "$work/before.h5"
-mpirun "${args[@]}" --algorithm als --iterations 200 --output "$work/full-als.h5" --log-level warn 2>/dev/null & pid=$!
+mpirun "${args[@]}" --algorithm als --iterations 100000 --output "$work/full-als.h5" --log-level warn 2>/dev/null & pid=$!  # never ends by itself
 sleep 1.5
 start=$(date +%s)
 pkill -KILL -n -P "$pid" -f "crossmf train" || true

@@ -5,22 +5,17 @@
 #pragma once
 #include <cmath>
 
-#include "src/base/types.h"
-#include "src/numerics/lanes.h"
+#include "src/kernels/lanes.h"
 
-namespace crossmf {
+namespace crossmf::CROSSMF_LEVEL {
 
 // Explicit: squared error of r against mu + x.y (+ biases), L2 lambda on every parameter
 // touched. Returns the squared error before the step.
 //
-// The hot loop of explicit SGD, on whole Lanes (one zmm register each under -march=native, four
-// SSE registers in the portable build) and a scalar tail for k not a multiple of 16. Each step
-// of a user waits on its previous one (dot -> error -> step), so the dot product is lanes_dot
-// (two accumulators, a shuffle tree), and the AdaGrad means multiply by 1/k instead of
-// dividing. The `omp simd` loops it replaces (GCC: 256-bit, one accumulator, a lane-by-lane
-// reduction, two divisions; 9% of the kernel's samples on `vdivss`) ran 27 M updates/s/core
-// against 32 M (MovieLens-20M shape, k = 64, 2 threads); `-mprefer-vector-width=512` on them
-// gave 20 M.
+// The hot loop of explicit SGD, on whole Lanes and a scalar tail for k not a multiple of kLanes.
+// Each step of a user waits on its previous one (dot -> error -> step), so the dot product is
+// lanes_dot (two accumulators, a shuffle tree), and the AdaGrad means multiply by 1/k instead
+// of dividing (bench/README.md, SGD).
 inline real sgd_explicit_step(real* __restrict x, real* __restrict y, real* gx, real* gy, int k, bool biases, real mu,
                               real r, real lambda, real eta) {
   const real dot = lanes_dot(x, y, k);
@@ -109,4 +104,4 @@ inline real sgd_wsl_step(real* __restrict x, real* __restrict y, real* gx, real*
   return weight * e * e;
 }
 
-}  // namespace crossmf
+}  // namespace crossmf::CROSSMF_LEVEL

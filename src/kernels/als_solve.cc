@@ -1,4 +1,4 @@
-#include "src/numerics/als_solve.h"
+#include "src/kernels/als_solve.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,10 +6,11 @@
 #include <limits>
 
 #include "src/base/timer.h"
-#include "src/numerics/cholesky.h"
-#include "src/numerics/syrk.h"
+#include "src/kernels/cholesky.h"
+#include "src/numerics/dense.h"
+#include "src/kernels/syrk.h"
 
-namespace crossmf {
+namespace crossmf::CROSSMF_LEVEL {
 
 namespace {
 
@@ -52,7 +53,7 @@ void fetch_lanes(const RowProblem& row, count_t j0, count_t j1, int i0, real off
       if (j + kPrefetch < row.n + row.ahead) {
         const index_t next = row.cols[j + kPrefetch];
         if (j + kPrefetch >= requested)
-          for (int i = 0; i < w; i += kLanes) __builtin_prefetch(row.other + static_cast<std::size_t>(next) * w + i);
+          for (int i = 0; i < w; i += kRowPad) __builtin_prefetch(row.other + static_cast<std::size_t>(next) * w + i);
         if (minus_bias) __builtin_prefetch(row.bias + next);
       }
       rows[j] = row.other + static_cast<std::size_t>(row.cols[j]) * w;
@@ -262,7 +263,7 @@ void solve_explicit_row(const RowProblem& row, bool biases, real mu, real lambda
   }
 }
 
-void solve_implicit_cholesky(const RowProblem& row, const ColMatrix& gram, real lambda, real* out, AlsWorkspace& ws) {
+void solve_implicit_cholesky(const RowProblem& row, const real* gram, real lambda, real* out, AlsWorkspace& ws) {
   const int k = row.k, w = padded(k);
   gather(row, 0, false, true, ws, [](count_t, count_t) {});
   TickTimed timed(ws.arithmetic_ticks);
@@ -275,7 +276,7 @@ void solve_implicit_cholesky(const RowProblem& row, const ColMatrix& gram, real 
   real* a = room(ws.normal, static_cast<std::size_t>(w) * w);
   std::fill(a, a + static_cast<std::size_t>(w) * w, real(0));
   for (int c = 0; c < k; ++c) {
-    std::copy(gram.col(c).data(), gram.col(c).data() + k, a + c * w);
+    std::copy(gram + c * k, gram + c * k + k, a + c * w);
     a[c * w + c] += lambda;
   }
   syrk_lower(g, w, row.n, w, a, w, real(1));
@@ -283,7 +284,7 @@ void solve_implicit_cholesky(const RowProblem& row, const ColMatrix& gram, real 
   std::copy(b, b + k, out);
 }
 
-void solve_implicit_cg(const RowProblem& row, const ColMatrix& gram, real lambda, int steps, real* out,
+void solve_implicit_cg(const RowProblem& row, const real* gram_full, real lambda, int steps, real* out,
                        AlsWorkspace& ws) {
   const int k = row.k, w = padded(k);
   gather(row, 0, false, row.n > kInPlaceRows, ws, [](count_t, count_t) {});  // and ws.rhs = G^T c
@@ -298,6 +299,7 @@ void solve_implicit_cg(const RowProblem& row, const ColMatrix& gram, real lambda
   std::fill(xp + k, xp + w, real(0));
   std::fill(pp + k, pp + w, real(0));
   Eigen::Map<Vector> x(xp, k), r(rp, k), p(pp, k), ap(app, k);
+  Eigen::Map<const ColMatrix> gram(gram_full, k, k);
   // r = b - A x = sum_j c_j y_j - sum_j (c_j - 1)(y_j.x) y_j - (gram + lambda I) x
   confidence_pass(g, row.n, w, row.values, xp, rp);
   r = Eigen::Map<const Vector>(ws.rhs.data(), k) - r;
@@ -322,18 +324,15 @@ void solve_implicit_cg(const RowProblem& row, const ColMatrix& gram, real lambda
   std::copy(xp, xp + k, out);
 }
 
-double explicit_row_flops(count_t n, int d) {
-  // SYRK (n d^2), GEMV (2 n d), Cholesky (d^3 / 3) and two triangular solves (2 d^2); with
-  // fewer ratings than unknowns, the n x n system instead.
-  if (n < d) return static_cast<double>(n) * n * d + 2.0 * n * d + n * n * n / 3.0 + 2.0 * n * n;
-  return static_cast<double>(n) * d * d + 2.0 * n * d + d * d * d / 3.0 + 2.0 * d * d;
-}
-double implicit_cg_row_flops(count_t n, int k, int steps) {
-  // Residual and each step: two GEMVs with G (4 n k) and one with the Gram matrix (2 k^2).
-  return (steps + 1) * (4.0 * n * k + 2.0 * k * k);
-}
-double implicit_cholesky_row_flops(count_t n, int k) {
-  return static_cast<double>(n) * k * k + 2.0 * n * k + k * k * k / 3.0 + 2.0 * k * k;
+void gram(const real* rows, count_t count, int k, int ld, real* out) {
+  Eigen::Map<ColMatrix> g(out, k, k);
+  g.setZero();
+  if (count > 0) {
+    Eigen::Map<const Matrix, 0, Eigen::OuterStride<>> block(rows, count, k, Eigen::OuterStride<>(ld));
+    g.selfadjointView<Eigen::Lower>().rankUpdate(block.transpose());
+  }
+  for (int c = 1; c < k; ++c)
+    for (int r = 0; r < c; ++r) g(r, c) = g(c, r);  // full, so sums over ranks stay symmetric
 }
 
-}  // namespace crossmf
+}  // namespace crossmf::CROSSMF_LEVEL

@@ -1,4 +1,4 @@
-#include "src/numerics/cholesky.h"
+#include "src/kernels/cholesky.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,14 +6,14 @@
 #include <immintrin.h>
 #endif
 
-#include "src/numerics/syrk.h"
+#include "src/kernels/syrk.h"
 
-namespace crossmf {
+namespace crossmf::CROSSMF_LEVEL {
 
 namespace {
 
 // 1 / sqrt(x) for x > 0, in fewer cycles than a square root and a division: the factorisation
-// of a diagonal block below is a chain of 16 of them. With AVX-512, a 14-bit estimate and one
+// of a diagonal block below is a chain of kLanes of them. With AVX-512, a 14-bit estimate and one
 // Newton step (to about one unit in the last place); otherwise the two operations.
 real inverse_sqrt(real x) {
 #if defined(__AVX512F__)
@@ -27,11 +27,12 @@ real inverse_sqrt(real x) {
 const real* column(const real* a, int lda, int c) { return a + static_cast<std::ptrdiff_t>(c) * lda; }
 real* column(real* a, int lda, int c) { return a + static_cast<std::ptrdiff_t>(c) * lda; }
 
-// The 16 x 16 diagonal block at `a`: factors it, L L^T, one column per register, and stores
+// The kLanes x kLanes diagonal block at `a`: factors it, L L^T, one column per register, and stores
 // W = L^-T (upper triangular) in its place. Everything after it multiplies by W instead of
 // solving with L, so no loop waits on a chain of divisions.
 bool factor_diagonal_block(real* a, int lda) {
-  const Lanes lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+  Lanes lane;
+  for (int l = 0; l < kLanes; ++l) lane[l] = static_cast<real>(l);
   Lanes col[kLanes];
 #pragma GCC unroll 16
   for (int c = 0; c < kLanes; ++c) col[c] = lanes_at(column(a, lda, c));
@@ -60,7 +61,7 @@ bool factor_diagonal_block(real* a, int lda) {
   return true;
 }
 
-// The panel of `rows` rows below the diagonal block `a` (which holds W): X := X W, 16 rows at a
+// The panel of `rows` rows below the diagonal block `a` (which holds W): X := X W, kLanes rows at a
 // time in registers. Column c of the result needs columns 0..c of X, so they are made last to
 // first, in place.
 void solve_panel(real* a, int lda, int rows) {
@@ -81,7 +82,7 @@ void solve_panel(real* a, int lda, int rows) {
   }
 }
 
-// L y = b, block by block: y_j = L_jj^-1 b_j = W_j^T b_j (16 dot products), then the rows below
+// L y = b, block by block: y_j = L_jj^-1 b_j = W_j^T b_j (kLanes dot products), then the rows below
 // lose L_ij y_j.
 void solve_lower(const real* a, int lda, real* b, int n) {
   for (int j = 0; j < n; j += kLanes) {
@@ -102,7 +103,7 @@ void solve_lower(const real* a, int lda, real* b, int n) {
   }
 }
 
-// L^T x = y, last block first: y_j loses L_ij^T x_i for the blocks below (16 dot products),
+// L^T x = y, last block first: y_j loses L_ij^T x_i for the blocks below (kLanes dot products),
 // then x_j = L_jj^-T y_j = W_j y_j.
 void solve_upper(const real* a, int lda, real* b, int n) {
   for (int j = n - kLanes; j >= 0; j -= kLanes) {
@@ -146,4 +147,4 @@ bool cholesky_solve(real* a, int lda, real* b, int d) {
   return true;
 }
 
-}  // namespace crossmf
+}  // namespace crossmf::CROSSMF_LEVEL

@@ -1,9 +1,9 @@
-#include "src/numerics/syrk.h"
+#include "src/kernels/syrk.h"
 
 #include <algorithm>
 #include <type_traits>
 
-namespace crossmf {
+namespace crossmf::CROSSMF_LEVEL {
 
 namespace {
 
@@ -22,15 +22,26 @@ struct Listed {
 };
 
 // A register tile: R Lanes of rows (r0 ...) by B columns (c0 ...) of C. Per vector, R loads and
-// B broadcasts feed R x B fused multiply-adds: with R = 2, B = 8 the 16 accumulators stay in
-// registers and the FMA units, not the loads, set the pace.
-//
+// B broadcasts feed R x B multiply-adds; the shapes below keep the accumulators, the loaded rows
+// and a broadcast within the level's registers (32 under AVX-512, 16 under AVX2 and SSE), so
+// the arithmetic units, not the loads or spills, set the pace.
+//   AVX-512: 2 x 8 (16 accumulators), and 1 x 16 for an odd last Lanes of rows (by 8, its 8
+//            accumulators would wait on the latency of their FMAs);
+//   AVX2:    2 x 4 (8 of 16 ymm registers), odd rows 1 x 8;
+//   SSE2:    2 x 4 (8 of 16 xmm, with room for the products: SSE2 has no FMA), odd rows 1 x 4.
+#if defined(__AVX512F__)
+constexpr int kTileRows = 2, kTileCols = 8, kOddCols = 16;
+#elif defined(__AVX2__)
+constexpr int kTileRows = 3, kTileCols = 4, kOddCols = kLanes;
+#else
+constexpr int kTileRows = 2, kTileCols = 4, kOddCols = kLanes;
+#endif
+static_assert(kLanes % kTileCols == 0 && kLanes % kOddCols == 0, "tiles cover a block column");
+
 // While it runs, the rows the caller adds next, ahead[0 .. n) (w floats each), are requested
-// from memory, one row every kEvery vectors: the tile is bound by its FMAs, and the requests
-// wait on memory meanwhile. Only the 2 x 8 tiles request: the 1 x 16 tile's 16 broadcasts a
-// vector keep the load ports busy. (A line every other vector, from a list of lines, slowed the
-// tile by 15%: its loop is tight; a row every 4 vectors, bunched into the first tiles, was
-// slower than every 8.)
+// from memory, one row every kEvery vectors: the tile is bound by its arithmetic, and the
+// requests wait on memory meanwhile. Only the main tiles request: the odd tile's broadcasts
+// keep the load ports busy.
 constexpr std::ptrdiff_t kEvery = 8;
 
 template <int R, int B, class Vectors>
@@ -39,7 +50,7 @@ void tile(Vectors v, std::ptrdiff_t count, int r0, int c0, real* c, int ldc, rea
   Lanes acc[R][B] = {};
   for (std::ptrdiff_t p = 0, q = 0; p < count; ++q) {
     if (q < n)
-      for (int i = 0; i < w; i += kLanes) __builtin_prefetch(ahead[q] + i, 0, 3);
+      for (int i = 0; i < w; i += kRowPad) __builtin_prefetch(ahead[q] + i, 0, 3);  // a line each
     for (const std::ptrdiff_t end = std::min(count, p + kEvery); p < end; ++p) {
       // Both addresses once per vector, so that the loads differ by constants: left to itself GCC
       // hoists c0 + b for every b into its own register and spills half of them (the empty asm
@@ -70,18 +81,23 @@ void tile(Vectors v, std::ptrdiff_t count, int r0, int c0, real* c, int ldc, rea
 // Vectors per pass: 128 rows of 64 floats (32 KiB) stay in L1 while every tile reads them.
 constexpr std::ptrdiff_t kChunk = 128;
 
-// Per block column of 16, from the diagonal block down: pairs of row Lanes by 8 columns, and an
-// odd last row Lanes by all 16 columns at once (by 8, its 8 accumulators would wait on the
-// latency of their FMAs). `each(R, B, r0, c0)` is called per tile.
+// Per block column of kLanes, from the diagonal block down: kTileRows Lanes of rows by kTileCols
+// columns, and an odd last Lanes of rows by kOddCols. `each(R, B, r0, c0)` is called per tile.
 template <class Each>
 void for_each_tile(int w, Each each) {
+  using Rows = std::integral_constant<int, kTileRows>;
+  using Cols = std::integral_constant<int, kTileCols>;
   for (int c0 = 0; c0 < w; c0 += kLanes) {
     int r0 = c0;
-    for (; r0 + 2 * kLanes <= w; r0 += 2 * kLanes) {
-      each(std::integral_constant<int, 2>(), std::integral_constant<int, 8>(), r0, c0);
-      each(std::integral_constant<int, 2>(), std::integral_constant<int, 8>(), r0, c0 + 8);
+    for (; r0 + kTileRows * kLanes <= w; r0 += kTileRows * kLanes)
+      for (int b = 0; b < kLanes; b += kTileCols) each(Rows(), Cols(), r0, c0 + b);
+    if (kTileRows > 2 && r0 + 2 * kLanes <= w) {
+      for (int b = 0; b < kLanes; b += kTileCols) each(std::integral_constant<int, 2>(), Cols(), r0, c0 + b);
+      r0 += 2 * kLanes;
     }
-    if (r0 < w) each(std::integral_constant<int, 1>(), std::integral_constant<int, 16>(), r0, c0);
+    for (; r0 < w; r0 += kLanes)
+      for (int b = 0; b < kLanes; b += kOddCols)
+        each(std::integral_constant<int, 1>(), std::integral_constant<int, kOddCols>(), r0, c0 + b);
   }
 }
 
@@ -93,7 +109,7 @@ void syrk_chunks(Vectors v, std::ptrdiff_t count, int w, real* c, int ldc, real 
     const bool set = overwrite && p0 == 0;
     const Vectors vp = v.from(p0);
     for_each_tile(w, [&](auto R, auto B, int r0, int c0) {
-      const std::ptrdiff_t n = decltype(R)::value == 2 ? std::min((m + kEvery - 1) / kEvery, ahead_count) : 0;
+      const std::ptrdiff_t n = decltype(R)::value == kTileRows ? std::min((m + kEvery - 1) / kEvery, ahead_count) : 0;
       tile<decltype(R)::value, decltype(B)::value>(vp, m, r0, c0, c, ldc, sign, set, ahead, n, w);
       ahead += n;
       ahead_count -= n;
@@ -113,4 +129,4 @@ void syrk_lower(const real* const* rows, std::ptrdiff_t count, int w, real* c, i
   syrk_chunks(Listed{rows}, count, w, c, ldc, sign, overwrite, ahead, ahead_count);
 }
 
-}  // namespace crossmf
+}  // namespace crossmf::CROSSMF_LEVEL

@@ -6,12 +6,12 @@
 #pragma once
 #include <cstddef>
 
-#include "src/numerics/lanes.h"
+#include "src/kernels/lanes.h"
 
-namespace crossmf {
+namespace crossmf::CROSSMF_LEVEL {
 
 // C is w x w, column-major with leading dimension ldc; w is a multiple of kLanes. Vector p is
-// v + p * stride (w values). Only the 16 x 16 blocks on and below the diagonal are updated, the
+// v + p * stride (w values). Only the kLanes x kLanes blocks on and below the diagonal are updated, the
 // diagonal blocks in full. Rows and stride aligned to 64 bytes run fastest; any alignment works.
 // With `overwrite`, those blocks of C are set to the product instead (C need not be initialised).
 void syrk_lower(const real* v, std::ptrdiff_t stride, std::ptrdiff_t count, int w, real* c, int ldc, real sign,
@@ -22,4 +22,4 @@ void syrk_lower(const real* v, std::ptrdiff_t stride, std::ptrdiff_t count, int 
 void syrk_lower(const real* const* rows, std::ptrdiff_t count, int w, real* c, int ldc, real sign,
                 bool overwrite = false, const real* const* ahead = nullptr, std::ptrdiff_t ahead_count = 0);
 
-}  // namespace crossmf
+}  // namespace crossmf::CROSSMF_LEVEL

@@ -1,18 +1,18 @@
 // Dense symmetric positive definite solves of the per-row ALS systems (order ~ k = 64).
 #pragma once
-#include "src/numerics/lanes.h"
+#include "src/kernels/lanes.h"
 
-namespace crossmf {
+namespace crossmf::CROSSMF_LEVEL {
 
 // Solves A x = b in place (x overwrites b) for a symmetric positive definite A of order d,
 // column-major with leading dimension lda >= padded(d), lower triangle used. A is overwritten by
 // its Cholesky factor and padded to order padded(d) with the identity, so b needs room for
 // padded(d) values. Returns false if A is not positive definite.
 //
-// Right-looking and blocked by 16: each 16-column step factors its diagonal block in registers,
+// Right-looking and blocked by kLanes: each kLanes-column step factors its diagonal block in registers,
 // solves the panel below it against that block, and hands the trailing update, which holds most
 // of the d^3 / 3 flops, to syrk_lower. The unblocked left-looking loop it replaces loaded and
 // stored a column per multiply-add and ran at 8 GFLOP/s.
 bool cholesky_solve(real* a, int lda, real* b, int d);
 
-}  // namespace crossmf
+}  // namespace crossmf::CROSSMF_LEVEL
