@@ -1,12 +1,19 @@
-# Sourced by the bench scripts: a native build (benchmarks measure this machine's CPU; the
-# default build stays portable), a data folder, and mpirun as root.
+# Sourced by the bench scripts: the build the README makes (portable, kernels chosen at run time:
+# what users get), a data folder, and mpirun as root. build_native makes the -DCROSSMF_NATIVE=ON
+# build beside it, for the scripts that compare the two.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BUILD=${BENCH_BUILD:-build-bench}
+NATIVE_BUILD=${BENCH_NATIVE_BUILD:-build-bench-native}
 DATA=${BENCH_DATA:-/var/tmp/crossmf-bench}
 mkdir -p "$DATA"
-cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCROSSMF_NATIVE=ON -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$BUILD" -j 2 --target crossmf gemm_rate mpi_bandwidth read_rate fresh_memory_rate >/dev/null
+bench_targets=(crossmf gemm_rate mpi_bandwidth read_rate fresh_memory_rate)
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
+cmake --build "$BUILD" -j 2 --target "${bench_targets[@]}" >/dev/null
+build_native() {
+  cmake -S . -B "$NATIVE_BUILD" -DCMAKE_BUILD_TYPE=Release -DCROSSMF_NATIVE=ON -DBUILD_TESTING=OFF >/dev/null
+  cmake --build "$NATIVE_BUILD" -j 2 --target "${bench_targets[@]}" >/dev/null
+}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 CROSSMF="$BUILD/crossmf"
 PY=/usr/bin/python3

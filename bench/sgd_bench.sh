@@ -23,20 +23,7 @@ LIBMF=${LIBMF:-/var/tmp/libmf/mf-train}
 # count is checked against crossmf's log below.
 if [ -x "$LIBMF" ] && [ ! -f "$DATA/sgd/libmf/train.txt" ]; then
   mkdir -p "$DATA/sgd/libmf"
-  "$PY" - "$in" "$DATA/sgd/libmf" <<'PY'
-import sys, h5py, numpy as np
-r, out = h5py.File(sys.argv[1])["ratings"], sys.argv[2]
-u, i, v = r["user"][()].astype(np.uint64), r["item"][()].astype(np.uint64), r["value"][()]
-def splitmix64(x):
-    with np.errstate(over="ignore"):
-        x = x + np.uint64(0x9e3779b97f4a7c15)
-        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xbf58476d1ce4e5b9)
-        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94d049bb133111eb)
-        return x ^ (x >> np.uint64(31))
-test = (splitmix64(np.uint64(42) ^ ((u << np.uint64(32)) | i)) >> np.uint64(11)).astype(float) * 2.0**-53 < 0.1
-for name, sel in (("train", ~test), ("test", test)):
-    np.savetxt(f"{out}/{name}.txt", np.column_stack([u[sel], i[sel], v[sel]]), fmt="%d %d %g")
-PY
+  "$PY" bench/split_text.py "$in" "$DATA/sgd/libmf"
 fi
 
 # 1. Whole runs side by side: crossmf (read, partition, 20 epochs with held-out RMSE each,
@@ -64,7 +51,7 @@ nnz = sum(1 for _ in open(f"{d}/sgd/libmf/train.txt"))
 ours = int(re.search(r"partition: (\d+) training", open(f"{d}/sgd.log").read()).group(1))
 assert nnz == ours, f"LIBMF training ratings {nnz} != crossmf's {ours}"
 start = time.time()
-p = subprocess.Popen([mf, "-k", "64", "-t", "20", "-s", threads, "-l", "0.05", "-p", f"{d}/sgd/libmf/test.txt",
+p = subprocess.Popen([mf, "-k", "64", "-t", "20", "-s", threads, "-l2", "0.05", "-p", f"{d}/sgd/libmf/test.txt",
                       f"{d}/sgd/libmf/train.txt", f"{d}/sgd/libmf/model.txt"], stdout=subprocess.PIPE, text=True)
 stamps, rmse = [], []
 for line in p.stdout:

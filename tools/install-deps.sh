@@ -6,6 +6,8 @@ packages=(build-essential cmake pkg-config
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
   libeigen3-dev libboost-program-options-dev libspdlog-dev libgtest-dev
   python3 python3-h5py python3-numpy python3-matplotlib)
+# The tests run the job under CPUs emulated without AVX-512 and without AVX (tests/cli/levels_test.sh).
+if [ "$(uname -m)" = x86_64 ]; then packages+=(qemu-user); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
