@@ -69,7 +69,7 @@ void check_finite(const Partition& part, const Factors& f, int iteration, const 
 // The options that shape the training result: a resumed run must use the same ones. Others
 // (iterations, output, threads for ALS, downstream options) may change between runs.
 std::string training_options(const std::string& resolved, const TrainOptions& o, int threads) {
-  static const std::set<std::string> keys = {"algorithm", "feedback", "factors", "lambda", "alpha", "confidence",
+  static const std::set<std::string> keys = {"algorithm", "feedback", "factors", "lambda", "lambda-exponent", "bias-lambda", "burn-in", "alpha", "confidence",
                                              "epsilon", "solver", "cg-steps", "biases", "learning-rate", "sync-every",
                                              "sgd-sync", "implicit-loss", "negatives", "test-fraction", "split", "seed"};
   std::istringstream in(resolved);
@@ -203,6 +203,11 @@ void run_train(const Config& config, const Comm& comm) {
   AlsOptions ao;
   ao.implicit = implicit;
   ao.lambda = lambda;
+  ao.lambda_exponent = o.effective_lambda_exponent(implicit);
+  ao.bias_lambda = o.bias_lambda;
+  ao.gibbs = o.algorithm == "bmf";
+  ao.burn_in = o.burn_in >= 0 ? o.burn_in : o.iterations / 4;
+  ao.seed = o.seed;
   ao.alpha = o.alpha;
   ao.log_confidence = o.confidence == "log";
   ao.epsilon = o.epsilon;
@@ -221,7 +226,9 @@ void run_train(const Config& config, const Comm& comm) {
   so.seed = o.seed;
   so.threads = threads;
   std::unique_ptr<Trainer> trainer;
-  if (o.algorithm == "als") trainer = std::make_unique<Als>(comm, part, ao, f);
+  if (ao.gibbs && implicit)
+    throw AgreedError(Exit::usage, "--algorithm bmf is for explicit ratings; this input is implicit: use als or sgd");
+  if (o.algorithm != "sgd") trainer = std::make_unique<Als>(comm, part, ao, f);
   else trainer = std::make_unique<Sgd>(comm, part, so, f);
 
   // 4. Iterations, one log line each from rank 0.
@@ -274,7 +281,7 @@ void run_train(const Config& config, const Comm& comm) {
     history.add("bytes_sent", static_cast<double>(bytes));
     history.add("comm_seconds", comm_seconds);  // in collectives during the iteration, max over ranks
     std::string speed;
-    if (o.algorithm == "als") {
+    if (o.algorithm != "sgd") {
       const double gflops = comm.sum(st.flops) / work_seconds * 1e-9;
       history.add("solve_gflops", gflops);
       history.add("gflop", comm.sum(st.flops) * 1e-9);

@@ -29,6 +29,15 @@ Matrix padded_rows(const Matrix& m, int k) {
   return p;
 }
 
+// ALS-WR's regularisation of a row with n ratings: lambda n on the factors and the bias.
+ExplicitRow als_wr(bool biases, real mu, real lambda, count_t n) {
+  ExplicitRow how;
+  how.biases = biases;
+  how.mu = mu;
+  how.factor_reg = how.bias_reg = lambda * static_cast<real>(n);
+  return how;
+}
+
 double rel_err(const real* got, const Eigen::VectorXd& want) {
   Eigen::VectorXd g = Eigen::Map<const Vector>(got, want.size()).cast<double>();
   return (g - want).norm() / want.norm();
@@ -51,7 +60,7 @@ TEST_P(AlsSolve, ExplicitRowWithBiasesEqualsDenseLeastSquares) {
   AlsWorkspace ws;
   const Matrix rows = padded_rows(other, k);
   const Vector bias = other.col(k);
-  K().solve_explicit_row({rows.data(), k, cols.data(), vals.data(), n, bias.data()}, true, mu, lambda, out.data(), ws);
+  K().solve_explicit_row({rows.data(), k, cols.data(), vals.data(), n, bias.data()}, als_wr(true, mu, lambda, n), out.data(), ws);
 
   std::vector<std::pair<index_t, real>> nb;
   for (int j = 0; j < n; ++j) nb.push_back({cols[j], vals[j]});
@@ -69,7 +78,7 @@ TEST_P(AlsSolve, ExplicitRowWithFewerRatingsThanFactorsEqualsDenseLeastSquares) 
   AlsWorkspace ws;
   const Matrix rows = padded_rows(other, k);
   const Vector bias = other.col(k);
-  K().solve_explicit_row({rows.data(), k, cols.data(), vals.data(), n, bias.data()}, true, mu, lambda, out.data(), ws);
+  K().solve_explicit_row({rows.data(), k, cols.data(), vals.data(), n, bias.data()}, als_wr(true, mu, lambda, n), out.data(), ws);
   std::vector<std::pair<index_t, real>> nb;
   for (int j = 0; j < n; ++j) nb.push_back({cols[j], vals[j]});
   EXPECT_LT(rel_err(out.data(), explicit_dense(nb, other, k, mu, lambda)), 1e-5);
@@ -210,8 +219,8 @@ TEST_P(AlsSolve, ExplicitRowsOfEveryShapeEqualDenseLeastSquares) {
           AlsWorkspace ws;
           const Matrix rows = padded_rows(other, k);
           const Vector bias = other.col(d - 1);
-          K().solve_explicit_row({rows.data(), k, cols.data(), vals.data(), n, biases ? bias.data() : nullptr, ahead}, biases,
-                             mu, lambda, out.data(), ws);
+          K().solve_explicit_row({rows.data(), k, cols.data(), vals.data(), n, biases ? bias.data() : nullptr, ahead},
+                                 als_wr(biases, mu, lambda, n), out.data(), ws);
           Eigen::VectorXd want;
           if (biases) {
             std::vector<std::pair<index_t, real>> nb;
@@ -228,11 +237,97 @@ TEST_P(AlsSolve, ExplicitRowsOfEveryShapeEqualDenseLeastSquares) {
     }
 }
 
+// Per-unknown precisions and prior means (a Gibbs step's prior, or a bias regularised apart from
+// the factors): min sum_j (t_j - g_j.x)^2 + sum_i c_i (x_i - m_i)^2, solved densely by QR of
+// [G; sqrt(C)] x = [t; sqrt(C) m]. Rows with fewer ratings than unknowns (push-through) and more.
+TEST_P(AlsSolve, ExplicitRowWithPriorPrecisionsAndMeansEqualsDenseRidge) {
+  const real mu = 3.5f;
+  for (bool biases : {true, false})
+    for (int k : {3, 20, 64})
+      for (int n : {2, 40}) {
+        SCOPED_TRACE(::testing::Message() << "biases " << biases << " k " << k << " n " << n);
+        const int d = k + (biases ? 1 : 0), items = 120;
+        const Matrix other = random_rows(items, k + 1, 500 + k);
+        Rng rng(501 + n);
+        std::vector<index_t> cols;
+        std::vector<real> vals, precision(k + 1), mean(k + 1);
+        for (int j = 0; j < n; ++j) { cols.push_back(static_cast<index_t>((j * 13 + 5) % items)); vals.push_back(static_cast<real>(1 + 4 * rng.uniform())); }
+        for (int i = 0; i <= k; ++i) { precision[i] = static_cast<real>(0.3 + 2 * rng.uniform()); mean[i] = static_cast<real>(rng.normal() * 0.2); }
+        ExplicitRow how;
+        how.biases = biases;
+        how.mu = mu;
+        how.precision = precision.data();
+        how.mean = mean.data();
+        std::vector<real> out(d, 0);
+        AlsWorkspace ws;
+        const Matrix rows = padded_rows(other, k);
+        const Vector bias = other.col(k);
+        K().solve_explicit_row({rows.data(), k, cols.data(), vals.data(), n, biases ? bias.data() : nullptr}, how,
+                               out.data(), ws);
+        Eigen::MatrixXd S = Eigen::MatrixXd::Zero(n + d, d);
+        Eigen::VectorXd b = Eigen::VectorXd::Zero(n + d);
+        for (int j = 0; j < n; ++j) {
+          S.row(j).head(k) = other.row(cols[j]).head(k).cast<double>();
+          if (biases) S(j, k) = 1;
+          b(j) = vals[j] - mu - (biases ? other(cols[j], k) : 0);
+        }
+        for (int i = 0; i < d; ++i) { S(n + i, i) = std::sqrt(precision[i]); b(n + i) = std::sqrt(precision[i]) * mean[i]; }
+        EXPECT_LT(rel_err(out.data(), S.householderQr().solve(b)), 1e-4);
+      }
+}
+
+// A Gibbs draw is the solution plus draw_scale L^-T z: linear in the normal draws z, so drawing
+// with z = 0 and with each unit vector gives the map M, whose M M^T must be draw_scale^2 times
+// the inverse of the row's full normal matrix (factors and bias together) from a dense build.
+TEST_P(AlsSolve, ExplicitRowDrawHasThePosteriorMeanAndCovariance) {
+  const int k = 20, d = k + 1, n = 60, items = 90;
+  const real mu = 3, scale = 0.7f;
+  const Matrix other = random_rows(items, k + 1, 600);
+  std::vector<index_t> cols;
+  std::vector<real> vals, precision(d, 1.5f), mean(d, 0.1f);
+  Rng rng(601);
+  for (int j = 0; j < n; ++j) { cols.push_back(static_cast<index_t>(j)); vals.push_back(static_cast<real>(1 + 4 * rng.uniform())); }
+  const Matrix rows = padded_rows(other, k);
+  const Vector bias = other.col(k);
+  auto draw = [&](const std::vector<real>& z) {
+    ExplicitRow how;
+    how.mu = mu;
+    how.precision = precision.data();
+    how.mean = mean.data();
+    how.draw = z.data();
+    how.draw_scale = scale;
+    std::vector<real> out(d);
+    AlsWorkspace ws;
+    K().solve_explicit_row({rows.data(), k, cols.data(), vals.data(), n, bias.data()}, how, out.data(), ws);
+    return Eigen::Map<const Vector>(out.data(), d).cast<double>().eval();
+  };
+  const Eigen::VectorXd at_zero = draw(std::vector<real>(d, 0));
+  Eigen::MatrixXd M(d, d);
+  for (int i = 0; i < d; ++i) {
+    std::vector<real> z(d, 0);
+    z[i] = 1;
+    M.col(i) = draw(z) - at_zero;
+  }
+  Eigen::MatrixXd G(n, d);
+  Eigen::VectorXd t(n);
+  for (int j = 0; j < n; ++j) {
+    G.row(j).head(k) = other.row(cols[j]).head(k).cast<double>();
+    G(j, k) = 1;
+    t(j) = vals[j] - mu - other(cols[j], k);
+  }
+  Eigen::MatrixXd A = G.transpose() * G;
+  A.diagonal().array() += 1.5;
+  const Eigen::VectorXd want_mean = A.ldlt().solve(G.transpose() * t + 1.5 * Eigen::VectorXd::Constant(d, 0.1));
+  EXPECT_LT((at_zero - want_mean).norm() / want_mean.norm(), 1e-4);
+  const Eigen::MatrixXd want_cov = scale * scale * A.inverse();
+  EXPECT_LT((M * M.transpose() - want_cov).norm() / want_cov.norm(), 1e-4);
+}
+
 TEST_P(AlsSolve, ExplicitRowWithoutRatingsIsZero) {
   Matrix other = random_rows(3, 4, 3);
   std::vector<real> out(4, 9);
   AlsWorkspace ws;
-  K().solve_explicit_row({other.data(), 3, nullptr, nullptr, 0}, true, 1.0f, 0.1f, out.data(), ws);
+  K().solve_explicit_row({other.data(), 3, nullptr, nullptr, 0}, als_wr(true, 1.0f, 0.1f, 0), out.data(), ws);
   for (real v : out) EXPECT_EQ(v, 0);
 }
 

@@ -86,11 +86,16 @@ void describe_import(OptionTable& t, ImportOptions& o) {
 void describe_train(OptionTable& t, TrainOptions& o) {
   t.add("input", &o.input, "input HDF5 file");
   t.add("output", &o.output, "output HDF5 file (written atomically)");
-  t.add("algorithm", &o.algorithm, "als | sgd");
+  t.add("algorithm", &o.algorithm, "als | sgd | bmf (explicit feedback: Bayesian MF by Gibbs sampling)");
+  t.add("burn-in", &o.burn_in, "bmf: sweeps before the draws are averaged into the model; -1: a quarter of --iterations");
   t.add("feedback", &o.feedback, "auto (from the input) | explicit | implicit");
   t.add("factors", &o.factors, "latent factors k");
   t.add("iterations", &o.iterations, "ALS iterations or SGD epochs");
   t.add("lambda", &o.lambda, "L2 regularisation; -1: 0.05 explicit (scaled by each row's count), 0.1 implicit");
+  t.add("lambda-exponent", &o.lambda_exponent,
+        "ALS: each row's lambda is scaled by its mass^exponent (explicit: its ratings; implicit: its summed extra "
+        "confidence plus the other side's count); -1: 1 explicit (ALS-WR), 0 implicit");
+  t.add("bias-lambda", &o.bias_lambda, "explicit ALS: L2 regularisation of the biases, scaled as --lambda; -1: as --lambda");
   t.add("alpha", &o.alpha, "implicit confidence 1 + alpha * r");
   t.add("confidence", &o.confidence, "implicit confidence: linear | log");
   t.add("epsilon", &o.epsilon, "log confidence 1 + alpha * log(1 + r / epsilon)");
@@ -302,7 +307,9 @@ void validate(const Config& c) {
     required("output", t.output);
     if (canonical(t.input) == canonical(t.output))
       fail(Exit::usage, "--output {} is the same file as --input; choose another output path", t.output);
-    one_of("algorithm", t.algorithm, {"als", "sgd"});
+    one_of("algorithm", t.algorithm, {"als", "sgd", "bmf"});
+    if (t.burn_in < -1 || t.burn_in >= t.iterations)
+      fail(Exit::usage, "--burn-in {} must be below --iterations ({}), or -1 for a quarter of them", t.burn_in, t.iterations);
     one_of("feedback", t.feedback, {"auto", "explicit", "implicit"});
     at_least("factors", t.factors, 1);
     if (t.factors > 4096) fail(Exit::usage, "--factors {} is too large: at most 4096", t.factors);
@@ -310,6 +317,10 @@ void validate(const Config& c) {
     if (t.lambda != -1 && !(t.lambda >= 0 && t.lambda < 1e6))
       fail(Exit::usage, "--lambda {} must be >= 0 (typical 0.01 to 1), or -1 for the default of the feedback type", t.lambda);
     if (!(t.alpha > 0 && t.alpha < 1e6)) fail(Exit::usage, "--alpha {} must be positive (typical: 1 to 40)", t.alpha);
+    if (t.lambda_exponent != -1 && !(t.lambda_exponent >= 0 && t.lambda_exponent <= 2))
+      fail(Exit::usage, "--lambda-exponent {} must be between 0 and 2 (1: ALS-WR), or -1 for the default", t.lambda_exponent);
+    if (t.bias_lambda != -1 && !(t.bias_lambda >= 0 && t.bias_lambda < 1e6))
+      fail(Exit::usage, "--bias-lambda {} must be >= 0, or -1 to regularise biases as --lambda", t.bias_lambda);
     one_of("confidence", t.confidence, {"linear", "log"});
     if (!(t.epsilon > 0)) fail(Exit::usage, "--epsilon {} must be positive", t.epsilon);
     one_of("solver", t.solver, {"cg", "cholesky"});

@@ -42,11 +42,14 @@ struct ImportOptions {
 
 struct TrainOptions {
   std::string input, output;
-  std::string algorithm = "als";       // als | sgd
+  std::string algorithm = "als";       // als | sgd | bmf (explicit: Bayesian MF by Gibbs sampling)
+  int burn_in = -1;                    // bmf: sweeps before the draws are averaged; -1: a quarter of --iterations
   std::string feedback = "auto";       // auto (from the input) | explicit | implicit
   int factors = 64;
   int iterations = 15;
   double lambda = -1;                  // -1: 0.05 explicit (weighted by count), 0.1 implicit
+  double lambda_exponent = -1;         // ALS: each row's lambda times its mass^exponent; -1: 1 explicit, 0 implicit
+  double bias_lambda = -1;             // explicit ALS: L2 of the biases; -1: as --lambda
   double alpha = 1.0;                  // implicit confidence 1 + alpha * r
   std::string confidence = "linear";   // linear | log  (log: 1 + alpha * log(1 + r / epsilon))
   double epsilon = 1.0;
@@ -75,6 +78,9 @@ struct TrainOptions {
   int threads = 0;                     // 0: SLURM_CPUS_PER_TASK, OMP_NUM_THREADS, else cores / ranks
 
   double effective_lambda(bool implicit) const { return lambda >= 0 ? lambda : (implicit ? 0.1 : 0.05); }
+  double effective_lambda_exponent(bool implicit) const {
+    return lambda_exponent >= 0 ? lambda_exponent : (implicit ? 0 : 1);
+  }
 };
 
 struct InspectOptions {

@@ -190,41 +190,60 @@ void confidence_pass(const real* const* rows, count_t n, int w, const real* c, c
 
 void set_nan(real* out, int d) { std::fill(out, out + d, std::numeric_limits<real>::quiet_NaN()); }
 
-// Fewer ratings than unknowns: x = G^T (G G^T + cI)^-1 t with G = [F, 1] when biased.
-void solve_pushed_through(const real* g, int w, const RowProblem& row, bool biases, real reg, const real* t, real* out,
+// The precision and prior mean of unknown i (the bias is unknown k).
+real precision_of(const ExplicitRow& how, int k, int i) {
+  return how.precision ? how.precision[i] : (i < k ? how.factor_reg : how.bias_reg);
+}
+real mean_of(const ExplicitRow& how, int i) { return how.mean ? how.mean[i] : real(0); }
+
+// Fewer ratings than unknowns, solved (no draw), every precision positive: with D the
+// precisions, m the prior means and G = [F, 1] (biased), x = m + D^-1 G^T y where
+// (G D^-1 G^T + I) y = t - G m.
+void solve_pushed_through(const real* g, int w, const RowProblem& row, const ExplicitRow& how, const real* t, real* out,
                           AlsWorkspace& ws) {
-  const int n = static_cast<int>(row.n), np = padded(n);
-  Eigen::Map<const Matrix> G(g, n, w);
+  const int n = static_cast<int>(row.n), np = padded(n), k = row.k;
+  Eigen::Map<const Matrix> F(g, n, w);
+  Eigen::Map<Vector> inv_sqrt(room(ws.x, w), w), mean(room(ws.p, w), w);  // D^-1/2 and m of the factors
+  inv_sqrt.setZero();
+  mean.setZero();
+  for (int i = 0; i < k; ++i) {
+    inv_sqrt[i] = real(1) / std::sqrt(precision_of(how, k, i));
+    mean[i] = mean_of(how, i);
+  }
+  const Matrix Fs = F * inv_sqrt.asDiagonal();
   Eigen::Map<ColMatrix> A(room(ws.normal, static_cast<std::size_t>(np) * np), np, np);
   auto small = A.topLeftCorner(n, n);
-  small.setConstant(biases ? real(1) : real(0));
-  small.selfadjointView<Eigen::Lower>().rankUpdate(G);
-  small.diagonal().array() += reg;
+  small.setConstant(how.biases ? real(1) / precision_of(how, k, k) : real(0));
+  small.selfadjointView<Eigen::Lower>().rankUpdate(Fs);
+  small.diagonal().array() += real(1);
   real* y = room(ws.rhs, np);
-  std::copy(t, t + n, y);
-  if (!cholesky_solve(A.data(), np, y, n)) return set_nan(out, row.k + biases);
+  const real bias_mean = how.biases ? mean_of(how, k) : real(0);
+  Eigen::Map<Vector>(y, n) = Eigen::Map<const Vector>(t, n) - F * mean - Vector::Constant(n, bias_mean);
+  if (!cholesky_solve(A.data(), np, y, n)) return set_nan(out, k + how.biases);
   Eigen::Map<Vector> x(room(ws.sums, w), w);
-  x.noalias() = G.transpose() * Eigen::Map<const Vector>(y, n);
-  std::copy(x.data(), x.data() + row.k, out);
-  if (biases) out[row.k] = Eigen::Map<const Vector>(y, n).sum();
+  x.noalias() = inv_sqrt.asDiagonal() * (Fs.transpose() * Eigen::Map<const Vector>(y, n));
+  for (int i = 0; i < k; ++i) out[i] = mean[i] + x[i];
+  if (how.biases) out[k] = bias_mean + Eigen::Map<const Vector>(y, n).sum() / precision_of(how, k, k);
 }
 
 }  // namespace
 
-void solve_explicit_row(const RowProblem& row, bool biases, real mu, real lambda, real* out, AlsWorkspace& ws) {
-  const int k = row.k, d = k + (biases ? 1 : 0), w = padded(k);
-  if (row.n == 0) {  // no ratings: the regularised solution is zero
-    std::fill(out, out + d, real(0));
+void solve_explicit_row(const RowProblem& row, const ExplicitRow& how, real* out, AlsWorkspace& ws) {
+  const int k = row.k, d = k + (how.biases ? 1 : 0), w = padded(k);
+  if (row.n == 0) {  // no ratings: the prior alone
+    for (int i = 0; i < d; ++i)
+      out[i] = mean_of(how, i) + (how.draw ? how.draw_scale * how.draw[i] / std::sqrt(precision_of(how, k, i)) : real(0));
     return;
   }
-  const real reg = lambda * static_cast<real>(row.n);
-  const bool pushed = row.n < d;
+  bool positive = true;
+  for (int i = 0; i < d; ++i) positive = positive && precision_of(how, k, i) > 0;
+  const bool pushed = row.n < d && !how.draw && positive;
   real* a = room(ws.normal, static_cast<std::size_t>(w) * w);
   // Each chunk of neighbours goes into the normal equations while its rows are in the cache;
   // the first sets the blocks on and below the diagonal, all that is read.
   // The rows of the next chunk (the next rows' neighbours past the last) are requested while
   // the SYRK adds this one.
-  gather(row, mu, biases, pushed, ws, [&](count_t j0, count_t j1) {
+  gather(row, how.mu, how.biases, pushed, ws, [&](count_t j0, count_t j1) {
     if (!pushed) {
       ws.requested = std::min(j1 + kGatherChunk, row.n + row.ahead);
       const count_t ahead = neighbour_rows(row, j1, ws.requested, ws.ahead);
@@ -234,20 +253,26 @@ void solve_explicit_row(const RowProblem& row, bool biases, real mu, real lambda
   });
   const real* t = ws.t.data();
   TickTimed timed(ws.arithmetic_ticks);
-  if (pushed) return solve_pushed_through(ws.block.data(), w, row, biases, reg, t, out, ws);
+  if (pushed) return solve_pushed_through(ws.block.data(), w, row, how, t, out, ws);
 
-  real* b = ws.rhs.data();        // G^T t
-  const real* s = ws.sums.data();  // G^T 1
-  for (int i = 0; i < k; ++i) a[i * w + i] += reg;
+  real* b = ws.rhs.data();        // F^T t
+  const real* s = ws.sums.data();  // F^T 1
+  for (int i = 0; i < k; ++i) {
+    const real c = precision_of(how, k, i);
+    a[i * w + i] += c;
+    b[i] += c * mean_of(how, i);
+  }
   real t_sum = 0, q = 0;
-  if (biases) {
-    // Eliminate the bias: its equation is s.f + (n + reg) bias = sum t.
+  if (how.biases) {
+    // Eliminate the bias: its equation is s.f + (n + c_b) bias = sum t + c_b m_b.
     Lanes sum = {};
     count_t j = 0;
     for (; j + kLanes <= row.n; j += kLanes) sum += lanes_at(t + j);
     t_sum = lanes_sum(sum);
     for (; j < row.n; ++j) t_sum += t[j];
-    q = static_cast<real>(row.n) + reg;
+    const real cb = precision_of(how, k, k);
+    t_sum += cb * mean_of(how, k);
+    q = static_cast<real>(row.n) + cb;
     for (int c = 0; c < k; ++c) {
       const real sc = s[c] / q;
       for (int i = c / kLanes * kLanes; i < w; i += kLanes) lanes_at(a + c * w + i) -= lanes_at(s + i) * sc;
@@ -255,11 +280,17 @@ void solve_explicit_row(const RowProblem& row, bool biases, real mu, real lambda
     }
   }
   if (!cholesky_solve(a, w, b, k)) return set_nan(out, d);
+  if (how.draw) {
+    real* z = room(ws.r, w);
+    std::copy(how.draw, how.draw + k, z);
+    cholesky_upper_solve(a, w, z, k);
+    for (int i = 0; i < k; ++i) b[i] += how.draw_scale * z[i];
+  }
   std::copy(b, b + k, out);
-  if (biases) {
+  if (how.biases) {
     real sf = 0;
     for (int i = 0; i < k; ++i) sf += s[i] * b[i];
-    out[k] = (t_sum - sf) / q;
+    out[k] = (t_sum - sf) / q + (how.draw ? how.draw_scale * how.draw[k] / std::sqrt(q) : real(0));
   }
 }
 

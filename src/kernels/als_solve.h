@@ -17,12 +17,14 @@
 namespace crossmf::CROSSMF_LEVEL {
 
 // Explicit: writes [f, bias] (biases) or f into out. The normal equations are built on the k
-// factor columns only (SYRK over the gathered rows, padded to whole Lanes); the bias is then
-// eliminated, which leaves the k x k Schur complement G^T G + cI - s s^T / (n + c) with s the
-// column sums of G, so the hot loops never see the odd width k + 1.
-// Rows with fewer ratings than unknowns use the push-through identity
-// (G^T G + cI)^-1 G^T = G^T (G G^T + cI)^-1: an n x n solve.
-void solve_explicit_row(const RowProblem& row, bool biases, real mu, real lambda, real* out, AlsWorkspace& ws);
+// factor columns F only (SYRK over the gathered rows, padded to whole Lanes); the bias is then
+// eliminated, which leaves the k x k Schur complement F^T F + C - s s^T / (n + c_b) with s the
+// column sums of F, so the hot loops never see the odd width k + 1. A Gibbs draw takes the
+// factors from that marginal (its Cholesky factor turns normal draws into the noise), then the
+// bias given them.
+// Solved rows with fewer ratings than unknowns use the push-through identity
+// (G^T G + D)^-1 G^T = D^-1 G^T (G D^-1 G^T + I)^-1: an n x n solve.
+void solve_explicit_row(const RowProblem& row, const ExplicitRow& how, real* out, AlsWorkspace& ws);
 
 // Implicit, exact: A = gram + sum (c_j - 1) y_j y_j^T + lambda I, b = sum c_j y_j.
 void solve_implicit_cholesky(const RowProblem& row, const real* gram, real lambda, real* out, AlsWorkspace& ws);

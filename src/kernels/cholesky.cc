@@ -147,4 +147,10 @@ bool cholesky_solve(real* a, int lda, real* b, int d) {
   return true;
 }
 
+void cholesky_upper_solve(const real* a, int lda, real* z, int d) {
+  const int n = padded(d);
+  for (int i = d; i < n; ++i) z[i] = 0;
+  solve_upper(a, lda, z, n);
+}
+
 }  // namespace crossmf::CROSSMF_LEVEL

@@ -15,4 +15,8 @@ namespace crossmf::CROSSMF_LEVEL {
 // stored a column per multiply-add and ran at 8 GFLOP/s.
 bool cholesky_solve(real* a, int lda, real* b, int d);
 
+// After cholesky_solve on `a` (A = L L^T): z := L^-T z, in place. z needs room for padded(d)
+// values. With z standard normal, L^-T z is a draw from N(0, A^-1) (a Gibbs step's noise).
+void cholesky_upper_solve(const real* a, int lda, real* z, int d);
+
 }  // namespace crossmf::CROSSMF_LEVEL

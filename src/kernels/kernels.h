@@ -68,6 +68,24 @@ struct AlsWorkspace {
   std::uint64_t arithmetic_ticks = 0;
 };
 
+// How one explicit row is regularised, and for Gibbs sampling drawn. The unknowns are the row's
+// k factors, then its bias when `biases`; the normal equations are those of
+//   minimise sum_j (r_j - mu - b_j - g_j.x)^2 + sum_i c_i (x_i - m_i)^2,
+// with c the precisions and m the prior means (zero unless given).
+struct ExplicitRow {
+  bool biases = true;
+  real mu = 0;          // global mean
+  real factor_reg = 0;  // c_i of the factors (ALS: lambda n^nu)
+  real bias_reg = 0;    // c of the bias
+  // Gibbs sampling: per-unknown precisions and means replacing the two above (k + 1 values, the
+  // bias last), and k + 1 standard normal draws: the row is drawn from N(solution, (A / draw_scale^2)^-1)
+  // for the normal matrix A, instead of set to the solution.
+  const real* precision = nullptr;
+  const real* mean = nullptr;
+  const real* draw = nullptr;
+  real draw_scale = 0;
+};
+
 // One SGD rating.
 struct SgdRating {
   index_t user;
@@ -110,7 +128,7 @@ struct Kernels {
   int lanes;                // floats per vector: also the block size of syrk_lower and cholesky_solve
 
   // ALS rows (src/kernels/als_solve.h). Explicit with biases writes [f, bias], else f.
-  void (*solve_explicit_row)(const RowProblem& row, bool biases, real mu, real lambda, real* out, AlsWorkspace& ws);
+  void (*solve_explicit_row)(const RowProblem& row, const ExplicitRow& how, real* out, AlsWorkspace& ws);
   // Implicit, exact or by `steps` CG steps warm-started from out. gram: k x k, both triangles.
   void (*solve_implicit_cholesky)(const RowProblem& row, const real* gram, real lambda, real* out, AlsWorkspace& ws);
   void (*solve_implicit_cg)(const RowProblem& row, const real* gram, real lambda, int steps, real* out, AlsWorkspace& ws);

@@ -40,6 +40,31 @@ Als::Als(const Comm& comm, const Partition& part, const AlsOptions& opt, Factors
     for (std::size_t k = 0; k < conf_by_user_.size(); ++k) conf_by_user_[k] = confidence(part.by_user.val[k], opt_);
     for (std::size_t k = 0; k < conf_by_item_.size(); ++k) conf_by_item_[k] = confidence(part.by_item.val[k], opt_);
   }
+  // Each row's mass (AlsOptions), then its L2 weights. The exponent 1 keeps ALS-WR's lambda n
+  // exactly; 0 gives lambda, whatever the mass.
+  auto weights = [&](const Csr& csr, const std::vector<real>& conf, index_t others, std::vector<real>& reg,
+                     std::vector<real>& bias_reg) {
+    const double bias_lambda = opt_.bias_lambda < 0 ? opt_.lambda : opt_.bias_lambda;
+    reg.resize(csr.rows());
+    bias_reg.resize(csr.rows());
+    for (index_t r = 0; r < csr.rows(); ++r) {
+      double mass = static_cast<double>(csr.ptr[r + 1] - csr.ptr[r]);
+      if (opt_.implicit) {
+        mass = static_cast<double>(others);
+        for (count_t j = csr.ptr[r]; j < csr.ptr[r + 1]; ++j) mass += conf[j] - 1;
+      }
+      const double exponent = opt_.lambda_exponent >= 0 ? opt_.lambda_exponent : (opt_.implicit ? 0 : 1);
+      const real scale = exponent == 0 ? real(1) : static_cast<real>(std::pow(mass, exponent));
+      reg[r] = static_cast<real>(opt_.lambda) * scale;
+      bias_reg[r] = static_cast<real>(bias_lambda) * scale;
+    }
+  };
+  weights(part.by_user, conf_by_user_, part.n_items, reg_by_user_, bias_reg_by_user_);
+  weights(part.by_item, conf_by_item_, part.n_users, reg_by_item_, bias_reg_by_item_);
+  if (opt_.gibbs) {
+    chain_users_ = f_.users;
+    chain_items_ = f_.items;
+  }
 }
 
 ColMatrix Als::gram(const Matrix& rows, index_t first, index_t count, Timings& t, IterationStats& s) const {
@@ -59,7 +84,8 @@ ColMatrix Als::gram(const Matrix& rows, index_t first, index_t count, Timings& t
 }
 
 void Als::solve_rows(const Csr& csr, const real* other, index_t count, const ColMatrix& gram,
-                     const std::vector<real>& conf, real* out, IterationStats& s) {
+                     const std::vector<real>& conf, const std::vector<real>& reg, const std::vector<real>& bias_reg,
+                     const RowDraws* draws, real* out, IterationStats& s) {
   const int k = f_.k, w = f_.width(), pw = padded(k);
   const index_t rows = csr.rows();
   const real* neighbours = other;
@@ -80,10 +106,15 @@ void Als::solve_rows(const Csr& csr, const real* other, index_t count, const Col
   }
   const TickRate rate;
   const Kernels& K = kernels();
+  // Gibbs: the rows' conditional, divided through by the noise precision (ExplicitRow).
+  std::vector<real> precision;
+  if (draws)
+    for (real p : draws->prior.precision) precision.push_back(static_cast<real>(p / noise_));
   double flops = 0, arithmetic = 0;  // arithmetic in ticks
 #pragma omp parallel num_threads(opt_.threads) reduction(+ : flops, arithmetic)
   {
     AlsWorkspace ws;
+    std::vector<real> z(draws ? w : 0);
     // Blocks of rows a thread at a time: within one, the next rows' neighbours are known
     // (RowProblem::ahead) and fetched while this row's arithmetic runs.
     constexpr index_t kBlock = 16;
@@ -95,13 +126,26 @@ void Als::solve_rows(const Csr& csr, const real* other, index_t count, const Col
                        (opt_.implicit ? conf.data() : csr.val.data()) + begin, n, bias, csr.ptr[r1] - begin - n};
         real* x = out + static_cast<std::size_t>(r) * w;
         if (!opt_.implicit) {
-          K.solve_explicit_row(row, f_.biases, f_.mu, static_cast<real>(opt_.lambda), x, ws);
+          ExplicitRow how;
+          how.biases = f_.biases;
+          how.mu = f_.mu;
+          how.factor_reg = reg[r];
+          how.bias_reg = bias_reg[r];
+          if (draws) {
+            const index_t original = draws->scatter.inverse(draws->first + r);
+            normal_draws(gibbs_stream(opt_.seed, sweeps_, draws->what, static_cast<std::uint64_t>(original)), z.data(), w);
+            how.precision = precision.data();
+            how.mean = draws->prior.mean.data();
+            how.draw = z.data();
+            how.draw_scale = static_cast<real>(1 / std::sqrt(noise_));
+          }
+          K.solve_explicit_row(row, how, x, ws);
           flops += explicit_row_flops(n, w);
         } else if (opt_.cholesky) {
-          K.solve_implicit_cholesky(row, gram.data(), static_cast<real>(opt_.lambda), x, ws);
+          K.solve_implicit_cholesky(row, gram.data(), reg[r], x, ws);
           flops += implicit_cholesky_row_flops(n, k);
         } else {
-          K.solve_implicit_cg(row, gram.data(), static_cast<real>(opt_.lambda), opt_.cg_steps, x, ws);
+          K.solve_implicit_cg(row, gram.data(), reg[r], opt_.cg_steps, x, ws);
           flops += implicit_cg_row_flops(n, k, opt_.cg_steps);
         }
       }
@@ -115,11 +159,17 @@ IterationStats Als::user_half(Timings& t) {
   IterationStats s;
   ColMatrix g;
   if (opt_.implicit) g = gram(f_.items, part_.item_begin, part_.local_items, t, s);
+  RowPrior prior;
+  if (opt_.gibbs) {
+    Timed timed(t.comm);
+    prior = draw_prior(comm_, f_.users.data(), part_.local_users, f_.width(), gibbs_stream(opt_.seed, sweeps_, kUserPrior, 0));
+  }
+  const RowDraws draws{prior, kUserRows, part_.user_scatter, part_.user_begin};
   Stopwatch watch;
   {
     Timed timed(t.compute);
-    solve_rows(part_.by_user, f_.items.data(), static_cast<index_t>(f_.items.rows()), g, conf_by_user_,
-               f_.users.data(), s);
+    solve_rows(part_.by_user, f_.items.data(), static_cast<index_t>(f_.items.rows()), g, conf_by_user_, reg_by_user_,
+               bias_reg_by_user_, opt_.gibbs ? &draws : nullptr, f_.users.data(), s);
   }
   s.work_seconds += watch.seconds();
   return s;
@@ -130,6 +180,13 @@ IterationStats Als::item_half(Timings& t) {
   const int w = f_.width(), P = comm_.size(), me = comm_.rank();
   ColMatrix g;
   if (opt_.implicit) g = gram(f_.users, 0, part_.local_users, t, s);
+  RowPrior prior;
+  if (opt_.gibbs) {
+    Timed timed(t.comm);
+    prior = draw_prior(comm_, f_.items.data() + static_cast<std::size_t>(part_.item_begin) * w, part_.local_items, w,
+                       gibbs_stream(opt_.seed, sweeps_, kItemPrior, 0));
+  }
+  const RowDraws draws{prior, kItemRows, part_.item_scatter, part_.item_begin};
   {
     Timed timed(t.compute);
     send_buffer_.resize(static_cast<Eigen::Index>(part_.send_rows.size()), w);
@@ -149,7 +206,8 @@ IterationStats Als::item_half(Timings& t) {
   {
     Timed timed(t.compute);
     real* block = f_.items.data() + static_cast<std::size_t>(part_.item_begin) * w;
-    solve_rows(part_.by_item, routed_.data(), static_cast<index_t>(part_.recv_rows), g, conf_by_item_, block, s);
+    solve_rows(part_.by_item, routed_.data(), static_cast<index_t>(part_.recv_rows), g, conf_by_item_, reg_by_item_,
+               bias_reg_by_item_, opt_.gibbs ? &draws : nullptr, block, s);
   }
   s.work_seconds += watch.seconds();
   {
@@ -164,6 +222,11 @@ IterationStats Als::item_half(Timings& t) {
 }
 
 IterationStats Als::iterate(Timings& t) {
+  if (opt_.gibbs) {  // f_ holds the chain's state during the sweep
+    std::swap(f_.users, chain_users_);
+    std::swap(f_.items, chain_items_);
+    ++sweeps_;
+  }
   IterationStats a = user_half(t);
   IterationStats b = item_half(t);
   IterationStats both = a;
@@ -171,53 +234,99 @@ IterationStats Als::iterate(Timings& t) {
   both.bytes_sent += b.bytes_sent;
   both.work_seconds += b.work_seconds;
   both.arithmetic_seconds += b.arithmetic_seconds;
+  if (opt_.gibbs) {
+    {
+      Timed timed(t.compute);
+      chain_error_ = local_squared_error(part_, f_, opt_.threads);
+    }
+    {
+      Timed timed(t.comm);
+      chain_error_ = comm_.sum(chain_error_);
+    }
+    noise_ = draw_noise_precision(chain_error_, part_.train_nnz, gibbs_stream(opt_.seed, sweeps_, kNoise, 0));
+    std::swap(f_.users, chain_users_);
+    std::swap(f_.items, chain_items_);
+    // The running mean of the draws after the burn-in; before it, the latest draw.
+    Timed timed(t.compute);
+    if (sweeps_ <= opt_.burn_in) {
+      f_.users = chain_users_;
+      f_.items = chain_items_;
+    } else {
+      // The mean of the factors as drawn, not of the predictions: the chain drifts slowly
+      // through rotations that leave predictions unchanged, so this mean shrinks the factors,
+      // and that shrinkage predicted held-out ratings better both than the predictions' mean
+      // and than a mean of draws rotated onto each other first (bench/README.md, accuracy).
+      ++kept_;
+      const real share = real(1) / static_cast<real>(kept_);
+      f_.users += share * (chain_users_ - f_.users);
+      f_.items += share * (chain_items_ - f_.items);
+    }
+  }
   return both;
 }
 
+double Als::regulariser() const {
+  const int k = f_.k, w = f_.width();
+  auto rows = [&](const real* x, index_t count, const std::vector<real>& reg, const std::vector<real>& bias_reg) {
+    double sum = 0;
+    for (index_t r = 0; r < count; ++r) {
+      const real* row = x + static_cast<std::size_t>(r) * w;
+      double norm = 0;
+      for (int i = 0; i < k; ++i) norm += static_cast<double>(row[i]) * row[i];
+      sum += reg[r] * norm + (f_.biases ? bias_reg[r] * static_cast<double>(row[k]) * row[k] : 0.0);
+    }
+    return sum;
+  };
+  return rows(f_.users.data(), part_.local_users, reg_by_user_, bias_reg_by_user_) +
+         rows(f_.items.data() + static_cast<std::size_t>(part_.item_begin) * w, part_.local_items, reg_by_item_,
+              bias_reg_by_item_);
+}
+
 double Als::loss(Timings& t) const {
-  if (!opt_.implicit) return explicit_objective(comm_, part_, f_, opt_.lambda, opt_.threads, t);
-  // Implicit: sum over all (u, i) of c (p - x.y)^2 + lambda (|X|^2 + |Y|^2)
-  //   = sum_u x_u^T (Y^T Y) x_u + sum over observed of [c (1 - s)^2 - s^2] + lambda (...).
-  const int k = f_.k;
-  double err = 0, reg = 0;
-  Eigen::MatrixXd yty = Eigen::MatrixXd::Zero(k, k);
+  if (opt_.gibbs) return chain_error_;  // the squared training error of the latest draw
+  double sums[2] = {0, 0};  // error, regulariser
   {
     Timed timed(t.compute);
-    const Csr& c = part_.by_user;
-#pragma omp parallel num_threads(opt_.threads) reduction(+ : err, reg)
+    sums[1] = regulariser();
+  }
+  if (!opt_.implicit) {
+    Timed timed(t.compute);
+    sums[0] = local_squared_error(part_, f_, opt_.threads);
+  } else {
+    // sum over all (u, i) of c (p - x.y)^2 = sum_u x_u^T (Y^T Y) x_u + sum over observed of
+    // [c (1 - s)^2 - s^2], and the first term is the elementwise product of X^T X and Y^T Y.
+    const int k = f_.k, w = f_.width();
+    std::vector<real> grams(static_cast<std::size_t>(2) * k * k);
     {
-      std::vector<real> p;
+      Timed timed(t.compute);
+      const Kernels& K = kernels();
+      K.gram(f_.users.data(), part_.local_users, k, w, grams.data());
+      K.gram(f_.items.data() + static_cast<std::size_t>(part_.item_begin) * w, part_.local_items, k, w,
+             grams.data() + k * k);
+      const Csr& c = part_.by_user;
+      double err = 0;
+#pragma omp parallel num_threads(opt_.threads) reduction(+ : err)
+      {
+        std::vector<real> p;
 #pragma omp for schedule(dynamic, 64)
-      for (index_t u = 0; u < c.rows(); ++u) {
-        f_.predict(u, c.col.data() + c.ptr[u], c.ptr[u + 1] - c.ptr[u], p);
-        for (count_t j = c.ptr[u]; j < c.ptr[u + 1]; ++j) {
-          const double s = p[j - c.ptr[u]], conf = conf_by_user_[j];
-          err += conf * (1 - s) * (1 - s) - s * s;
+        for (index_t u = 0; u < c.rows(); ++u) {
+          f_.predict(u, c.col.data() + c.ptr[u], c.ptr[u + 1] - c.ptr[u], p);
+          for (count_t j = c.ptr[u]; j < c.ptr[u + 1]; ++j) {
+            const double s = p[j - c.ptr[u]], conf = conf_by_user_[j];
+            err += conf * (1 - s) * (1 - s) - s * s;
+          }
         }
-        reg += f_.users.row(u).squaredNorm();
       }
+      sums[0] = err;
     }
-    for (index_t i = 0; i < part_.local_items; ++i) {
-      Eigen::VectorXd y = f_.items.row(part_.item_begin + i).head(k).cast<double>();
-      yty.noalias() += y * y.transpose();
-      reg += y.squaredNorm();
-    }
-  }
-  {
     Timed timed(t.comm);
-    comm_.sum(std::span<double>(yty.data(), yty.size()));
+    comm_.sum(std::span<real>(grams));
+    if (comm_.root())
+      for (int j = 0; j < k * k; ++j) sums[0] += static_cast<double>(grams[j]) * grams[k * k + j];
   }
-  {
-    Timed timed(t.compute);
-    for (index_t u = 0; u < part_.local_users; ++u) {
-      Eigen::VectorXd x = f_.users.row(u).head(k).cast<double>();
-      err += x.dot(yty * x);
-    }
-  }
-  double both[2] = {err, reg};
   Timed timed(t.comm);
-  comm_.sum(std::span<double>(both, 2));
-  return both[0] + opt_.lambda * both[1];
+  comm_.sum(std::span<double>(sums, 2));
+  return sums[0] + sums[1];
 }
 
 }  // namespace crossmf

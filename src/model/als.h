@@ -9,6 +9,7 @@
 #pragma once
 #include "src/base/huge_pages.h"
 #include "src/model/factors.h"
+#include "src/model/gibbs.h"
 #include "src/model/trainer.h"
 #include "src/kernels/kernels.h"
 
@@ -16,7 +17,18 @@ namespace crossmf {
 
 struct AlsOptions {
   bool implicit = false;
+  // Each row's L2 weight is lambda * m^exponent, with m its mass: explicit, its rating count
+  // (exponent 1 is ALS-WR); implicit, the summed extra confidence of its positives plus the
+  // count of the other side, which weighs the unobserved (Rendle et al. 2021's frequency-scaled
+  // regularisation; exponent 0 is plain HKV).
   double lambda = 0.05;
+  double lambda_exponent = -1;  // < 0: 1 explicit (ALS-WR), 0 implicit
+  double bias_lambda = -1;  // explicit biases; < 0: lambda
+  // Explicit: Bayesian MF by Gibbs sampling (src/model/gibbs.h) instead of least squares; the
+  // factors are the mean of the draws after `burn_in` sweeps. lambda and its exponent are unused.
+  bool gibbs = false;
+  int burn_in = 0;
+  std::uint64_t seed = 42;
   double alpha = 1.0;
   bool log_confidence = false;
   double epsilon = 1.0;
@@ -40,19 +52,38 @@ class Als : public Trainer {
   ColMatrix gram(const Matrix& rows, index_t first, index_t count, Timings& t, IterationStats& s) const;
   // Solves every row of `csr` against the neighbour rows `other` (`count` rows of f_.width());
   // adds its flops and arithmetic seconds to s.
+  // Gibbs: how one half's rows are drawn. Row r's normal draws come from the stream of its
+  // original id, scatter.inverse(first + r).
+  struct RowDraws {
+    const RowPrior& prior;
+    int what;  // GibbsDraw
+    const Scatter& scatter;
+    index_t first;
+  };
   void solve_rows(const Csr& csr, const real* other, index_t count, const ColMatrix& gram,
-                  const std::vector<real>& conf, real* out, IterationStats& s);
+                  const std::vector<real>& conf, const std::vector<real>& reg, const std::vector<real>& bias_reg,
+                  const RowDraws* draws, real* out, IterationStats& s);
+  // sum over local users and local items of (row L2 weight) |row|^2, bias terms included.
+  double regulariser() const;
   const Comm& comm_;
   const Partition& part_;
   AlsOptions opt_;
   Factors& f_;
   std::vector<real> conf_by_user_, conf_by_item_;  // implicit confidences
+  // Per row, local users and local items: the L2 weight of the factors and of the bias.
+  std::vector<real> reg_by_user_, reg_by_item_, bias_reg_by_user_, bias_reg_by_item_;
   // User rows received for the item half (rows of f_.width()), gathered at random like packed_.
   std::vector<real, HugePageAllocator<real>> routed_;
   Matrix send_buffer_;
   // The neighbour rows repacked for the kernels (RowProblem) unless they are rows of exactly
   // padded(k) factors: factors padded to padded(k) on 64-byte lines, biases apart.
   std::vector<real, HugePageAllocator<real>> packed_, packed_bias_;
+  // Gibbs: the chain's state (f_ holds the running mean of the draws between sweeps), the
+  // sweeps made, those averaged, the noise precision and the last draw's squared error.
+  Matrix chain_users_, chain_items_;
+  int sweeps_ = 0, kept_ = 0;
+  double noise_ = 2;
+  double chain_error_ = 0;
 };
 
 // Confidence of an implicit strength r: 1 + alpha r, or 1 + alpha log(1 + r / epsilon).

@@ -11,13 +11,11 @@
 
 namespace crossmf {
 
-double explicit_objective(const Comm& comm, const Partition& part, const Factors& f, double lambda, int threads, Timings& t) {
-  double err = 0, reg = 0;
+double local_squared_error(const Partition& part, const Factors& f, int threads) {
+  double err = 0;
+  const Csr& c = part.by_user;
+#pragma omp parallel num_threads(threads) reduction(+ : err)
   {
-    Timed timed(t.compute);
-    const Csr& c = part.by_user;
-#pragma omp parallel num_threads(threads) reduction(+ : err, reg)
-    {
     std::vector<real> p;
 #pragma omp for schedule(dynamic, 64)
     for (index_t u = 0; u < c.rows(); ++u) {
@@ -26,17 +24,9 @@ double explicit_objective(const Comm& comm, const Partition& part, const Factors
         const double e = c.val[j] - p[j - c.ptr[u]];
         err += e * e;
       }
-      reg += static_cast<double>(f.users.row(u).squaredNorm()) * (c.ptr[u + 1] - c.ptr[u]);
     }
-    }
-    const Csr& ci = part.by_item;
-    for (index_t i = 0; i < ci.rows(); ++i)
-      reg += static_cast<double>(f.items.row(part.item_begin + i).squaredNorm()) * (ci.ptr[i + 1] - ci.ptr[i]);
   }
-  double both[2] = {err, reg};
-  Timed timed(t.comm);
-  comm.sum(std::span<double>(both, 2));
-  return both[0] + lambda * both[1];
+  return err;
 }
 
 Metrics evaluate_explicit(const Comm& comm, const Partition& part, const Factors& f, int threads, bool train) {

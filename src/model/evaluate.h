@@ -15,9 +15,8 @@ struct Metrics {
   count_t ratings = 0;  // held-out ratings evaluated
 };
 
-// Explicit objective: sum of squared errors + lambda * sum over users and items of
-// (ratings of the row) * |row|^2 (ALS-WR's weighted lambda, which per-rating SGD also minimises).
-double explicit_objective(const Comm& comm, const Partition& part, const Factors& f, double lambda, int threads, Timings& t);
+// The sum of squared errors of this rank's users' training ratings.
+double local_squared_error(const Partition& part, const Factors& f, int threads);
 
 // Held-out RMSE and MAE; with `train` also the RMSE of the training ratings, a pass over all of
 // them (9x the held-out ones with a 10% split), which the caller asks for only when it has no
