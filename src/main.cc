@@ -5,12 +5,14 @@
 #include <mpi.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <map>
 
 #include "jobs/jobs.h"
 #include "src/base/config.h"
 #include "src/base/log.h"
+#include "src/base/signals.h"
 #include "src/comm/comm.h"
 
 using namespace crossmf;
@@ -27,11 +29,13 @@ void check_same_everywhere(const Comm& comm, const std::string& resolved) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  install_stop_handlers();
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   int code = 0;
   {
     Comm world;
+    set_stop_reporter(world.root());
     try {
       Config config;
       phase(world, [&] {
@@ -60,6 +64,10 @@ int main(int argc, char** argv) {
   }
   std::fflush(stdout);
   std::fflush(stderr);
+  if (code == static_cast<int>(Exit::terminated)) {
+    stop_honoured();
+    if (stop_has_deadline()) std::_Exit(code);
+  }
   MPI_Finalize();
   return code;
 }
