@@ -59,20 +59,21 @@ AtomicOutput::AtomicOutput(const std::string& target, const Comm& comm) : target
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) fail(Exit::io, "{}: folder {} does not exist; create it first", target_, dir.string());
     temp_ = (dir / (temp_prefix(p) + fmt::format("{}@{}", ::getpid(), host_name()))).string();
-    // Exclusive: never truncate a file this run did not make. One of this pid and host can only
-    // be left by an earlier process that had this pid, which has ended.
-    int fd = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0 && errno == EEXIST && ::unlink(temp_.c_str()) == 0)
-      fd = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    // A file of this pid and host can only be left by an earlier process that had this pid, which
+    // has ended. The name is tried now and left free: the file exists only while it is written,
+    // so that a job killed before then (where no handler runs) leaves nothing.
+    if (::unlink(temp_.c_str()) != 0 && errno != ENOENT)
+      fail(Exit::io, "{}: cannot remove the stale {} ({}); remove it", target_, temp_, std::strerror(errno));
+    const int fd = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
       fail(Exit::io, "{}: cannot write in folder {} ({}); choose a writable output path", target_, dir.string(),
            std::strerror(errno));
     ::close(fd);
-    registered_ = std::make_unique<TemporaryFile>(temp_);
+    ::unlink(temp_.c_str());
   });
   comm_.bcast(temp_);
   comm_.bcast(resolved_);
-  if (!registered_) registered_ = std::make_unique<TemporaryFile>(temp_);
+  registered_ = std::make_unique<TemporaryFile>(temp_);
 }
 
 AtomicOutput::~AtomicOutput() {

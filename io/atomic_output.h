@@ -1,6 +1,8 @@
 // An output file that appears only when complete: every rank writes into a temporary file in
 // the same folder, and rank 0 renames it over the target after all ranks closed it. A failed or
-// stopped run removes the temporary file and leaves any existing output exactly as it was.
+// stopped run removes the temporary file and leaves any existing output exactly as it was. The
+// temporary file exists only from its creation by the writer to the commit: a job killed before
+// (where no handler runs) leaves nothing behind.
 //
 // The target is the file a symbolic link points to (the link stays). Temporary files are named
 // .<name>.tmp.<pid>@<host>: on a file system several machines share, the host says whose it is.
@@ -16,7 +18,8 @@ namespace crossmf {
 
 class AtomicOutput {
  public:
-  // Collective. Checks that the folder is writable now, before hours of training.
+  // Collective. Checks that the folder is writable now, before hours of training, by creating
+  // and removing the temporary file.
   AtomicOutput(const std::string& target, const Comm& comm);
   ~AtomicOutput();  // removes the temporary file unless committed
   AtomicOutput(const AtomicOutput&) = delete;

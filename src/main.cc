@@ -61,12 +61,16 @@ int main(int argc, char** argv) {
       const Error* known = dynamic_cast<const Error*>(&e);
       MPI_Abort(MPI_COMM_WORLD, known ? static_cast<int>(known->code()) : 1);
     }
-  }
-  std::fflush(stdout);
-  std::fflush(stderr);
-  if (code == static_cast<int>(Exit::terminated)) {
-    stop_honoured();
-    if (stop_has_deadline()) std::_Exit(code);
+    std::fflush(stdout);
+    std::fflush(stderr);
+    if (code == static_cast<int>(Exit::terminated)) {
+      // Every rank holds the same stop, so every rank is here. When a kill follows (on any rank),
+      // the launcher is going down and MPI_Finalize would wait for it: once all have unwound
+      // (temporary files removed; the allreduce is the barrier) they leave together, since
+      // mpirun kills the others as soon as one exits.
+      stop_honoured();
+      if (world.max<int>(stop_has_deadline() ? 1 : 0) != 0) std::_Exit(code);
+    }
   }
   MPI_Finalize();
   return code;

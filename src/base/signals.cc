@@ -119,7 +119,12 @@ void watch() {
       deadline = static_cast<double>(at) * 1e-9 + 0.6 * budget;
       g_budget_ms = std::isinf(budget) ? 0 : std::max(1, static_cast<int>(budget * 1000));
     }
-    if (static_cast<double>(now_ns()) * 1e-9 > deadline) emergency_exit(sig, budget, from_mpirun);
+    // Ranks signalled together reach the deadline together: sleep to it, not to the next poll.
+    const double left = deadline - static_cast<double>(now_ns()) * 1e-9;
+    if (left < 0.05) {
+      if (left > 0) std::this_thread::sleep_for(std::chrono::duration<double>(left));
+      emergency_exit(sig, budget, from_mpirun);
+    }
   }
 }
 
