@@ -80,7 +80,14 @@ void check_checkpoint_path(const std::string& path, const Comm& comm) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) return;
     const std::string what = !h5::is_hdf5(path) ? "not an HDF5 file" : [&] {
-      const h5::File f = h5::File::open(path, comm.raw());
+      std::optional<h5::File> opened;
+      try {
+        opened.emplace(h5::File::open(path, comm.raw()));
+      } catch (const Error& e) {  // a checkpoint cut short by a kill mid-copy, or the like
+        fail(Exit::data, "--checkpoint {} exists but cannot be read ({}); the checkpoint is damaged: remove it to start "
+                         "afresh, or point --checkpoint elsewhere", path, e.what());
+      }
+      const h5::File& f = *opened;
       const std::string format = f.has_attr("/", "format") ? f.attr_string("/", "format") : "";
       return format == schema::kCheckpointFormat ? std::string()
              : format.empty()                     ? std::string("an HDF5 file but not a crossmf checkpoint")
@@ -189,18 +196,20 @@ void read_checkpoint(const std::string& path, const Comm& comm, const Checkpoint
       s.history[c] = d.read_all<double>();
     }
   });
-  // 2. This rank's rows, each checked as it is read.
+  // 2. This rank's rows, all read (collectively) before any is judged: a problem is this rank's
+  //    alone, so it may only be thrown after the last collective.
   phase(comm, [&] {
     const h5::File& f = *file;
     const Slice us = even_slice(n_users, comm.rank(), comm.size()), is = even_slice(n_items, comm.rank(), comm.size());
+    std::string problem;
     auto read_rows = [&](const char* name, std::vector<real>& v, const Slice& slice, int w, bool non_negative) {
       v.resize(static_cast<std::size_t>(slice.end - slice.begin) * std::max(w, 1));
       f.dataset(name).read<real>(v, slice.begin, slice.end - slice.begin);
+      if (!problem.empty()) return;
       if (const std::string bad = first_non_finite(v, w, slice.begin); !bad.empty())
-        damaged(path, fmt::format("dataset {} {} is not finite", name, bad));
-      if (non_negative)
-        for (std::size_t j = 0; j < v.size(); ++j)
-          if (v[j] < 0) damaged(path, fmt::format("dataset {} row {}: {} is negative", name, slice.begin + count_t(j), v[j]));
+        problem = fmt::format("dataset {} {} is not finite", name, bad);
+      for (std::size_t j = 0; non_negative && problem.empty() && j < v.size(); ++j)
+        if (v[j] < 0) problem = fmt::format("dataset {} row {}: {} is negative", name, slice.begin + count_t(j), v[j]);
     };
     read_rows("/users", s.users, us, width, false);
     read_rows("/items", s.items, is, width, false);
@@ -208,6 +217,7 @@ void read_checkpoint(const std::string& path, const Comm& comm, const Checkpoint
       read_rows("/user_state", s.user_state, us, 0, true);
       read_rows("/item_state", s.item_state, is, 0, true);
     }
+    if (!problem.empty()) damaged(path, problem);
   });
 }
 

@@ -31,7 +31,7 @@ int require_matrix(const h5::Dataset& d, count_t rows, const std::string& rows_m
     d.fail_here(Exit::data, fmt::format("has shape {} but must be [{}={}, columns]; give one row each", h5::shape_text(dims),
                                         rows_meaning, rows));
   if (dims[1] == 0) d.fail_here(Exit::data, "has no columns; give at least one, or leave the dataset out");
-  if (dims[1] > 1000000) d.fail_here(Exit::data, fmt::format("has {} columns; at most 1000000", dims[1]));
+  if (dims[1] > 1000000) d.fail_here(Exit::data, fmt::format("has {} columns; drop all but 1000000 at most", dims[1]));
   return static_cast<int>(dims[1]);
 }
 

@@ -99,7 +99,7 @@ bool Dataset::read_only() const {
 
 void Dataset::transfer(void* buf, hid_t mem_type, std::size_t elem, hsize_t row, hsize_t n, bool write) const {
   std::vector<hsize_t> d = dims();
-  if (d.size() > 2) fail_here(Exit::data, fmt::format("has {} dimensions; crossmf reads 1-D or 2-D datasets", d.size()));
+  if (d.size() > 2) fail_here(Exit::data, fmt::format("has {} dimensions; crossmf reads 1-D or 2-D datasets: store it as one", d.size()));
   const hsize_t width = d.size() == 2 ? d[1] : 1;
   const hsize_t total_rows = d.empty() ? 1 : d[0];
   // Check the request before the collective loop; a bad request is a bug on this rank only,
@@ -196,9 +196,9 @@ std::vector<std::string> Dataset::read_strings() const { return read_strings(0, 
 
 std::vector<std::string> Dataset::read_strings(hsize_t row, hsize_t n) const {
   Handle ftype(H5Dget_type(h_.get()), H5Tclose);
-  if (H5Tget_class(ftype.get()) != H5T_STRING) fail_here(Exit::data, "expected strings");
+  if (H5Tget_class(ftype.get()) != H5T_STRING) fail_here(Exit::data, "expected strings; store it as strings");
   const std::vector<hsize_t> d = dims();
-  if (d.size() != 1) fail_here(Exit::data, fmt::format("must be 1-D, it has {} dimensions", d.size()));
+  if (d.size() != 1) fail_here(Exit::data, fmt::format("must be 1-D, it has {} dimensions; store one value per row", d.size()));
   // The shape is the same on every rank: every rank returns here alike (HDF5 refuses to read no
   // storage collectively).
   if (d[0] == 0) return std::vector<std::string>(n);
@@ -278,7 +278,7 @@ File File::open(const std::string& path, MPI_Comm comm, bool write, const std::s
     const Failure why = last_failure();
     if (why.truncated)
       fail(Exit::data, "{}: the HDF5 file is truncated ({}); copy or write it again in full", path, why.reason);
-    fail(Exit::io, "{}: cannot open HDF5 file{} ({})", path, write ? " for writing" : "", why.reason);
+    fail(Exit::io, "{}: cannot open HDF5 file{} ({}); check the path, permissions and locks", path, write ? " for writing" : "", why.reason);
   }
   return File(std::move(f), path, comm);
 }
@@ -307,9 +307,9 @@ Dataset File::dataset(const std::string& path) const {
   // A group (or a link to nothing) where a dataset belongs.
   H5O_info_t info{};
   if (H5Oget_info_by_name2(h_.get(), path.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0 || info.type != H5O_TYPE_DATASET)
-    fail(Exit::data, "{}: {} exists but is not a dataset (a group or a broken link?)", path_, path);
+    fail(Exit::data, "{}: {} exists but is not a dataset (a group or a broken link?); replace it with a dataset", path_, path);
   Handle d(H5Dopen2(h_.get(), path.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!d) fail(Exit::data, "{}: {} exists but is not a readable dataset", path_, path);
+  if (!d) fail(Exit::data, "{}: {} exists but is not a readable dataset; write it again", path_, path);
   return Dataset(std::move(d), path_, path, comm_);
 }
 
@@ -439,14 +439,14 @@ namespace {
 void require_single(const Handle& a, const std::string& path, const std::string& obj, const std::string& name) {
   Handle space(H5Aget_space(a.get()), H5Sclose);
   const hssize_t n = H5Sget_simple_extent_npoints(space.get());
-  if (n != 1) fail(Exit::data, "{}: attribute {} on {} should be a single value, it has {}", path, name, obj, n);
+  if (n != 1) fail(Exit::data, "{}: attribute {} on {} should be a single value, it has {}; fix the attribute", path, name, obj, n);
 }
 }  // namespace
 
 Handle File::open_attr(const std::string& obj, const std::string& name) const {
-  if (!exists(obj)) fail(Exit::data, "{}: {} is missing (needed for attribute {})", path_, obj, name);
+  if (!exists(obj)) fail(Exit::data, "{}: {} is missing (needed for attribute {}); add it", path_, obj, name);
   Handle o = open_object(h_.get(), obj);
-  if (H5Aexists(o.get(), name.c_str()) <= 0) fail(Exit::data, "{}: attribute {} is missing on {}", path_, name, obj);
+  if (H5Aexists(o.get(), name.c_str()) <= 0) fail(Exit::data, "{}: attribute {} is missing on {}; add it", path_, name, obj);
   return Handle(H5Aopen(o.get(), name.c_str(), H5P_DEFAULT), H5Aclose);
 }
 
@@ -475,7 +475,7 @@ std::string File::attr_string(const std::string& obj, const std::string& name) c
   Handle a = open_attr(obj, name);
   require_single(a, path_, obj, name);
   Handle ftype(H5Aget_type(a.get()), H5Tclose);
-  if (H5Tget_class(ftype.get()) != H5T_STRING) fail(Exit::data, "{}: attribute {} on {} should be a string", path_, name, obj);
+  if (H5Tget_class(ftype.get()) != H5T_STRING) fail(Exit::data, "{}: attribute {} on {} should be a string; fix the attribute", path_, name, obj);
   if (H5Tis_variable_str(ftype.get()) > 0) {
     char* p = nullptr;
     Handle mtype = variable_string_like(ftype.get());
@@ -495,9 +495,9 @@ std::int64_t File::attr_int(const std::string& obj, const std::string& name) con
   Handle a = open_attr(obj, name);
   require_single(a, path_, obj, name);
   Handle ftype(H5Aget_type(a.get()), H5Tclose);
-  if (H5Tget_class(ftype.get()) != H5T_INTEGER) fail(Exit::data, "{}: attribute {} on {} should be an integer", path_, name, obj);
+  if (H5Tget_class(ftype.get()) != H5T_INTEGER) fail(Exit::data, "{}: attribute {} on {} should be an integer; fix the attribute", path_, name, obj);
   std::int64_t v = 0;
-  if (H5Aread(a.get(), H5T_NATIVE_INT64, &v) < 0) fail(Exit::data, "{}: cannot read attribute {} on {}", path_, name, obj);
+  if (H5Aread(a.get(), H5T_NATIVE_INT64, &v) < 0) fail(Exit::data, "{}: cannot read attribute {} on {}; fix the attribute", path_, name, obj);
   return v;
 }
 
@@ -505,7 +505,7 @@ double File::attr_double(const std::string& obj, const std::string& name) const 
   Handle a = open_attr(obj, name);
   require_single(a, path_, obj, name);
   double v = 0;
-  if (H5Aread(a.get(), H5T_NATIVE_DOUBLE, &v) < 0) fail(Exit::data, "{}: cannot read attribute {} on {}", path_, name, obj);
+  if (H5Aread(a.get(), H5T_NATIVE_DOUBLE, &v) < 0) fail(Exit::data, "{}: cannot read attribute {} on {}; store it as a number", path_, name, obj);
   return v;
 }
 
@@ -515,7 +515,7 @@ std::vector<std::string> File::attr_strings(const std::string& obj, const std::s
   Handle space(H5Aget_space(a.get()), H5Sclose);
   hssize_t n = H5Sget_simple_extent_npoints(space.get());
   std::vector<std::string> out(n);
-  if (H5Tget_class(ftype.get()) != H5T_STRING) fail(Exit::data, "{}: attribute {} on {} should be strings", path_, name, obj);
+  if (H5Tget_class(ftype.get()) != H5T_STRING) fail(Exit::data, "{}: attribute {} on {} should be strings; fix the attribute", path_, name, obj);
   if (H5Tis_variable_str(ftype.get()) > 0) {
     Handle mtype = variable_string_like(ftype.get());
     std::vector<char*> p(n, nullptr);

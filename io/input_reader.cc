@@ -51,7 +51,7 @@ struct IdSlice {
   std::vector<std::string> strings;
   bool is_unsigned = false;
   std::string text(count_t k) const {
-    if (!strings.empty()) return "'" + strings[k] + "'";
+    if (!strings.empty()) return "'" + printable(strings[k]) + "'";
     return is_unsigned ? std::to_string(static_cast<std::uint64_t>(integers[k])) : std::to_string(integers[k]);
   }
 };
@@ -71,25 +71,25 @@ InputReader::InputReader(const std::string& path, const Comm& comm)
   if (file_.has_attr("/", "format_version")) {
     const std::int64_t v = file_.attr_int("/", "format_version");
     if (v > schema::kInputVersion)
-      fail(Exit::data, "{}: input format_version {} is newer than this crossmf reads ({}); upgrade crossmf", path, v,
+      fail(Exit::data, "{}: input format_version {} is newer than this crossmf reads ({}); use a newer crossmf", path, v,
            schema::kInputVersion);
     if (v < 1) fail(Exit::data, "{}: input format_version {} is not a version (1 is the first); fix the attribute", path, v);
   }
   if (!file_.exists(schema::kRatings))
-    fail(Exit::data, "{}: group /ratings is missing; the input schema is in the README ('Input file')", path);
+    fail(Exit::data, "{}: group /ratings is missing; add it (the input schema is in the README, 'Input file')", path);
   for (const char* a : {"n_users", "n_items"}) {
     const std::int64_t n = file_.attr_int(schema::kRatings, a);
     if (n <= 0 || n > INT32_MAX)
-      fail(Exit::data, "{}: /ratings attribute {} = {} is out of range: it must be between 1 and 2^31-1", path, a, n);
+      fail(Exit::data, "{}: /ratings attribute {} = {} is out of range: fix it to a count between 1 and 2^31-1", path, a, n);
   }
   info_.n_users = static_cast<index_t>(file_.attr_int(schema::kRatings, "n_users"));
   info_.n_items = static_cast<index_t>(file_.attr_int(schema::kRatings, "n_items"));
   const std::string feedback = file_.attr_string(schema::kRatings, "feedback");
   if (feedback != "explicit" && feedback != "implicit")
-    fail(Exit::data, "{}: /ratings attribute feedback = '{}': it must be \"explicit\" or \"implicit\"", path, feedback);
+    fail(Exit::data, "{}: /ratings attribute feedback = '{}': set it to \"explicit\" or \"implicit\"", path, feedback);
   info_.implicit = feedback == "implicit";
   check_ratings_group(schema::kRatings, &info_.nnz, &info_.has_time);
-  if (info_.nnz == 0) fail(Exit::data, "{}: /ratings is empty: there is nothing to train on", path);
+  if (info_.nnz == 0) fail(Exit::data, "{}: /ratings is empty: there is nothing to train on; give it ratings", path);
   info_.has_test = file_.exists(schema::kTest);
   if (info_.has_test) {
     bool test_time = false;
@@ -108,7 +108,7 @@ void InputReader::check_ratings_group(const std::string& group, count_t* nnz, bo
   require_column(i, Values::integers);
   require_column(v, Values::numbers);
   if (u.rows() != i.rows() || u.rows() != v.rows())
-    fail(Exit::data, "{}: {}/user, {}/item and {}/value have different lengths ({}, {}, {}); they must match",
+    fail(Exit::data, "{}: {}/user, {}/item and {}/value have different lengths ({}, {}, {}); fix them to one length",
          info_.path, group, group, group, u.rows(), i.rows(), v.rows());
   *nnz = static_cast<count_t>(u.rows());
   *has_time = file_.exists(group + "/time");
@@ -121,9 +121,9 @@ void InputReader::check_side_metadata() {
     auto d = file_.dataset(schema::kItemsDomain);
     require_column(d, Values::integers, info_.n_items, "n_items");
     if (!file_.has_attr(schema::kItemsDomain, "names"))
-      d.fail_here(Exit::data, "has no attribute 'names' (e.g. [\"content\",\"finance\",\"insurance\"])");
+      d.fail_here(Exit::data, "has no attribute 'names'; add one name per domain (e.g. [\"content\",\"finance\",\"insurance\"])");
     info_.domain_names = file_.attr_strings(schema::kItemsDomain, "names");
-    if (info_.domain_names.empty()) d.fail_here(Exit::data, "attribute names is empty; name each domain");
+    if (info_.domain_names.empty()) d.fail_here(Exit::data, "attribute names is empty; give each domain a name");
     std::map<std::string, std::size_t> seen;
     for (std::size_t k = 0; k < info_.domain_names.size(); ++k) {
       const std::string& name = info_.domain_names[k];
@@ -132,7 +132,7 @@ void InputReader::check_side_metadata() {
                                             "datasets such as /recommendations/<domain>); rename it", k, why));
       if (const auto [at, fresh] = seen.emplace(name, k); !fresh)
         d.fail_here(Exit::data, fmt::format("attribute names holds '{}' twice (domains {} and {}); give each domain "
-                                            "its own name", name, at->second, k));
+                                            "its own name", printable(name), at->second, k));
     }
   }
   info_.has_item_features = file_.exists(schema::kItemsFeatures);
@@ -151,7 +151,7 @@ void InputReader::check_side_metadata() {
   }
   const bool label_users = file_.exists(schema::kLabelsUser), label_values = file_.exists(schema::kLabelsValue);
   if (label_users != label_values)
-    fail(Exit::data, "{}: {} is present but {} is missing; labels need both, the user and its 0/1 outcome, or neither",
+    fail(Exit::data, "{}: {} is present but {} is missing; labels need both, the user and its 0/1 outcome: add it or remove both",
          info_.path, label_users ? schema::kLabelsUser : schema::kLabelsValue,
          label_users ? schema::kLabelsValue : schema::kLabelsUser);
   info_.has_labels = label_users;
@@ -160,7 +160,7 @@ void InputReader::check_side_metadata() {
     require_column(u, Values::integers);
     require_column(v, Values::numbers);
     if (u.rows() != v.rows())
-      fail(Exit::data, "{}: /labels/user and /labels/value have different lengths ({}, {}); they must match", info_.path,
+      fail(Exit::data, "{}: /labels/user and /labels/value have different lengths ({}, {}); fix them to one length", info_.path,
            u.rows(), v.rows());
     info_.labels = static_cast<count_t>(u.rows());
   }
@@ -174,7 +174,7 @@ void InputReader::check_ids(const char* name, index_t n, bool* present) {
   auto d = file_.dataset(name);
   const h5::Kind k = d.kind();
   if (k != h5::Kind::integer && k != h5::Kind::string)
-    d.fail_here(Exit::data, fmt::format("has the wrong type ({}): ids are integers (int64) or strings",
+    d.fail_here(Exit::data, fmt::format("has the wrong type ({}): store ids as integers (int64) or strings",
                                         h5::dtype_text(d)));
   const bool users = std::strcmp(name, schema::kUsersId) == 0;
   const auto dims = d.dims();
@@ -345,7 +345,7 @@ void InputReader::check_ids_unique(const char* name, index_t n) const {
       ids.strings = d.read_strings(s.begin, m);
       for (count_t k = 0; k < m; ++k) {
         if (ids.strings[k].empty())
-          d.fail_here(Exit::data, fmt::format("row {} is an empty string; every {} needs an id", s.begin + k,
+          d.fail_here(Exit::data, fmt::format("row {} is an empty string; give every {} an id", s.begin + k,
                                               n == info_.n_users ? "user" : "item"));
         ids.keys.push_back(string_key(ids.strings[k]));
       }
@@ -361,7 +361,7 @@ void InputReader::check_ids_unique(const char* name, index_t n) const {
   phase(comm_, [&] {
     if (const auto rep = first_repeated(comm_, ids.keys, s.begin)) {
       const std::string id = text_at(comm_, n, rep->first, [&](count_t k) { return ids.text(k); });
-      d.fail_here(Exit::data, fmt::format("rows {} and {} hold the same id {}; ids must be unique (one per {})",
+      d.fail_here(Exit::data, fmt::format("rows {} and {} hold the same id {}; fix the ids: one per {}, each its own",
                                           rep->first, rep->second, id, n == info_.n_users ? "user" : "item"));
     }
   });

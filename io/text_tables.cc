@@ -29,7 +29,7 @@ void scan(text::TableReader& table, const ImportOptions& options, TextStats& sta
   while (table.next(fields, why)) {
     // Rank 0 reads alone, so it checks for a stop itself (the others wait in a barrier).
     if ((stats.rows & 0xFFFF) == 0)
-      throw_if_stopped(fmt::format("importing {}", table.path()), "nothing was written; an existing output is unchanged");
+      throw_if_stopped(fmt::format("importing {}", table.path()), "nothing was written and an existing output is unchanged; run again to start over");
     ++stats.rows;
     if (why.empty()) row(fields, table.line(), why);
     if (!why.empty()) bad.report(table.line(), why);

@@ -77,7 +77,7 @@ void run_generate(const Config& config, const Comm& comm) {
   Stopwatch total;
   const Block user_block = block_of(g.users, comm), item_block = block_of(g.items, comm);
 
-  const std::string unchanged = "nothing was written; an existing output is unchanged";
+  const std::string unchanged = "nothing was written and an existing output is unchanged; run again to start over";
   phase(comm, [&] {
     if (comm.root()) AtomicOutput::clear_stale(g.output);
   });

@@ -121,7 +121,7 @@ void import_on_root(const Config& config, const std::string& temp_output) {
 }  // namespace
 
 void run_import(const Config& config, const Comm& comm) {
-  const std::string unchanged = "nothing was written; an existing output is unchanged";
+  const std::string unchanged = "nothing was written and an existing output is unchanged; run again to start over";
   phase(comm, [&] {
     if (comm.root()) AtomicOutput::clear_stale(config.import.output);
   });

@@ -129,7 +129,7 @@ void run_inspect(const Config& config, const Comm& comm) {
       InputReader reader(path, comm);
       report = describe_input(path, summarize_input(reader.file(), comm));
     } else if (format.empty()) {
-      fail(Exit::data, "{}: not a crossmf file: no root 'format' attribute and no /ratings group", path);
+      fail(Exit::data, "{}: not a crossmf file: no root 'format' attribute and no /ratings group; give a crossmf input, output or checkpoint file", path);
     } else {
       report = describe_listing(path, format, version, h5::list_objects(file));
     }

@@ -167,7 +167,7 @@ void run_train(const Config& config, const Comm& comm) {
   spdlog::info("options:\n{}", config.resolved);
   PhaseLog phases(comm);
   phases.begin("read");
-  const std::string unchanged = "nothing was written; an existing output is unchanged";
+  const std::string unchanged = "nothing was written and an existing output is unchanged; run again to start over";
 
   // 1. Before any long work: leftovers of earlier runs, the input's metadata, what this run asks
   //    of it, and a writable output folder.
@@ -225,7 +225,8 @@ void run_train(const Config& config, const Comm& comm) {
                "{} user rows routed to item owners per iteration",
                part.train_nnz, part.test_nnz, part.user_imbalance, part.item_imbalance,
                comm.sum<count_t>(part.recv_rows));
-  if (part.train_nnz == 0) throw AgreedError(Exit::data, fmt::format("{}: no training ratings left after the split", o.input));
+  if (part.train_nnz == 0)
+    throw AgreedError(Exit::data, fmt::format("{}: no training ratings left after the split; lower --test-fraction or give more ratings", o.input));
   stop_point(comm, "partitioning the ratings", unchanged);
 
   // 3. Model and trainer.
@@ -368,7 +369,7 @@ void run_train(const Config& config, const Comm& comm) {
       throw AgreedError(Exit::terminated,
                         stop_message(stop, fmt::format("training (after iteration {})", it),
                                      o.checkpoint.empty()
-                                         ? "no --checkpoint was given, so the training is lost; an existing output is unchanged"
+                                         ? "no --checkpoint was given, so the training is lost (give --checkpoint to keep it); an existing output is unchanged"
                                          : fmt::format("checkpoint {} written; run again with --resume to continue; an "
                                                        "existing output is unchanged", o.checkpoint)));
   }
@@ -377,7 +378,7 @@ void run_train(const Config& config, const Comm& comm) {
   if (!o.checkpoint.empty() && saved_at != p.done) save(p.done);
   const std::string trained =
       o.checkpoint.empty()
-          ? "no --checkpoint was given, so the training is lost; an existing output is unchanged"
+          ? "no --checkpoint was given, so the training is lost (give --checkpoint to keep it); an existing output is unchanged"
           : fmt::format("checkpoint {} holds the trained model: run again with --resume to score and write without "
                         "training again; an existing output is unchanged", o.checkpoint);
   stop_point(comm, "finishing training", trained);

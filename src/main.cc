@@ -23,7 +23,7 @@ namespace {
 void check_same_everywhere(const Comm& comm, const std::string& resolved) {
   const std::uint64_t h = std::hash<std::string>{}(resolved);
   if (comm.min(h) != comm.max(h))
-    throw Error(Exit::usage, "ranks resolved different options (was the --config file changed during launch?)");
+    throw Error(Exit::usage, "ranks resolved different options (was the --config file changed during launch?); run again with a settled file");
 }
 
 }  // namespace

@@ -40,7 +40,8 @@ class OptionTable {
                                     const char* end = text.data() + text.size();
                                     const auto [at, ec] = std::from_chars(text.data(), end, *field);
                                     if (text.empty() || ec != std::errc() || at != end)
-                                      throw po::validation_error(po::validation_error::invalid_option_value, name, text);
+                                      fail(Exit::usage, "--{} '{}' is not a seed: give a whole number from 0 to "
+                                                        "18446744073709551615", name, text);
                                   }),
                         help);
     printers_.push_back([name, field](std::ostream& os) { os << name << " = " << *field << "\n"; });
@@ -167,7 +168,7 @@ std::string usage() {
 
 Config parse_config(int argc, const char* const* argv) {
   Config c;
-  if (argc < 2) throw Error(Exit::usage, usage());
+  if (argc < 2) throw Error(Exit::usage, "no subcommand given; give one of generate, import, train, inspect\n" + usage());
   c.command = argv[1];
   if (c.command == "--help" || c.command == "-h") {
     c.help = true;
@@ -175,7 +176,7 @@ Config parse_config(int argc, const char* const* argv) {
     return c;
   }
   if (!kCommands.count(c.command))
-    fail(Exit::usage, "unknown subcommand '{}'\n{}", c.command, usage());
+    fail(Exit::usage, "unknown subcommand '{}'; give one of generate, import, train, inspect\n{}", c.command, usage());
 
   OptionTable table("crossmf " + c.command + " options");
   if (c.command == "generate") describe_generate(table, c.generate);
@@ -209,7 +210,7 @@ Config parse_config(int argc, const char* const* argv) {
       try {
         po::store(po::parse_config_file(in, all, false), vm);
       } catch (const po::error& e) {
-        fail(Exit::usage, "--config {}: {}; each line is 'option = value' with the option names of "
+        fail(Exit::usage, "--config {}: {}; write each line as 'option = value' with the option names of "
                           "'crossmf {} --help'", file, e.what(), c.command);
       }
     }
@@ -228,22 +229,22 @@ void one_of(const std::string& option, const std::string& value, std::initialize
     if (value == ch) return;
     list += list.empty() ? ch : std::string(", ") + ch;
   }
-  fail(Exit::usage, "--{} '{}' is not one of: {}", option, value, list);
+  fail(Exit::usage, "--{} '{}' is not one of: {}; choose one of them", option, value, list);
 }
 template <class T>
 void at_least(const std::string& option, T value, T low) {
-  if (value < low) fail(Exit::usage, "--{} {} is too small: it must be at least {}", option, value, low);
+  if (value < low) fail(Exit::usage, "--{} {} is too small: give at least {}", option, value, low);
 }
 template <class T>
 void between(const std::string& option, T value, T low, T high) {
   at_least(option, value, low);
-  if (value > high) fail(Exit::usage, "--{} {} is too large: it must be at most {}", option, value, high);
+  if (value > high) fail(Exit::usage, "--{} {} is too large: give at most {}", option, value, high);
 }
 void in_range(const std::string& option, double value, double low, double high) {
-  if (!(value >= low && value <= high)) fail(Exit::usage, "--{} {} must be between {} and {}", option, value, low, high);
+  if (!(value >= low && value <= high)) fail(Exit::usage, "--{} {} is out of range: give a value between {} and {}", option, value, low, high);
 }
 void required(const std::string& option, const std::string& value) {
-  if (value.empty()) fail(Exit::usage, "--{} is required", option);
+  if (value.empty()) fail(Exit::usage, "--{} is required; give it", option);
 }
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;
@@ -261,13 +262,13 @@ std::vector<std::string> split_list(const std::string& text) {
 std::vector<std::string> domain_names(const GenerateOptions& g) {
   std::vector<std::string> names = split_list(g.domains);
   if (names.empty()) fail(Exit::usage, "--domains is empty: give comma-separated domain names, e.g. content,finance");
-  if (names.size() > 1000) fail(Exit::usage, "--domains names {} domains; at most 1000", names.size());
+  if (names.size() > 1000) fail(Exit::usage, "--domains names {} domains; give at most 1000", names.size());
   std::set<std::string> seen;
   for (const auto& n : names) {
     if (n.empty()) fail(Exit::usage, "--domains '{}' has an empty name; remove the extra comma", g.domains);
     if (const std::string why = unusable_domain_name(n); !why.empty())
       fail(Exit::usage, "--domains '{}': {}; rename that domain", g.domains, why);
-    if (!seen.insert(n).second) fail(Exit::usage, "--domains '{}' names '{}' twice", g.domains, n);
+    if (!seen.insert(n).second) fail(Exit::usage, "--domains '{}' names '{}' twice; give each domain once", g.domains, n);
   }
   return names;
 }
@@ -280,11 +281,11 @@ std::vector<double> domain_shares(const GenerateOptions& g) {
     double v = -1;
     try { v = std::stod(s, &used); } catch (const std::exception&) { used = 0; }
     if (used == 0 || used != s.size() || !(v >= 0) || !std::isfinite(v))
-      fail(Exit::usage, "--domain-shares '{}': '{}' is not a non-negative number", g.domain_shares, s);
+      fail(Exit::usage, "--domain-shares '{}': '{}' is not a non-negative number; give one number per domain", g.domain_shares, s);
     shares.push_back(v);
     sum += v;
   }
-  if (!(sum > 0)) fail(Exit::usage, "--domain-shares '{}' must have a positive sum", g.domain_shares);
+  if (!(sum > 0)) fail(Exit::usage, "--domain-shares '{}' sums to zero; give at least one positive share", g.domain_shares);
   return shares;
 }
 
@@ -338,13 +339,13 @@ void validate(const Config& c) {
     between("factors", t.factors, 1, 4096);
     between("iterations", t.iterations, 1, 1000000);
     if (t.lambda != -1 && !(t.lambda >= 0 && t.lambda < 1e6))
-      fail(Exit::usage, "--lambda {} must be >= 0 (typical 0.01 to 1), or -1 for the default of the feedback type", t.lambda);
-    if (!(t.alpha > 0 && t.alpha < 1e6)) fail(Exit::usage, "--alpha {} must be positive (typical: 1 to 40)", t.alpha);
+      fail(Exit::usage, "--lambda {} is out of range: give a value >= 0 (typical 0.01 to 1), or -1 for the default of the feedback type", t.lambda);
+    if (!(t.alpha > 0 && t.alpha < 1e6)) fail(Exit::usage, "--alpha {} is out of range: give a positive value (typical: 1 to 40)", t.alpha);
     one_of("confidence", t.confidence, {"linear", "log"});
-    if (!(t.epsilon > 0 && t.epsilon < 1e30)) fail(Exit::usage, "--epsilon {} must be a positive number", t.epsilon);
+    if (!(t.epsilon > 0 && t.epsilon < 1e30)) fail(Exit::usage, "--epsilon {} is out of range: give a positive number", t.epsilon);
     one_of("solver", t.solver, {"cg", "cholesky"});
     between("cg-steps", t.cg_steps, 1, 1000);
-    if (!(t.learning_rate > 0 && t.learning_rate < 10)) fail(Exit::usage, "--learning-rate {} must be in (0, 10)", t.learning_rate);
+    if (!(t.learning_rate > 0 && t.learning_rate < 10)) fail(Exit::usage, "--learning-rate {} is out of range: give a value in (0, 10)", t.learning_rate);
     at_least<std::int64_t>("sync-every", t.sync_every, 1);
     one_of("sgd-sync", t.sgd_sync, {"average", "delta"});
     one_of("implicit-loss", t.implicit_loss, {"bpr", "wsl"});
@@ -363,7 +364,7 @@ void validate(const Config& c) {
     in_range("control-fraction", t.control_fraction, 0, 0.9);
     between("checkpoint-every", t.checkpoint_every, 0, 1000000);
     if ((t.checkpoint_every > 0 || t.resume) && t.checkpoint.empty())
-      fail(Exit::usage, "--checkpoint-every and --resume need --checkpoint FILE");
+      fail(Exit::usage, "--checkpoint-every and --resume need --checkpoint FILE; give it");
     between("threads", t.threads, 0, kMaxThreads);
     resolve_threads(t.threads);  // checks the environment variables it falls back on
   } else if (c.command == "inspect") {

@@ -10,4 +10,7 @@ namespace crossmf {
 // character, or a name the output already uses beside the domain lists (all, fallback, gated).
 std::string unusable_domain_name(std::string_view name);
 
+// `text` as it can stand in a one-line message: control characters escaped, beyond 80 bytes cut.
+std::string printable(std::string_view text);
+
 }  // namespace crossmf
