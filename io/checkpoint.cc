@@ -97,6 +97,8 @@ void check_checkpoint_path(const std::string& path, const Comm& comm) {
       fail(Exit::usage, "--checkpoint {} exists and is {}; the job would replace it with its checkpoint: point "
                         "--checkpoint at a new path (or an earlier checkpoint of this run)", path, what);
   });
+  // Its folder must take the checkpoint: known now, not after the first iterations.
+  AtomicOutput writable(path, comm);
 }
 
 namespace {

@@ -33,7 +33,8 @@ struct CheckpointState {
 void write_checkpoint(const std::string& path, const Comm& comm, const CheckpointState& s, index_t n_users,
                       index_t n_items);
 // Collective, at the start of a job that was given --checkpoint: an existing file there must be a
-// crossmf checkpoint, since the job will replace it. Throws Error(Exit::usage) otherwise.
+// crossmf checkpoint, since the job will replace it (else Exit::usage; Exit::data when it is one
+// but unreadable), and its folder must be writable (else Exit::io). Throws AgreedError.
 void check_checkpoint_path(const std::string& path, const Comm& comm);
 // Collective. Reads `path` into `s` and validates all of it, agreed across ranks (AgreedError):
 // a file that is not a checkpoint of this run (other input fingerprint or options, a newer

@@ -233,6 +233,14 @@ std::vector<std::string> Dataset::read_strings(hsize_t row, hsize_t n) const {
   return out;
 }
 
+void Dataset::write_strings(const std::vector<std::string>& values, hsize_t row) const {
+  Handle t(H5Dget_type(h_.get()), H5Tclose);
+  const std::size_t w = H5Tget_size(t.get());
+  std::vector<char> buf(std::max<std::size_t>(values.size() * w, 1), '\0');
+  for (std::size_t k = 0; k < values.size(); ++k) std::memcpy(buf.data() + k * w, values[k].data(), std::min(w, values[k].size()));
+  transfer(buf.data(), t.get(), w, row, values.size(), true);
+}
+
 bool Dataset::is_unsigned() const {
   Handle t(H5Dget_type(h_.get()), H5Tclose);
   return H5Tget_class(t.get()) == H5T_INTEGER && H5Tget_sign(t.get()) == H5T_SGN_NONE;
@@ -359,6 +367,21 @@ Dataset File::create_like(const std::string& path, const Dataset& like) {
   H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER);
   Handle d(H5Dcreate2(h_.get(), path.c_str(), type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), H5Dclose);
   if (!d) fail(Exit::io, "{}: cannot create dataset {}", path_, path);
+  return Dataset(std::move(d), path_, path, comm_);
+}
+
+Dataset File::create_fixed_strings(const std::string& path, hsize_t rows, std::size_t width) {
+  make_parents(path);
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), std::max<std::size_t>(width, 1));
+  H5Tset_strpad(type.get(), H5T_STR_NULLPAD);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  Handle space(H5Screate_simple(1, &rows, nullptr), H5Sclose);
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY);
+  H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER);
+  Handle d(H5Dcreate2(h_.get(), path.c_str(), type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), H5Dclose);
+  if (!d) fail(Exit::io, "{}: cannot create dataset {} (disk full?)", path_, path);
   return Dataset(std::move(d), path_, path, comm_);
 }
 

@@ -85,6 +85,9 @@ class Dataset {
   // Collective: rows [row, row + n) of a 1-D dataset of strings (fixed or variable length).
   std::vector<std::string> read_strings(hsize_t row, hsize_t n) const;
   bool is_unsigned() const;  // an unsigned integer type
+  // Collective: this rank's `values` at rows [row, row + values.size()) of a fixed-length string
+  // dataset (longer values are cut to its width).
+  void write_strings(const std::vector<std::string>& values, hsize_t row) const;
   [[noreturn]] void fail_here(Exit code, const std::string& what) const;
   // Where row `row` lies in the file when the dataset is contiguous and stored exactly as T, so
   // its bytes can be written past HDF5 (io/direct_io.h); nullopt otherwise.
@@ -124,6 +127,9 @@ class File {
   // Collective: a new dataset with the type and shape of `like` (a dataset of another file).
   Dataset create_like(const std::string& path, const Dataset& like);
   Dataset create_strings(const std::string& path, const std::vector<std::string>& values);  // written by rank 0
+  // Collective: [rows] fixed-length UTF-8 strings of `width` bytes (null-padded), for rows every
+  // rank writes its share of with Dataset::write_strings.
+  Dataset create_fixed_strings(const std::string& path, hsize_t rows, std::size_t width);
   void create_group(const std::string& path);
   const std::string& path() const { return path_; }
   hid_t id() const { return h_.get(); }

@@ -164,8 +164,14 @@ std::size_t write_train_output(const std::string& path, const Comm& comm, const 
   for (auto [name, n] : {std::pair{schema::kUsersId, info.n_users}, {schema::kItemsId, info.n_items}}) {
     if (!input.file().exists(name)) continue;
     h5::Dataset from = input.file().dataset(name);
-    if (!from.fixed_size() || from.rows() != static_cast<hsize_t>(n)) {
-      spdlog::warn("{}: {} is not copied to the output (variable-length strings or wrong length)", o.input, name);
+    if (!from.fixed_size()) {
+      // Variable-length strings, which parallel HDF5 cannot write: stored fixed-length, as wide as
+      // the longest, each rank its own share.
+      const Slice mine = even_slice(n, comm.rank(), comm.size());
+      const std::vector<std::string> ids = from.read_strings(mine.begin, mine.end - mine.begin);
+      std::uint64_t width = 1;
+      for (const std::string& id : ids) width = std::max<std::uint64_t>(width, id.size());
+      file.create_fixed_strings(name, n, comm.max(width)).write_strings(ids, mine.begin);
       continue;
     }
     const count_t chunk = static_cast<count_t>(from.chunk_rows());

@@ -390,16 +390,18 @@ def input_cases(c):
 
 def control_cases(c):
     """Valid inputs that must train: validation must not refuse them."""
-    def ok(name, target, edit, extra=(), base="base.h5"):
+    def ok(name, target, edit, extra=(), base="base.h5", **checks):
         path = c.variant(name, edit, base)
         c.add(name, "valid", target, ["train", "--input", path, "--output", "{case}/out.h5", *TRAIN, *extra], 0,
-              written=["out.h5"])
+              written=["out.h5"], **checks)
     ok("valid_base", "everything", lambda f: None)
     ok("valid_implicit", "implicit", lambda f: None, base="implicit.h5")
     ok("valid_wide_unique_ids", "/users/id", lambda f: replace(f, "users/id", 2**40 + np.arange(N_USERS, dtype=np.int64)))
     ok("valid_uint64_ids", "/items/id", lambda f: replace(f, "items/id", 2**64 - 1 - np.arange(N_ITEMS, dtype=np.uint64)))
+    # Variable-length string ids, which parallel HDF5 cannot write, reach the output fixed-length.
     ok("valid_vlen_ids", "/items/id", lambda f: replace(f, "items/id", np.array(["it%d" % k for k in range(N_ITEMS)],
-                                                                               dtype=h5py.string_dtype())))
+                                                                               dtype=h5py.string_dtype())),
+       expect_ids={"/items/id": ["it%d" % k for k in range(N_ITEMS)]})
     ok("valid_int16_indices", "/ratings/user", lambda f: replace(f, "ratings/user", f["ratings/user"][()].astype(np.int16)))
     ok("valid_domain_without_items", "/items/domain",
        lambda f: replace(f, "items/domain", (np.arange(N_ITEMS) % 2).astype(np.int32)))  # no insurance item
@@ -645,6 +647,9 @@ def path_cases(c):
           r"--output has \d+ characters, more than a path may have")
     c.add("path_output_folder_missing", "folder missing", "--output", train("--input", inp, "--output", "{case}/nodir/out.h5"),
           4, r"nodir/out\.h5: folder .*nodir does not exist; create it first")
+    c.add("path_checkpoint_folder_missing", "folder missing", "--checkpoint",
+          train("--input", inp, "--output", "{case}/out.h5", "--checkpoint", "{case}/nodir/ck.h5"), 4,
+          r"nodir/ck\.h5: folder .*nodir does not exist; create it first")
     c.add("path_input_is_folder", "input file", "--input", train("--input", "{case}", "--output", "{case}/out.h5"), 4,
           r": is a folder, not a file")
     c.add("path_checkpoint_is_other_hdf5", "checkpoint identity", "--checkpoint",
