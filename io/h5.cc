@@ -272,6 +272,10 @@ File File::open(const std::string& path, MPI_Comm comm, bool write, const std::s
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     fail(Exit::io, "{}: is a folder, not a file; give the path of {}", path, expected);
+  // A pipe would block the open below until something writes to it: HDF5 needs a file anyway.
+  const auto type = std::filesystem::status(path, ec).type();
+  if (!ec && type != std::filesystem::file_type::regular && type != std::filesystem::file_type::not_found)
+    fail(Exit::io, "{}: is a pipe, device or other special file; give the path of {}", path, expected);
   if (!write && !is_hdf5(path)) {
     FILE* f = std::fopen(path.c_str(), "rb");
     if (!f) fail(Exit::io, "{}: cannot open for reading ({}); check the path and permissions", path, std::strerror(errno));

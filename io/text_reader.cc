@@ -163,8 +163,11 @@ bool is_canonical_integer(std::string_view s) {
 }
 
 LineReader::LineReader(const std::string& path) : path_(path) {
-  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // Non-blocking to open: a pipe nobody writes to then reads as empty instead of blocking forever
+  // (one being written, as from `--ratings <(zcat r.csv.gz)`, is read as usual once blocking again).
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd_ < 0) fail(Exit::io, "{}: cannot open for reading ({}); check the path and permissions", path, std::strerror(errno));
+  ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) & ~O_NONBLOCK);
   struct stat st {};
   if (::fstat(fd_, &st) == 0 && S_ISDIR(st.st_mode)) {
     ::close(fd_);

@@ -143,6 +143,10 @@ std::string read_config_file(const std::string& file) {
   std::error_code ec;
   if (std::filesystem::is_directory(file, ec))
     fail(Exit::usage, "--config {} is a folder; give the path of an INI file of 'option = value' lines", file);
+  // A pipe without a writer would block the open below forever.
+  const auto type = std::filesystem::status(file, ec).type();
+  if (!ec && type != std::filesystem::file_type::regular && type != std::filesystem::file_type::not_found)
+    fail(Exit::usage, "--config {} is a pipe, device or other special file; give the path of an INI file", file);
   std::ifstream in(file, std::ios::binary);
   if (!in) fail(Exit::usage, "--config {}: cannot open the file; check the path", file);
   std::ostringstream text;

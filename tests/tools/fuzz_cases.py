@@ -650,6 +650,14 @@ def path_cases(c):
     c.add("path_checkpoint_folder_missing", "folder missing", "--checkpoint",
           train("--input", inp, "--output", "{case}/out.h5", "--checkpoint", "{case}/nodir/ck.h5"), 4,
           r"nodir/ck\.h5: folder .*nodir does not exist; create it first")
+    c.add("path_input_fifo", "input file", "--input", train("--input", "{case}/pipe.h5", "--output", "{case}/out.h5"), 4,
+          r"pipe\.h5: is a pipe, device or other special file", setup=[["mkfifo", "{case}/pipe.h5"]])
+    c.add("path_config_fifo", "config file", "--config",
+          train("--input", inp, "--output", "{case}/out.h5", "--config", "{case}/pipe.ini"), 2,
+          r"--config .*pipe\.ini is a pipe, device or other special file", setup=[["mkfifo", "{case}/pipe.ini"]])
+    c.add("path_import_ratings_fifo_no_writer", "input file", "import --ratings",
+          ["import", "--ratings", "{case}/pipe.csv", "--output", "{case}/out.h5"], 3, r"pipe\.csv: no valid rows",
+          setup=[["mkfifo", "{case}/pipe.csv"]])
     c.add("path_input_is_folder", "input file", "--input", train("--input", "{case}", "--output", "{case}/out.h5"), 4,
           r": is a folder, not a file")
     c.add("path_checkpoint_is_other_hdf5", "checkpoint identity", "--checkpoint",
