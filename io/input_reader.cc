@@ -32,14 +32,21 @@ Slice even_slice(count_t total, int rank, int size) {
   return {begin, begin + base + (rank < extra ? 1 : 0)};
 }
 
+Slice chunk_slice(count_t total, count_t chunk, int rank, int size) {
+  chunk = std::max<count_t>(chunk, 1);
+  const Slice chunks = even_slice((total + chunk - 1) / chunk, rank, size);
+  return {std::min(chunks.begin * chunk, total), std::min(chunks.end * chunk, total)};
+}
+
 namespace {
 
-// The text of global row `row` of a table read in even slices, on every rank: the rank whose slice
-// holds it says it. Collective.
-std::string text_at(const Comm& comm, count_t total, count_t row, const std::function<std::string(count_t)>& local) {
+// The text of global row `row` of a table read in slices (slice(r): rank r's), on every rank: the
+// rank whose slice holds it says it. Collective.
+std::string text_at(const Comm& comm, const std::function<Slice(int)>& slice, count_t row,
+                    const std::function<std::string(count_t)>& local) {
   int owner = 0;
-  while (owner + 1 < comm.size() && even_slice(total, owner, comm.size()).end <= row) ++owner;
-  std::string text = comm.rank() == owner ? local(row - even_slice(total, owner, comm.size()).begin) : "";
+  while (owner + 1 < comm.size() && !(slice(owner).begin <= row && row < slice(owner).end)) ++owner;
+  std::string text = comm.rank() == owner ? local(row - slice(owner).begin) : "";
   comm.bcast(text, owner);
   return text;
 }
@@ -51,7 +58,7 @@ struct IdSlice {
   std::vector<std::string> strings;
   bool is_unsigned = false;
   std::string text(count_t k) const {
-    if (!strings.empty()) return "'" + printable(strings[k]) + "'";
+    if (!strings.empty()) return fmt::format("'{}'", printable(strings[k]));  // fmt: GCC 12 warns wrongly on +
     return is_unsigned ? std::to_string(static_cast<std::uint64_t>(integers[k])) : std::to_string(integers[k]);
   }
 };
@@ -328,7 +335,8 @@ void InputReader::check_labelled_users_unique(const Triplets& labels) const {
   for (count_t k = 0; k < labels.size(); ++k) keys[k] = {0, static_cast<std::uint64_t>(labels.user[k])};
   const Slice s = even_slice(info_.labels, comm_.rank(), comm_.size());
   if (const auto rep = first_repeated(comm_, keys, s.begin)) {
-    const std::string user = text_at(comm_, info_.labels, rep->first, [&](count_t k) { return std::to_string(labels.user[k]); });
+    const std::string user = text_at(comm_, [&](int r) { return even_slice(info_.labels, r, comm_.size()); }, rep->first,
+                                     [&](count_t k) { return std::to_string(labels.user[k]); });
     fail(Exit::data, "{}: /labels/user rows {} and {} both label user {}; keep one label per user", info_.path,
          rep->first, rep->second, user);
   }
@@ -336,7 +344,9 @@ void InputReader::check_labelled_users_unique(const Triplets& labels) const {
 
 void InputReader::check_ids_unique(const char* name, index_t n) const {
   auto d = file_.dataset(name);
-  const Slice s = even_slice(n, comm_.rank(), comm_.size());
+  const count_t chunk = static_cast<count_t>(d.chunk_rows());
+  const auto slice = [&](int r) { return chunk_slice(n, chunk, r, comm_.size()); };
+  const Slice s = slice(comm_.rank());
   const count_t m = s.end - s.begin;
   IdSlice ids;
   // Read and checked alone first: a problem here is this rank's, agreed before the exchange.
@@ -360,7 +370,7 @@ void InputReader::check_ids_unique(const char* name, index_t n) const {
   });
   phase(comm_, [&] {
     if (const auto rep = first_repeated(comm_, ids.keys, s.begin)) {
-      const std::string id = text_at(comm_, n, rep->first, [&](count_t k) { return ids.text(k); });
+      const std::string id = text_at(comm_, slice, rep->first, [&](count_t k) { return ids.text(k); });
       d.fail_here(Exit::data, fmt::format("rows {} and {} hold the same id {}; fix the ids: one per {}, each its own",
                                           rep->first, rep->second, id, n == info_.n_users ? "user" : "item"));
     }
