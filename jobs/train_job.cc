@@ -150,7 +150,8 @@ void check_run_fits_input(const TrainOptions& o, const InputInfo& info) {
 }
 
 bool file_exists(const Comm& comm, const std::string& path) {
-  int exists = comm.root() ? std::filesystem::exists(path) : 0;
+  std::error_code ec;
+  int exists = comm.root() ? std::filesystem::exists(path, ec) : 0;
   comm.bcast(std::span<int>(&exists, 1));
   return exists != 0;
 }

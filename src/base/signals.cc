@@ -23,10 +23,11 @@ namespace crossmf {
 namespace {
 
 // Written by the handler, so lock-free atomics only.
-std::atomic<int> g_signal{0};
-std::atomic<long long> g_signal_ns{0}, g_cont_ns{0};
+std::atomic<int> g_signal{0};                   // the first stop request, which messages name
+std::atomic<int> g_term{0};                     // the first SIGTERM, SIGINT or SIGHUP: a kill may follow it
+std::atomic<long long> g_signal_ns{0}, g_term_ns{0}, g_cont_ns{0};
 std::atomic<bool> g_reporter{false}, g_honoured{false};
-std::atomic<int> g_budget_ms{-1};  // the watchdog's estimate of the time to a kill; -1 unknown yet
+std::atomic<int> g_budget_ms{-1};  // the watchdog's estimate of the time to a kill (0: none); -1 not yet known
 static_assert(std::atomic<long long>::is_always_lock_free && std::atomic<int>::is_always_lock_free);
 
 long long now_ns() {
@@ -41,8 +42,15 @@ void request(int sig) {
 }
 
 extern "C" void on_signal(int sig) {
-  if (sig == SIGCONT) g_cont_ns = now_ns();  // mpirun's kill sequence starts with it (see below)
-  else request(sig);
+  const long long now = now_ns();
+  if (sig == SIGCONT) {  // mpirun's kill sequence starts with it (see budget below)
+    g_cont_ns = now;
+    return;
+  }
+  // A SIGTERM after a SIGUSR1 still brings its kill: its time is kept apart.
+  int none = 0;
+  if (sig != SIGUSR1 && g_term.compare_exchange_strong(none, sig)) g_term_ns = now;
+  request(sig);
 }
 
 // How the process was started, read once before MPI_Init.
@@ -62,22 +70,24 @@ double env_seconds(const char* name, double fallback) {
   return end && *end == '\0' && x > 0 && x < 1e6 ? x : fallback;
 }
 
-// Seconds from the stop request to a kill, as far as can be known; infinity when none comes.
-double budget_seconds(int sig, long long at, long long cont) {
-  constexpr double kNever = std::numeric_limits<double>::infinity();
-  if (sig == SIGUSR1) return kNever;
-  if (sig == kLauncherEnded) return 300;  // nobody will kill the orphans: a safety net only
-  // mpirun's own sequence: SIGCONT, then SIGTERM odls_timeout later (Slurm sends both at once).
+// The time from a SIGTERM (or SIGINT, SIGHUP) at `at` to the kill that follows it.
+struct Budget {
+  double seconds = std::numeric_limits<double>::infinity();  // none comes
+  bool mpirun = false;  // mpirun's own kill sequence
+};
+Budget budget_after_term(long long at, long long cont) {
+  // mpirun, terminated, sends SIGCONT, then SIGTERM odls_timeout later (Slurm sends both at once).
   const double since_cont = cont > 0 ? static_cast<double>(at - cont) * 1e-9 : -1;
   if (g_launch.orte && since_cont >= 0.5 * g_launch.odls_timeout && since_cont <= g_launch.odls_timeout + 1)
-    return g_launch.odls_timeout;
-  return g_launch.kill_wait > 0 ? g_launch.kill_wait : kNever;
+    return {g_launch.odls_timeout, true};
+  if (g_launch.kill_wait > 0) return {g_launch.kill_wait, false};
+  return {};
 }
 
 std::mutex g_temp_mutex;
 std::vector<std::string> g_temp;  // registered temporary files; "" marks a free slot
 
-[[noreturn]] void emergency_exit(int sig, double budget, bool from_mpirun) {
+[[noreturn]] void emergency_exit(int sig, const Budget& b) {
   {
     std::lock_guard<std::mutex> lock(g_temp_mutex);
     for (const std::string& p : g_temp)
@@ -86,14 +96,14 @@ std::vector<std::string> g_temp;  // registered temporary files; "" marks a free
   if (g_reporter && !g_honoured) {
     const std::string why =
         sig == kLauncherEnded
-            ? fmt::format("its launcher ended and the ranks did not agree to stop within {:g} s", 0.6 * budget)
-            : fmt::format("{} came with only {:g} s until {}", stop_name(sig), budget,
-                          from_mpirun ? "mpirun kills the ranks (Open MPI's odls_base_sigkill_timeout)"
-                                      : "the SIGKILL (Slurm's KillWait, CROSSMF_KILL_WAIT)");
-    const std::string fix = from_mpirun ? "send SIGUSR1 to mpirun instead (it passes it on and waits), or export "
-                                          "OMPI_MCA_odls_base_sigkill_timeout=60 before mpirun"
-                                        : "ask Slurm for an earlier signal (#SBATCH --signal=B:USR1@300, as "
-                                          "slurm/train.sbatch does)";
+            ? fmt::format("its launcher ended and the ranks did not agree to stop within {:g} s", 0.6 * b.seconds)
+            : fmt::format("{} came with only {:g} s until {}", stop_name(sig), b.seconds,
+                          b.mpirun ? "mpirun kills the ranks (Open MPI's odls_base_sigkill_timeout)"
+                                   : "the SIGKILL (Slurm's KillWait, CROSSMF_KILL_WAIT)");
+    const std::string fix = b.mpirun ? "send SIGUSR1 to mpirun instead (it passes it on and waits), or export "
+                                       "OMPI_MCA_odls_base_sigkill_timeout=60 before mpirun"
+                                     : "ask Slurm for an earlier signal (#SBATCH --signal=B:USR1@300, as "
+                                       "slurm/train.sbatch does)";
     const std::string text = fmt::format(
         "crossmf: error: stopped: {}; too little to reach a safe point, so no checkpoint was written now (one written "
         "earlier is kept) and temporary files were removed. To stop with a checkpoint, {}\n", why, fix);
@@ -104,26 +114,38 @@ std::vector<std::string> g_temp;  // registered temporary files; "" marks a free
 
 // Sets deadlines and notices the launcher's end; never touches MPI.
 void watch() {
-  double deadline = -1, budget = 0;
-  bool from_mpirun = false;
+  constexpr double kNever = std::numeric_limits<double>::infinity();
+  double deadline = kNever;
+  int cause = 0;
+  Budget budget;
+  bool term_seen = false, launcher_seen = false;
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (g_launch.parent > 1 && ::getppid() != g_launch.parent) request(kLauncherEnded);
-    const int sig = g_signal;
-    if (sig == 0) continue;
-
-    const long long at = g_signal_ns;
-    if (deadline < 0) {
-      budget = budget_seconds(sig, at, g_cont_ns);
-      from_mpirun = sig != kLauncherEnded && budget == g_launch.odls_timeout && g_launch.orte;
-      deadline = static_cast<double>(at) * 1e-9 + 0.6 * budget;
-      g_budget_ms = std::isinf(budget) ? 0 : std::max(1, static_cast<int>(budget * 1000));
+    if (!launcher_seen && g_launch.parent > 1 && ::getppid() != g_launch.parent) {
+      // Nobody will kill the orphans: a safety net only, should the others be gone too.
+      launcher_seen = true;
+      request(kLauncherEnded);
+      if (const double d = static_cast<double>(now_ns()) * 1e-9 + 0.6 * 300; d < deadline) {
+        deadline = d;
+        cause = kLauncherEnded;
+        budget = {300, false};
+      }
     }
+    if (!term_seen && g_term != 0) {
+      term_seen = true;
+      const Budget b = budget_after_term(g_term_ns, g_cont_ns);
+      if (const double d = static_cast<double>(g_term_ns) * 1e-9 + 0.6 * b.seconds; d < deadline) {
+        deadline = d;
+        cause = g_term;
+        budget = b;
+      }
+    }
+    if (g_signal != 0) g_budget_ms = std::isinf(deadline) ? 0 : std::max(1, static_cast<int>(budget.seconds * 1000));
     // Ranks signalled together reach the deadline together: sleep to it, not to the next poll.
     const double left = deadline - static_cast<double>(now_ns()) * 1e-9;
     if (left < 0.05) {
       if (left > 0) std::this_thread::sleep_for(std::chrono::duration<double>(left));
-      emergency_exit(sig, budget, from_mpirun);
+      emergency_exit(cause, budget);
     }
   }
 }
