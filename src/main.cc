@@ -1,7 +1,8 @@
 // crossmf: distributed matrix factorization for cross-selling.
 // main parses the configuration, runs one subcommand on every rank, and alone decides how the
 // process ends: MPI_Finalize when every rank agreed on the outcome, MPI_Abort when one rank
-// failed alone (finalizing then would leave the others waiting in a collective forever).
+// failed alone (finalizing then would leave the others waiting in a collective forever), and
+// leaving at once after an agreed stop that a kill follows (its launcher is going down).
 #include <mpi.h>
 
 #include <cstdio>
