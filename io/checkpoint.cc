@@ -1,8 +1,15 @@
 #include "io/checkpoint.h"
 
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <optional>
+#include <set>
 #include <sstream>
 
 #include "io/atomic_output.h"
+#include "io/dataset_checks.h"
+#include "io/h5_listing.h"
 #include "io/h5.h"
 #include "io/input_reader.h"
 #include "io/schema.h"
@@ -36,6 +43,7 @@ void write_checkpoint_file(const std::string& temp, const Comm& comm, const Chec
   f.set_attr("/", "first_loss", s.first_loss);
   f.set_attr("/", "spent", s.spent);
   f.set_attr("/", "since_best", s.since_best);
+  f.set_attr("/", "training_complete", std::int64_t{s.complete ? 1 : 0});
   f.set_attr("/", "global_mean", s.mu);
   f.set_attr("/", "width", std::int64_t{s.width});
   const Slice us = even_slice(n_users, comm.rank(), comm.size()), is = even_slice(n_items, comm.rank(), comm.size());
@@ -68,51 +76,152 @@ void write_checkpoint(const std::string& path, const Comm& comm, const Checkpoin
   out.commit();
 }
 
+void check_checkpoint_path(const std::string& path, const Comm& comm) {
+  phase(comm, [&] {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return;
+    const std::string what = !h5::is_hdf5(path) ? "not an HDF5 file" : [&] {
+      std::optional<h5::File> opened;
+      try {
+        opened.emplace(h5::File::open(path, comm.raw()));
+      } catch (const Error& e) {  // a checkpoint cut short by a kill mid-copy, or the like
+        fail(Exit::data, "--checkpoint {} exists but cannot be read ({}); the checkpoint is damaged: remove it to start "
+                         "afresh, or point --checkpoint elsewhere", path, e.what());
+      }
+      const h5::File& f = *opened;
+      const std::string format = f.has_attr("/", "format") ? f.attr_string("/", "format") : "";
+      return format == schema::kCheckpointFormat ? std::string()
+             : format.empty()                     ? std::string("an HDF5 file but not a crossmf checkpoint")
+                                                  : "a " + format + " file, not a checkpoint";
+    }();
+    if (!what.empty())
+      fail(Exit::usage, "--checkpoint {} exists and is {}; the job would replace it with its checkpoint: point "
+                        "--checkpoint at a new path (or an earlier checkpoint of this run)", path, what);
+  });
+  // Its folder must take the checkpoint: known now, not after the first iterations.
+  AtomicOutput writable(path, comm);
+}
+
+namespace {
+
+[[noreturn]] void damaged(const std::string& path, const std::string& what) {
+  fail(Exit::data, "--checkpoint {}: {}; the checkpoint is damaged: remove it to start afresh, or point --checkpoint "
+                   "elsewhere", path, what);
+}
+
+// A dataset of the checkpoint of shape [rows] (width 0) or [rows, width] of numbers.
+h5::Dataset rows_dataset(const h5::File& f, const std::string& path, const std::string& name, count_t rows, int width,
+                         const char* rows_meaning) {
+  if (!f.exists(name)) damaged(path, "dataset " + name + " is missing");
+  h5::Dataset d = f.dataset(name);
+  const std::vector<hsize_t> want = width > 0 ? std::vector<hsize_t>{hsize_t(rows), hsize_t(width)}
+                                              : std::vector<hsize_t>{hsize_t(rows)};
+  const h5::Kind k = d.kind();
+  if ((k != h5::Kind::floating && k != h5::Kind::integer) || d.dims() != want)
+    damaged(path, fmt::format("dataset {} is {} {} but must be numbers of shape {} ({} = {}{})", name, h5::dtype_text(d),
+                              h5::shape_text(d.dims()), h5::shape_text(want), rows_meaning, rows,
+                              width > 0 ? fmt::format(", factor width {}", width) : ""));
+  return d;
+}
+
+}  // namespace
+
 void read_checkpoint(const std::string& path, const Comm& comm, const CheckpointState& expected, index_t n_users,
-                     index_t n_items, CheckpointState& s) {
-  h5::File f = h5::File::open(path, comm.raw());
-  if (!f.has_attr("/", "format") || f.attr_string("/", "format") != schema::kCheckpointFormat)
-    fail(Exit::usage, "--checkpoint {}: not a crossmf checkpoint; point --checkpoint at a checkpoint file or a new path", path);
-  if (f.attr_int("/", "format_version") > schema::kCheckpointVersion)
-    fail(Exit::usage, "--checkpoint {}: format_version {} is newer than this crossmf reads ({})", path,
-         f.attr_int("/", "format_version"), schema::kCheckpointVersion);
-  s.input_fingerprint = f.attr_string("/", "input_fingerprint");
-  if (s.input_fingerprint != expected.input_fingerprint)
-    fail(Exit::usage, "--resume: checkpoint {} was written for other input data ({}), not this input ({}); "
-                      "remove the checkpoint or point --checkpoint elsewhere to start afresh",
-         path, s.input_fingerprint, expected.input_fingerprint);
-  s.options = f.attr_string("/", "options");
-  if (s.options != expected.options) {
-    const auto was = ini_lines(s.options), now = ini_lines(expected.options);
-    std::string diff;
-    for (const auto& [key, value] : now) {
-      auto it = was.find(key);
-      const std::string old = it == was.end() ? "(unset)" : it->second;
-      if (old != value) diff += fmt::format("{}{} = {} in the checkpoint, {} now", diff.empty() ? "" : "; ", key, old, value);
+                     index_t n_items, int width, bool with_state, CheckpointState& s) {
+  std::optional<h5::File> file;
+  // 1. What the file is, and its metadata: the same on every rank.
+  phase(comm, [&] {
+    file.emplace(h5::File::open(path, comm.raw(), false, "a crossmf checkpoint (or a new path for --checkpoint)"));
+    const h5::File& f = *file;
+    if (!f.has_attr("/", "format") || f.attr_string("/", "format") != schema::kCheckpointFormat)
+      fail(Exit::usage, "--checkpoint {}: not a crossmf checkpoint; point --checkpoint at a checkpoint file or a new path",
+           path);
+    for (const char* a : {"format_version", "input_fingerprint", "options", "iteration", "best", "first_loss", "spent",
+                          "since_best", "global_mean", "width"})
+      if (!f.has_attr("/", a)) damaged(path, fmt::format("root attribute {} is missing", a));
+    const std::int64_t version = f.attr_int("/", "format_version");
+    if (version > schema::kCheckpointVersion)
+      fail(Exit::usage, "--checkpoint {}: format_version {} is newer than this crossmf reads ({}); resume with a newer "
+                        "crossmf, or remove it to start afresh", path, version, schema::kCheckpointVersion);
+    if (version < 1) damaged(path, fmt::format("format_version {} is not a version", version));
+    s.input_fingerprint = f.attr_string("/", "input_fingerprint");
+    if (s.input_fingerprint != expected.input_fingerprint)
+      fail(Exit::usage, "--resume: checkpoint {} was written for other input data ({}), not this input ({}); "
+                        "remove the checkpoint or point --checkpoint elsewhere to start afresh",
+           path, s.input_fingerprint, expected.input_fingerprint);
+    s.options = f.attr_string("/", "options");
+    if (s.options != expected.options) {
+      const auto was = ini_lines(s.options), now = ini_lines(expected.options);
+      std::string diff;
+      for (const auto& [key, value] : now) {
+        auto it = was.find(key);
+        const std::string old = it == was.end() ? "(unset)" : it->second;
+        if (old != value) diff += fmt::format("{}{} = {} in the checkpoint, {} now", diff.empty() ? "" : "; ", key, old, value);
+      }
+      fail(Exit::usage, "--resume: checkpoint {} was written with other options: {}; use the same options or remove the "
+                        "checkpoint", path, diff.empty() ? "(option set changed)" : diff);
     }
-    fail(Exit::usage, "--resume: checkpoint {} was written with other options: {}; use the same options or remove the checkpoint",
-         path, diff.empty() ? "(option set changed)" : diff);
-  }
-  s.iteration = f.attr_int("/", "iteration");
-  s.best = f.attr_double("/", "best");
-  s.first_loss = f.attr_double("/", "first_loss");
-  s.spent = f.attr_double("/", "spent");
-  s.since_best = f.attr_int("/", "since_best");
-  s.mu = f.attr_double("/", "global_mean");
-  s.width = static_cast<int>(f.attr_int("/", "width"));
-  const Slice us = even_slice(n_users, comm.rank(), comm.size()), is = even_slice(n_items, comm.rank(), comm.size());
-  s.users.resize(static_cast<std::size_t>(us.end - us.begin) * s.width);
-  s.items.resize(static_cast<std::size_t>(is.end - is.begin) * s.width);
-  f.dataset("/users").read<real>(s.users, us.begin, us.end - us.begin);
-  f.dataset("/items").read<real>(s.items, is.begin, is.end - is.begin);
-  if (f.exists("/user_state")) {
-    s.user_state.resize(us.end - us.begin);
-    s.item_state.resize(is.end - is.begin);
-    f.dataset("/user_state").read<real>(s.user_state, us.begin, us.end - us.begin);
-    f.dataset("/item_state").read<real>(s.item_state, is.begin, is.end - is.begin);
-  }
-  s.history_columns = f.attr_strings("/history", "columns");
-  for (const auto& c : s.history_columns) s.history[c] = f.dataset("/history/" + c).read_all<double>();
+    s.iteration = f.attr_int("/", "iteration");
+    s.since_best = f.attr_int("/", "since_best");
+    s.best = f.attr_double("/", "best");
+    s.first_loss = f.attr_double("/", "first_loss");
+    s.spent = f.attr_double("/", "spent");
+    s.mu = f.attr_double("/", "global_mean");
+    s.complete = f.has_attr("/", "training_complete") && f.attr_int("/", "training_complete") != 0;
+    s.width = static_cast<int>(std::clamp<std::int64_t>(f.attr_int("/", "width"), -1, INT32_MAX));
+    if (s.iteration < 1 || s.iteration > 1000000)
+      damaged(path, fmt::format("iteration = {} is not an iteration count (1 to 1000000)", s.iteration));
+    if (s.since_best < 0 || s.since_best > s.iteration)
+      damaged(path, fmt::format("since_best = {} is outside [0, iteration = {}]", s.since_best, s.iteration));
+    // `best` starts at -infinity and stays there without a held-out set.
+    if (std::isnan(s.best) || s.best == INFINITY) damaged(path, fmt::format("best = {} is not a held-out score", s.best));
+    if (!std::isfinite(s.first_loss) || s.first_loss < 0 || !std::isfinite(s.spent) || s.spent < 0 || !std::isfinite(s.mu))
+      damaged(path, fmt::format("first_loss = {}, spent = {} or global_mean = {} is not a finite (non-negative) number",
+                                s.first_loss, s.spent, s.mu));
+    if (s.width != width)
+      damaged(path, fmt::format("width = {} but its options give factor rows of width {}", s.width, width));
+    rows_dataset(f, path, "/users", n_users, width, "n_users");
+    rows_dataset(f, path, "/items", n_items, width, "n_items");
+    const bool user_state = f.exists("/user_state"), item_state = f.exists("/item_state");
+    if (with_state && !(user_state && item_state))
+      damaged(path, "datasets /user_state and /item_state (SGD's per-row step sizes) are missing");
+    if (with_state) {
+      rows_dataset(f, path, "/user_state", n_users, 0, "n_users");
+      rows_dataset(f, path, "/item_state", n_items, 0, "n_items");
+    }
+    if (!f.exists("/history") || !f.has_attr("/history", "columns")) damaged(path, "/history or its attribute columns is missing");
+    s.history_columns = f.attr_strings("/history", "columns");
+    std::set<std::string> seen;
+    for (const std::string& c : s.history_columns) {
+      if (c.empty() || c.find('/') != std::string::npos || !seen.insert(c).second)
+        damaged(path, fmt::format("/history attribute columns holds '{}' (empty, with a '/', or twice)", c));
+      const h5::Dataset d = rows_dataset(f, path, "/history/" + c, s.iteration, 0, "iteration");
+      s.history[c] = d.read_all<double>();
+    }
+  });
+  // 2. This rank's rows, all read (collectively) before any is judged: a problem is this rank's
+  //    alone, so it may only be thrown after the last collective.
+  phase(comm, [&] {
+    const h5::File& f = *file;
+    const Slice us = even_slice(n_users, comm.rank(), comm.size()), is = even_slice(n_items, comm.rank(), comm.size());
+    std::string problem;
+    auto read_rows = [&](const char* name, std::vector<real>& v, const Slice& slice, int w, bool non_negative) {
+      v.resize(static_cast<std::size_t>(slice.end - slice.begin) * std::max(w, 1));
+      f.dataset(name).read<real>(v, slice.begin, slice.end - slice.begin);
+      if (!problem.empty()) return;
+      if (const std::string bad = first_non_finite(v, w, slice.begin); !bad.empty())
+        problem = fmt::format("dataset {} {} is not finite", name, bad);
+      for (std::size_t j = 0; non_negative && problem.empty() && j < v.size(); ++j)
+        if (v[j] < 0) problem = fmt::format("dataset {} row {}: {} is negative", name, slice.begin + count_t(j), v[j]);
+    };
+    read_rows("/users", s.users, us, width, false);
+    read_rows("/items", s.items, is, width, false);
+    if (with_state) {
+      read_rows("/user_state", s.user_state, us, 0, true);
+      read_rows("/item_state", s.item_state, is, 0, true);
+    }
+    if (!problem.empty()) damaged(path, problem);
+  });
 }
 
 }  // namespace crossmf

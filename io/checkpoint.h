@@ -20,6 +20,7 @@ struct CheckpointState {
   std::int64_t iteration = 0;
   double best = 0, first_loss = 0, spent = 0;
   std::int64_t since_best = 0;
+  bool complete = false;  // training ended (its iterations, or an early stop): a resume only scores
   double mu = 0;
   std::vector<std::string> history_columns;
   std::map<std::string, std::vector<double>> history;
@@ -32,9 +33,16 @@ struct CheckpointState {
 // Collective.
 void write_checkpoint(const std::string& path, const Comm& comm, const CheckpointState& s, index_t n_users,
                       index_t n_items);
-// Collective. Reads `path` into `s`; refuses (Exit::usage) a checkpoint whose input fingerprint
-// or options differ from `expected`, naming what differs.
+// Collective, at the start of a job that was given --checkpoint: an existing file there must be a
+// crossmf checkpoint, since the job will replace it (else Exit::usage; Exit::data when it is one
+// but unreadable), and its folder must be writable (else Exit::io). Throws AgreedError.
+void check_checkpoint_path(const std::string& path, const Comm& comm);
+// Collective. Reads `path` into `s` and validates all of it, agreed across ranks (AgreedError):
+// a file that is not a checkpoint of this run (other input fingerprint or options, a newer
+// version) is refused with Exit::usage naming what differs; a damaged one (shapes, non-finite or
+// negative values, history lengths) with Exit::data naming the dataset. `width` is the factor
+// width this run uses; `with_state` whether its trainer keeps per-row state (SGD).
 void read_checkpoint(const std::string& path, const Comm& comm, const CheckpointState& expected, index_t n_users,
-                     index_t n_items, CheckpointState& s);
+                     index_t n_items, int width, bool with_state, CheckpointState& s);
 
 }  // namespace crossmf

@@ -99,12 +99,18 @@ bool Dataset::read_only() const {
 
 void Dataset::transfer(void* buf, hid_t mem_type, std::size_t elem, hsize_t row, hsize_t n, bool write) const {
   std::vector<hsize_t> d = dims();
-  if (d.size() > 2) fail_here(Exit::data, fmt::format("has {} dimensions; crossmf reads 1-D or 2-D datasets", d.size()));
+  if (d.size() > 2) fail_here(Exit::data, fmt::format("has {} dimensions; crossmf reads 1-D or 2-D datasets: store it as one", d.size()));
   const hsize_t width = d.size() == 2 ? d[1] : 1;
   const hsize_t total_rows = d.empty() ? 1 : d[0];
   // Check the request before the collective loop; a bad request is a bug on this rank only,
   // so it is reported after every rank has finished the same number of steps.
   bool bad = row + n > total_rows;
+  // No elements ([0], [n, 0]): nothing to move, and HDF5 refuses collective I/O on a dataset with
+  // no storage. The shape is the same on every rank, so every rank returns here alike.
+  if (total_rows == 0 || width == 0) {
+    if (bad) fail_here(Exit::data, fmt::format("rows [{}, {}) requested but it has {} rows", row, row + n, total_rows));
+    return;
+  }
   const hsize_t row_bytes = std::max<hsize_t>(1, width * elem);
   // Plain bytes (contiguous, stored in the caller's type) are moved directly by each rank on
   // its own threads, past MPI-IO; whether a dataset is plain is the same on every rank. A
@@ -186,28 +192,58 @@ void Dataset::write_raw(const std::vector<char>& bytes, hsize_t row, hsize_t n) 
   transfer(const_cast<char*>(bytes.data()), t.get(), H5Tget_size(t.get()), row, n, true);
 }
 
-std::vector<std::string> Dataset::read_strings() const {
+std::vector<std::string> Dataset::read_strings() const { return read_strings(0, rows()); }
+
+std::vector<std::string> Dataset::read_strings(hsize_t row, hsize_t n) const {
   Handle ftype(H5Dget_type(h_.get()), H5Tclose);
-  if (H5Tget_class(ftype.get()) != H5T_STRING) fail_here(Exit::data, "expected strings");
-  const hsize_t n = rows();
-  std::vector<std::string> out(n);
-  if (n == 0) return out;  // same on every rank; HDF5 refuses to read no storage collectively
+  if (H5Tget_class(ftype.get()) != H5T_STRING) fail_here(Exit::data, "expected strings; store it as strings");
+  const std::vector<hsize_t> d = dims();
+  if (d.size() != 1) fail_here(Exit::data, fmt::format("must be 1-D, it has {} dimensions; store one value per row", d.size()));
+  // The shape is the same on every rank: every rank returns here alike (HDF5 refuses to read no
+  // storage collectively).
+  if (d[0] == 0) return std::vector<std::string>(n);
+  const bool bad = row + n > d[0];
+  std::vector<std::string> out(bad ? 0 : n);
   Handle xfer(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
   H5Pset_dxpl_mpio(xfer.get(), H5FD_MPIO_COLLECTIVE);
+  Handle fspace(H5Dget_space(h_.get()), H5Sclose);
+  const hsize_t count = out.size();
+  Handle mspace(H5Screate_simple(1, &count, nullptr), H5Sclose);
+  if (count == 0) {
+    H5Sselect_none(fspace.get());
+    H5Sselect_none(mspace.get());
+  } else {
+    H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, &row, nullptr, &count, nullptr);
+  }
+  herr_t rc;
   if (H5Tis_variable_str(ftype.get()) > 0) {
     Handle mtype = variable_string_like(ftype.get());
-    std::vector<char*> ptrs(n, nullptr);
-    if (H5Dread(h_.get(), mtype.get(), H5S_ALL, H5S_ALL, xfer.get(), ptrs.data()) < 0) fail_here(Exit::io, "read failed");
-    for (hsize_t i = 0; i < n; ++i) out[i] = ptrs[i] ? ptrs[i] : "";
-    Handle space(H5Dget_space(h_.get()), H5Sclose);
-    H5Dvlen_reclaim(mtype.get(), space.get(), H5P_DEFAULT, ptrs.data());
+    std::vector<char*> ptrs(std::max<hsize_t>(count, 1), nullptr);
+    rc = H5Dread(h_.get(), mtype.get(), mspace.get(), fspace.get(), xfer.get(), ptrs.data());
+    for (hsize_t i = 0; rc >= 0 && i < count; ++i) out[i] = ptrs[i] ? ptrs[i] : "";
+    if (rc >= 0) H5Dvlen_reclaim(mtype.get(), mspace.get(), H5P_DEFAULT, ptrs.data());
   } else {
     const std::size_t w = H5Tget_size(ftype.get());
-    std::vector<char> buf(n * w + 1, 0);
-    if (H5Dread(h_.get(), ftype.get(), H5S_ALL, H5S_ALL, xfer.get(), buf.data()) < 0) fail_here(Exit::io, "read failed");
-    for (hsize_t i = 0; i < n; ++i) out[i] = std::string(buf.data() + i * w, strnlen(buf.data() + i * w, w));
+    std::vector<char> buf(count * w + 1, 0);
+    rc = H5Dread(h_.get(), ftype.get(), mspace.get(), fspace.get(), xfer.get(), buf.data());
+    for (hsize_t i = 0; rc >= 0 && i < count; ++i) out[i] = std::string(buf.data() + i * w, strnlen(buf.data() + i * w, w));
   }
+  if (bad) fail_here(Exit::data, fmt::format("rows [{}, {}) requested but it has {} rows", row, row + n, d[0]));
+  if (rc < 0) fail_here(Exit::io, "read failed (file truncated or corrupt?)");
   return out;
+}
+
+void Dataset::write_strings(const std::vector<std::string>& values, hsize_t row) const {
+  Handle t(H5Dget_type(h_.get()), H5Tclose);
+  const std::size_t w = H5Tget_size(t.get());
+  std::vector<char> buf(std::max<std::size_t>(values.size() * w, 1), '\0');
+  for (std::size_t k = 0; k < values.size(); ++k) std::memcpy(buf.data() + k * w, values[k].data(), std::min(w, values[k].size()));
+  transfer(buf.data(), t.get(), w, row, values.size(), true);
+}
+
+bool Dataset::is_unsigned() const {
+  Handle t(H5Dget_type(h_.get()), H5Tclose);
+  return H5Tget_class(t.get()) == H5T_INTEGER && H5Tget_sign(t.get()) == H5T_SGN_NONE;
 }
 
 namespace {
@@ -231,17 +267,20 @@ Failure last_failure() {
 }
 }  // namespace
 
-File File::open(const std::string& path, MPI_Comm comm, bool write) {
+File File::open(const std::string& path, MPI_Comm comm, bool write, const std::string& expected) {
   quiet();
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
-    fail(Exit::io, "{}: is a folder, not a file; give the path of an HDF5 file", path);
+    fail(Exit::io, "{}: is a folder, not a file; give the path of {}", path, expected);
+  // A pipe would block the open below until something writes to it: HDF5 needs a file anyway.
+  const auto type = std::filesystem::status(path, ec).type();
+  if (!ec && type != std::filesystem::file_type::regular && type != std::filesystem::file_type::not_found)
+    fail(Exit::io, "{}: is a pipe, device or other special file; give the path of {}", path, expected);
   if (!write && !is_hdf5(path)) {
     FILE* f = std::fopen(path.c_str(), "rb");
     if (!f) fail(Exit::io, "{}: cannot open for reading ({}); check the path and permissions", path, std::strerror(errno));
     std::fclose(f);
-    fail(Exit::data, "{}: not an HDF5 file (or truncated); give an HDF5 file in the crossmf input schema, "
-                     "or convert text with 'crossmf import'", path);
+    fail(Exit::data, "{}: not an HDF5 file (or truncated); give the path of {}", path, expected);
   }
   Handle p = fapl(comm);
   Handle f(H5Fopen(path.c_str(), write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, p.get()), H5Fclose);
@@ -251,7 +290,7 @@ File File::open(const std::string& path, MPI_Comm comm, bool write) {
     const Failure why = last_failure();
     if (why.truncated)
       fail(Exit::data, "{}: the HDF5 file is truncated ({}); copy or write it again in full", path, why.reason);
-    fail(Exit::io, "{}: cannot open HDF5 file{} ({})", path, write ? " for writing" : "", why.reason);
+    fail(Exit::io, "{}: cannot open HDF5 file{} ({}); check the path, permissions and locks", path, write ? " for writing" : "", why.reason);
   }
   return File(std::move(f), path, comm);
 }
@@ -276,9 +315,13 @@ bool File::exists(const std::string& path) const {
 }
 
 Dataset File::dataset(const std::string& path) const {
-  if (!exists(path)) fail(Exit::data, "{}: dataset {} is missing; the input schema is in CONTRACT.md (README, 'Input file')", path_, path);
+  if (!exists(path)) fail(Exit::data, "{}: dataset {} is missing", path_, path);
+  // A group (or a link to nothing) where a dataset belongs.
+  H5O_info_t info{};
+  if (H5Oget_info_by_name2(h_.get(), path.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0 || info.type != H5O_TYPE_DATASET)
+    fail(Exit::data, "{}: {} exists but is not a dataset (a group or a broken link?); replace it with a dataset", path_, path);
   Handle d(H5Dopen2(h_.get(), path.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!d) fail(Exit::data, "{}: {} exists but is not a readable dataset", path_, path);
+  if (!d) fail(Exit::data, "{}: {} exists but is not a readable dataset; write it again", path_, path);
   return Dataset(std::move(d), path_, path, comm_);
 }
 
@@ -328,6 +371,21 @@ Dataset File::create_like(const std::string& path, const Dataset& like) {
   H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER);
   Handle d(H5Dcreate2(h_.get(), path.c_str(), type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), H5Dclose);
   if (!d) fail(Exit::io, "{}: cannot create dataset {}", path_, path);
+  return Dataset(std::move(d), path_, path, comm_);
+}
+
+Dataset File::create_fixed_strings(const std::string& path, hsize_t rows, std::size_t width) {
+  make_parents(path);
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), std::max<std::size_t>(width, 1));
+  H5Tset_strpad(type.get(), H5T_STR_NULLPAD);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  Handle space(H5Screate_simple(1, &rows, nullptr), H5Sclose);
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY);
+  H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER);
+  Handle d(H5Dcreate2(h_.get(), path.c_str(), type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), H5Dclose);
+  if (!d) fail(Exit::io, "{}: cannot create dataset {} (disk full?)", path_, path);
   return Dataset(std::move(d), path_, path, comm_);
 }
 
@@ -408,17 +466,30 @@ namespace {
 void require_single(const Handle& a, const std::string& path, const std::string& obj, const std::string& name) {
   Handle space(H5Aget_space(a.get()), H5Sclose);
   const hssize_t n = H5Sget_simple_extent_npoints(space.get());
-  if (n != 1) fail(Exit::data, "{}: attribute {} on {} should be a single value, it has {}", path, name, obj, n);
+  if (n != 1) fail(Exit::data, "{}: attribute {} on {} should be a single value, it has {}; fix the attribute", path, name, obj, n);
 }
 }  // namespace
 
 Handle File::open_attr(const std::string& obj, const std::string& name) const {
-  if (!exists(obj)) fail(Exit::data, "{}: {} is missing (needed for attribute {})", path_, obj, name);
+  if (!exists(obj)) fail(Exit::data, "{}: {} is missing (needed for attribute {}); add it", path_, obj, name);
   Handle o = open_object(h_.get(), obj);
-  if (H5Aexists(o.get(), name.c_str()) <= 0)
-    fail(Exit::data, "{}: attribute {} is missing on {}; the input schema is in CONTRACT.md (README, 'Input file')",
-         path_, name, obj);
+  if (H5Aexists(o.get(), name.c_str()) <= 0) fail(Exit::data, "{}: attribute {} is missing on {}; add it", path_, name, obj);
   return Handle(H5Aopen(o.get(), name.c_str(), H5P_DEFAULT), H5Aclose);
+}
+
+bool File::strings_attribute_fits(const std::vector<std::string>& values) {
+  quiet();
+  Handle p(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  H5Pset_fapl_core(p.get(), 1 << 20, false);  // nothing reaches a disk
+  Handle h(H5Fcreate("crossmf-attribute-trial.h5", H5F_ACC_TRUNC, H5P_DEFAULT, p.get()), H5Fclose);
+  if (!h) return true;  // cannot tell here; the write would say
+  File f(std::move(h), "(trial in memory)", MPI_COMM_SELF);
+  try {
+    f.set_attr("/", "trial", values);
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
 }
 
 bool File::has_attr(const std::string& obj, const std::string& name) const {
@@ -431,7 +502,7 @@ std::string File::attr_string(const std::string& obj, const std::string& name) c
   Handle a = open_attr(obj, name);
   require_single(a, path_, obj, name);
   Handle ftype(H5Aget_type(a.get()), H5Tclose);
-  if (H5Tget_class(ftype.get()) != H5T_STRING) fail(Exit::data, "{}: attribute {} on {} should be a string", path_, name, obj);
+  if (H5Tget_class(ftype.get()) != H5T_STRING) fail(Exit::data, "{}: attribute {} on {} should be a string; fix the attribute", path_, name, obj);
   if (H5Tis_variable_str(ftype.get()) > 0) {
     char* p = nullptr;
     Handle mtype = variable_string_like(ftype.get());
@@ -451,9 +522,9 @@ std::int64_t File::attr_int(const std::string& obj, const std::string& name) con
   Handle a = open_attr(obj, name);
   require_single(a, path_, obj, name);
   Handle ftype(H5Aget_type(a.get()), H5Tclose);
-  if (H5Tget_class(ftype.get()) != H5T_INTEGER) fail(Exit::data, "{}: attribute {} on {} should be an integer", path_, name, obj);
+  if (H5Tget_class(ftype.get()) != H5T_INTEGER) fail(Exit::data, "{}: attribute {} on {} should be an integer; fix the attribute", path_, name, obj);
   std::int64_t v = 0;
-  if (H5Aread(a.get(), H5T_NATIVE_INT64, &v) < 0) fail(Exit::data, "{}: cannot read attribute {} on {}", path_, name, obj);
+  if (H5Aread(a.get(), H5T_NATIVE_INT64, &v) < 0) fail(Exit::data, "{}: cannot read attribute {} on {}; fix the attribute", path_, name, obj);
   return v;
 }
 
@@ -461,7 +532,7 @@ double File::attr_double(const std::string& obj, const std::string& name) const 
   Handle a = open_attr(obj, name);
   require_single(a, path_, obj, name);
   double v = 0;
-  if (H5Aread(a.get(), H5T_NATIVE_DOUBLE, &v) < 0) fail(Exit::data, "{}: cannot read attribute {} on {}", path_, name, obj);
+  if (H5Aread(a.get(), H5T_NATIVE_DOUBLE, &v) < 0) fail(Exit::data, "{}: cannot read attribute {} on {}; store it as a number", path_, name, obj);
   return v;
 }
 
@@ -471,7 +542,7 @@ std::vector<std::string> File::attr_strings(const std::string& obj, const std::s
   Handle space(H5Aget_space(a.get()), H5Sclose);
   hssize_t n = H5Sget_simple_extent_npoints(space.get());
   std::vector<std::string> out(n);
-  if (H5Tget_class(ftype.get()) != H5T_STRING) fail(Exit::data, "{}: attribute {} on {} should be strings", path_, name, obj);
+  if (H5Tget_class(ftype.get()) != H5T_STRING) fail(Exit::data, "{}: attribute {} on {} should be strings; fix the attribute", path_, name, obj);
   if (H5Tis_variable_str(ftype.get()) > 0) {
     Handle mtype = variable_string_like(ftype.get());
     std::vector<char*> p(n, nullptr);

@@ -82,6 +82,12 @@ class Dataset {
   std::vector<char> read_raw(hsize_t row, hsize_t n) const;
   void write_raw(const std::vector<char>& bytes, hsize_t row, hsize_t n) const;
   std::vector<std::string> read_strings() const;  // every rank reads all (ids are small per row)
+  // Collective: rows [row, row + n) of a 1-D dataset of strings (fixed or variable length).
+  std::vector<std::string> read_strings(hsize_t row, hsize_t n) const;
+  bool is_unsigned() const;  // an unsigned integer type
+  // Collective: this rank's `values` at rows [row, row + values.size()) of a fixed-length string
+  // dataset (longer values are cut to its width).
+  void write_strings(const std::vector<std::string>& values, hsize_t row) const;
   [[noreturn]] void fail_here(Exit code, const std::string& what) const;
   // Where row `row` lies in the file when the dataset is contiguous and stored exactly as T, so
   // its bytes can be written past HDF5 (io/direct_io.h); nullopt otherwise.
@@ -106,7 +112,9 @@ class Dataset {
 class File {
  public:
   // Collective. Open an existing file (read-only unless `write`) or create (truncate) one.
-  static File open(const std::string& path, MPI_Comm comm, bool write = false);
+  // `expected` says what the file should be, for messages ("a crossmf input file").
+  static File open(const std::string& path, MPI_Comm comm, bool write = false,
+                   const std::string& expected = "an HDF5 file");
   static File create(const std::string& path, MPI_Comm comm);
   // True if the object exists (every intermediate group checked).
   bool exists(const std::string& path) const;
@@ -119,6 +127,9 @@ class File {
   // Collective: a new dataset with the type and shape of `like` (a dataset of another file).
   Dataset create_like(const std::string& path, const Dataset& like);
   Dataset create_strings(const std::string& path, const std::vector<std::string>& values);  // written by rank 0
+  // Collective: [rows] fixed-length UTF-8 strings of `width` bytes (null-padded), for rows every
+  // rank writes its share of with Dataset::write_strings.
+  Dataset create_fixed_strings(const std::string& path, hsize_t rows, std::size_t width);
   void create_group(const std::string& path);
   const std::string& path() const { return path_; }
   hid_t id() const { return h_.get(); }
@@ -131,6 +142,9 @@ class File {
   void set_attr(const std::string& obj, const std::string& name, double value);
   void set_attr(const std::string& obj, const std::string& name, const std::vector<std::string>& value);
   bool has_attr(const std::string& obj, const std::string& name) const;
+  // Whether set_attr(obj, name, values) can succeed: an attribute message holds at most 64 KiB
+  // (about 4000 strings). Tried on a file in memory, so that it is known before any long work.
+  static bool strings_attribute_fits(const std::vector<std::string>& values);
   std::string attr_string(const std::string& obj, const std::string& name) const;
   std::int64_t attr_int(const std::string& obj, const std::string& name) const;
   double attr_double(const std::string& obj, const std::string& name) const;

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "io/schema.h"
+#include "src/base/signals.h"
 
 namespace crossmf {
 
@@ -47,6 +48,7 @@ count_t ImportWriter::ratings(const RatingsPaths& paths, RatingRuns& runs, bool 
   std::vector<std::int64_t> t;
   hsize_t row = 0;
   runs.merge([&](std::span<const Rating> block) {
+    throw_if_stopped("writing the imported ratings", "nothing was written and an existing output is unchanged; run again to start over");
     const std::size_t n = block.size();
     u.resize(n);
     i.resize(n);

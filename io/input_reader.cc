@@ -1,11 +1,16 @@
 #include "io/input_reader.h"
 
 #include <cmath>
-
-#include "io/schema.h"
-#include "src/numerics/random.h"
-
 #include <cstring>
+#include <functional>
+#include <map>
+
+#include "io/dataset_checks.h"
+#include "io/h5_listing.h"
+#include "io/schema.h"
+#include "src/base/names.h"
+#include "src/comm/duplicates.h"
+#include "src/numerics/random.h"
 
 namespace crossmf {
 
@@ -27,97 +32,168 @@ Slice even_slice(count_t total, int rank, int size) {
   return {begin, begin + base + (rank < extra ? 1 : 0)};
 }
 
-namespace {
-void require_kind(const h5::Dataset& d, bool integer_only) {
-  const h5::Kind k = d.kind();
-  if (k == h5::Kind::integer) return;
-  if (k == h5::Kind::floating && !integer_only) return;
-  d.fail_here(Exit::data, integer_only
-                              ? "has the wrong type: expected integers (dense indices); store it as int32 or int64"
-                              : "has the wrong type: expected numbers; store it as float32 or float64");
+Slice chunk_slice(count_t total, count_t chunk, int rank, int size) {
+  chunk = std::max<count_t>(chunk, 1);
+  const Slice chunks = even_slice((total + chunk - 1) / chunk, rank, size);
+  return {std::min(chunks.begin * chunk, total), std::min(chunks.end * chunk, total)};
 }
+
+namespace {
+
+// The text of global row `row` of a table read in slices (slice(r): rank r's), on every rank: the
+// rank whose slice holds it says it. Collective.
+std::string text_at(const Comm& comm, const std::function<Slice(int)>& slice, count_t row,
+                    const std::function<std::string(count_t)>& local) {
+  int owner = 0;
+  while (owner + 1 < comm.size() && !(slice(owner).begin <= row && row < slice(owner).end)) ++owner;
+  std::string text = comm.rank() == owner ? local(row - slice(owner).begin) : "";
+  comm.bcast(text, owner);
+  return text;
+}
+
+// External ids of this rank's slice: integers as they are, strings by two hashes.
+struct IdSlice {
+  std::vector<Key128> keys;
+  std::vector<std::int64_t> integers;
+  std::vector<std::string> strings;
+  bool is_unsigned = false;
+  std::string text(count_t k) const {
+    if (!strings.empty()) return fmt::format("'{}'", printable(strings[k]));  // fmt: GCC 12 warns wrongly on +
+    return is_unsigned ? std::to_string(static_cast<std::uint64_t>(integers[k])) : std::to_string(integers[k]);
+  }
+};
+
 }  // namespace
 
 InputReader::InputReader(const std::string& path, const Comm& comm)
-    : file_(h5::File::open(path, comm.raw())), comm_(comm) {
+    : file_(h5::File::open(path, comm.raw(), false,
+                           "an HDF5 file in the crossmf input schema (README, 'Input file'), or text converted by "
+                           "'crossmf import'")),
+      comm_(comm) {
   // Metadata is read by every rank alike, so a failure here is the same everywhere.
   info_.path = path;
+  if (file_.has_attr("/", "format") && file_.attr_string("/", "format") != schema::kInputFormat)
+    fail(Exit::data, "{}: format is '{}', not an input file ({}); give the input HDF5 to --input", path,
+         file_.attr_string("/", "format"), schema::kInputFormat);
   if (file_.has_attr("/", "format_version")) {
     const std::int64_t v = file_.attr_int("/", "format_version");
-    if (file_.has_attr("/", "format") && file_.attr_string("/", "format") != schema::kInputFormat)
-      fail(Exit::data, "{}: format is '{}', not an input file ({}); give the input HDF5 to --input", path,
-           file_.attr_string("/", "format"), schema::kInputFormat);
     if (v > schema::kInputVersion)
-      fail(Exit::data, "{}: input format_version {} is newer than this crossmf reads ({}); upgrade crossmf", path, v,
+      fail(Exit::data, "{}: input format_version {} is newer than this crossmf reads ({}); use a newer crossmf", path, v,
            schema::kInputVersion);
+    if (v < 1) fail(Exit::data, "{}: input format_version {} is not a version (1 is the first); fix the attribute", path, v);
   }
-  if (!file_.exists(schema::kRatings)) fail(Exit::data, "{}: group /ratings is missing; the input schema is in the README", path);
+  if (!file_.exists(schema::kRatings))
+    fail(Exit::data, "{}: group /ratings is missing; add it (the input schema is in the README, 'Input file')", path);
   for (const char* a : {"n_users", "n_items"}) {
     const std::int64_t n = file_.attr_int(schema::kRatings, a);
     if (n <= 0 || n > INT32_MAX)
-      fail(Exit::data, "{}: /ratings attribute {} = {} is out of range: it must be between 1 and 2^31-1", path, a, n);
+      fail(Exit::data, "{}: /ratings attribute {} = {} is out of range: fix it to a count between 1 and 2^31-1", path, a, n);
   }
   info_.n_users = static_cast<index_t>(file_.attr_int(schema::kRatings, "n_users"));
   info_.n_items = static_cast<index_t>(file_.attr_int(schema::kRatings, "n_items"));
   const std::string feedback = file_.attr_string(schema::kRatings, "feedback");
   if (feedback != "explicit" && feedback != "implicit")
-    fail(Exit::data, "{}: /ratings attribute feedback = '{}': it must be \"explicit\" or \"implicit\"", path, feedback);
+    fail(Exit::data, "{}: /ratings attribute feedback = '{}': set it to \"explicit\" or \"implicit\"", path, feedback);
   info_.implicit = feedback == "implicit";
-  check_group(schema::kRatings, &info_.nnz, &info_.has_time);
-  if (info_.nnz == 0) fail(Exit::data, "{}: /ratings is empty: there is nothing to train on", path);
+  check_ratings_group(schema::kRatings, &info_.nnz, &info_.has_time);
+  if (info_.nnz == 0) fail(Exit::data, "{}: /ratings is empty: there is nothing to train on; give it ratings", path);
   info_.has_test = file_.exists(schema::kTest);
   if (info_.has_test) {
     bool test_time = false;
-    check_group(schema::kTest, &info_.test_nnz, &test_time);
+    check_ratings_group(schema::kTest, &info_.test_nnz, &test_time);
   }
-  info_.has_domains = file_.exists(schema::kItemsDomain);
-  if (info_.has_domains) {
-    auto d = file_.dataset(schema::kItemsDomain);
-    require_kind(d, true);
-    if (d.dims().size() != 1)
-      d.fail_here(Exit::data, fmt::format("must be 1-D, it has {} dimensions", d.dims().size()));
-    if (d.rows() != static_cast<hsize_t>(info_.n_items))
-      d.fail_here(Exit::data, fmt::format("has {} rows but n_items is {}", d.rows(), info_.n_items));
-    if (!file_.has_attr(schema::kItemsDomain, "names"))
-      d.fail_here(Exit::data, "has no attribute 'names' (e.g. [\"content\",\"finance\",\"insurance\"])");
-    info_.domain_names = file_.attr_strings(schema::kItemsDomain, "names");
-  }
-  info_.has_labels = file_.exists(schema::kLabelsUser);
-  info_.has_item_features = file_.exists(schema::kItemsFeatures);
-  info_.has_user_features = file_.exists(schema::kUsersFeatures);
-  info_.has_user_ids = file_.exists(schema::kUsersId);
-  info_.has_item_ids = file_.exists(schema::kItemsId);
-  // Domain values are checked here, not when a job first needs them, so a bad one fails before
-  // any training. Every rank reads the whole array (O(n_items), replicated like item factors),
-  // so every rank reaches the same verdict.
-  if (info_.has_domains) read_domains();
+  check_side_metadata();
   info_.fingerprint = fmt::format("n_users={} n_items={} nnz={} test_nnz={} feedback={}", info_.n_users,
                                   info_.n_items, info_.nnz, info_.test_nnz, feedback);
 }
 
-void InputReader::check_group(const std::string& group, count_t* nnz, bool* has_time) {
+void InputReader::check_ratings_group(const std::string& group, count_t* nnz, bool* has_time) {
   auto u = file_.dataset(group + "/user");
   auto i = file_.dataset(group + "/item");
   auto v = file_.dataset(group + "/value");
-  require_kind(u, true);
-  require_kind(i, true);
-  require_kind(v, false);
-  for (auto* d : {&u, &i, &v})
-    if (d->dims().size() != 1) d->fail_here(Exit::data, fmt::format("must be 1-D, it has {} dimensions", d->dims().size()));
+  require_column(u, Values::integers);
+  require_column(i, Values::integers);
+  require_column(v, Values::numbers);
   if (u.rows() != i.rows() || u.rows() != v.rows())
-    fail(Exit::data, "{}: {}/user, {}/item and {}/value have different lengths ({}, {}, {}); they must match",
+    fail(Exit::data, "{}: {}/user, {}/item and {}/value have different lengths ({}, {}, {}); fix them to one length",
          info_.path, group, group, group, u.rows(), i.rows(), v.rows());
   *nnz = static_cast<count_t>(u.rows());
   *has_time = file_.exists(group + "/time");
-  if (*has_time) {
-    auto t = file_.dataset(group + "/time");
-    require_kind(t, true);
-    if (t.rows() != u.rows())
-      t.fail_here(Exit::data, fmt::format("has {} rows but {}/user has {}", t.rows(), group, u.rows()));
-  }
+  if (*has_time) require_column(file_.dataset(group + "/time"), Values::integers, *nnz, group + "/user's length");
 }
 
-Triplets InputReader::read_ratings(bool test, bool with_time) const {
+void InputReader::check_side_metadata() {
+  info_.has_domains = file_.exists(schema::kItemsDomain);
+  if (info_.has_domains) {
+    auto d = file_.dataset(schema::kItemsDomain);
+    require_column(d, Values::integers, info_.n_items, "n_items");
+    if (!file_.has_attr(schema::kItemsDomain, "names"))
+      d.fail_here(Exit::data, "has no attribute 'names'; add one name per domain (e.g. [\"content\",\"finance\",\"insurance\"])");
+    info_.domain_names = file_.attr_strings(schema::kItemsDomain, "names");
+    if (info_.domain_names.empty()) d.fail_here(Exit::data, "attribute names is empty; give each domain a name");
+    std::map<std::string, std::size_t> seen;
+    for (std::size_t k = 0; k < info_.domain_names.size(); ++k) {
+      const std::string& name = info_.domain_names[k];
+      if (const std::string why = unusable_domain_name(name); !why.empty())
+        d.fail_here(Exit::data, fmt::format("attribute names: domain {} cannot be a domain name: {} (it names output "
+                                            "datasets such as /recommendations/<domain>); rename it", k, why));
+      if (const auto [at, fresh] = seen.emplace(name, k); !fresh)
+        d.fail_here(Exit::data, fmt::format("attribute names holds '{}' twice (domains {} and {}); give each domain "
+                                            "its own name", printable(name), at->second, k));
+    }
+  }
+  info_.has_item_features = file_.exists(schema::kItemsFeatures);
+  if (info_.has_item_features) {
+    info_.item_features = require_matrix(file_.dataset(schema::kItemsFeatures), info_.n_items, "n_items");
+    names_attribute(file_, schema::kItemsFeatures, info_.item_features, "one per column");
+  }
+  info_.has_user_features = file_.exists(schema::kUsersFeatures);
+  if (info_.has_user_features) {
+    const int F = require_matrix(file_.dataset(schema::kUsersFeatures), info_.n_users, "n_users");
+    info_.user_features = F;
+    info_.user_feature_names = names_attribute(file_, schema::kUsersFeatures, F, "one per column")
+                                   .value_or(std::vector<std::string>(F));
+    for (int f = 0; f < F; ++f)
+      if (info_.user_feature_names[f].empty()) info_.user_feature_names[f] = fmt::format("feature_{}", f);
+  }
+  const bool label_users = file_.exists(schema::kLabelsUser), label_values = file_.exists(schema::kLabelsValue);
+  if (label_users != label_values)
+    fail(Exit::data, "{}: {} is present but {} is missing; labels need both, the user and its 0/1 outcome: add it or remove both",
+         info_.path, label_users ? schema::kLabelsUser : schema::kLabelsValue,
+         label_users ? schema::kLabelsValue : schema::kLabelsUser);
+  info_.has_labels = label_users;
+  if (info_.has_labels) {
+    auto u = file_.dataset(schema::kLabelsUser), v = file_.dataset(schema::kLabelsValue);
+    require_column(u, Values::integers);
+    require_column(v, Values::numbers);
+    if (u.rows() != v.rows())
+      fail(Exit::data, "{}: /labels/user and /labels/value have different lengths ({}, {}); fix them to one length", info_.path,
+           u.rows(), v.rows());
+    info_.labels = static_cast<count_t>(u.rows());
+  }
+  check_ids(schema::kUsersId, info_.n_users, &info_.has_user_ids);
+  check_ids(schema::kItemsId, info_.n_items, &info_.has_item_ids);
+}
+
+void InputReader::check_ids(const char* name, index_t n, bool* present) {
+  *present = file_.exists(name);
+  if (!*present) return;
+  auto d = file_.dataset(name);
+  const h5::Kind k = d.kind();
+  if (k != h5::Kind::integer && k != h5::Kind::string)
+    d.fail_here(Exit::data, fmt::format("has the wrong type ({}): store ids as integers (int64) or strings",
+                                        h5::dtype_text(d)));
+  const bool users = std::strcmp(name, schema::kUsersId) == 0;
+  const auto dims = d.dims();
+  if (dims.size() != 1)
+    d.fail_here(Exit::data, fmt::format("must be 1-D, it has shape {}; store one id per row", h5::shape_text(dims)));
+  if (dims[0] != static_cast<hsize_t>(n))
+    d.fail_here(Exit::data, fmt::format("has {} rows but {} is {}; give one id per {}", dims[0], users ? "n_users" : "n_items",
+                                        n, users ? "user" : "item"));
+}
+
+Triplets InputReader::read_ratings(bool test, bool with_time, std::optional<bool> implicit_run) const {
+  const bool implicit = implicit_run.value_or(info_.implicit);
   const std::string group = test ? schema::kTest : schema::kRatings;
   const count_t total = test ? info_.test_nnz : info_.nnz;
   const Slice s = even_slice(total, comm_.rank(), comm_.size());
@@ -139,7 +215,7 @@ Triplets InputReader::read_ratings(bool test, bool with_time) const {
       if (uk < 0 || uk >= info_.n_users) return user_id;
       if (ik < 0 || ik >= info_.n_items) return item_id;
       if (!std::isfinite(v)) return not_finite;
-      return info_.implicit && v <= 0 ? not_positive : none;
+      return implicit && v <= 0 ? not_positive : none;
     };
     count_t first = m;
 #pragma omp parallel for reduction(min : first)
@@ -159,8 +235,8 @@ Triplets InputReader::read_ratings(bool test, bool with_time) const {
         return fmt::format("{}: {}/value row {}: value {} is not finite (or beyond float32 range); drop or repair "
                            "that rating", info_.path, group, row, v);
       default:
-        return fmt::format("{}: {}/value row {}: implicit strength {} must be > 0; drop zero and negative rows",
-                           info_.path, group, row, v);
+        return fmt::format("{}: {}/value row {}: implicit strength {} must be > 0; drop zero and negative rows{}",
+                           info_.path, group, row, v, info_.implicit ? "" : ", or train with --feedback explicit");
     }
   };
   std::string bad;
@@ -198,74 +274,121 @@ Triplets InputReader::read_ratings(bool test, bool with_time) const {
 }
 
 std::vector<std::int32_t> InputReader::read_domains() const {
-  std::vector<std::int32_t> d = file_.dataset(schema::kItemsDomain).read_all<std::int32_t>();
-  const auto nd = static_cast<std::int32_t>(info_.domain_names.size());
-  for (std::size_t k = 0; k < d.size(); ++k)
+  // Every rank reads the whole array (O(n_items), replicated like item factors), as 64-bit values
+  // so that none is clipped before it is checked, and reaches the same verdict.
+  const std::vector<std::int64_t> d = file_.dataset(schema::kItemsDomain).read_all<std::int64_t>();
+  const auto nd = static_cast<std::int64_t>(info_.domain_names.size());
+  count_t none = 0;
+  for (std::size_t k = 0; k < d.size(); ++k) {
     if (d[k] < -1 || d[k] >= nd)  // -1: the item has no domain (import writes it for items without a row)
       fail(Exit::data, "{}: /items/domain row {}: domain {} has no name (attribute names has {}; -1 means none); "
                        "fix the value or the names", info_.path, k, d[k], nd);
-  return d;
+    none += d[k] == -1;
+  }
+  if (none == static_cast<count_t>(d.size()))
+    fail(Exit::data, "{}: /items/domain: no item has a domain (every value is -1); give items their domains (0 to {}), "
+                     "or leave /items/domain out", info_.path, nd - 1);
+  return std::vector<std::int32_t>(d.begin(), d.end());
 }
 
-std::vector<real> InputReader::read_user_features(int* width, std::vector<std::string>* names) const {
-  auto d = file_.dataset(schema::kUsersFeatures);
-  require_kind(d, false);
-  const auto dims = d.dims();
-  if (dims.size() != 2 || dims[0] != static_cast<hsize_t>(info_.n_users))
-    d.fail_here(Exit::data, fmt::format("must be [n_users={}, F]", info_.n_users));
-  *width = static_cast<int>(dims[1]);
-  names->clear();
-  if (file_.has_attr(schema::kUsersFeatures, "names")) *names = file_.attr_strings(schema::kUsersFeatures, "names");
-  names->resize(*width);
-  for (int f = 0; f < *width; ++f)
-    if ((*names)[f].empty()) (*names)[f] = fmt::format("feature_{}", f);
-  const Slice s = even_slice(info_.n_users, comm_.rank(), comm_.size());
-  std::vector<real> rows(static_cast<std::size_t>(s.end - s.begin) * *width);
-  d.read<real>(rows, s.begin, s.end - s.begin);
-  for (std::size_t j = 0; j < rows.size(); ++j)
-    if (!std::isfinite(rows[j]))
-      d.fail_here(Exit::data, fmt::format("row {} column {} is not finite; impute or drop the feature", s.begin + j / *width, j % *width));
-  return rows;
-}
-
-std::vector<real> InputReader::read_item_features(int* width) const {
+std::vector<real> InputReader::read_item_features() const {
   auto d = file_.dataset(schema::kItemsFeatures);
-  require_kind(d, false);
-  const auto dims = d.dims();
-  if (dims.size() != 2 || dims[0] != static_cast<hsize_t>(info_.n_items))
-    d.fail_here(Exit::data, fmt::format("must be [n_items={}, G]", info_.n_items));
-  *width = static_cast<int>(dims[1]);
   std::vector<real> v = d.read_all<real>();
-  for (std::size_t j = 0; j < v.size(); ++j)
-    if (!std::isfinite(v[j]))
-      d.fail_here(Exit::data, fmt::format("row {} column {} is not finite; impute or drop the feature", j / *width, j % *width));
+  if (const std::string bad = first_non_finite(v, info_.item_features, 0); !bad.empty())
+    d.fail_here(Exit::data, bad + " is not finite (or beyond float32 range); impute or drop the feature");
   return v;
 }
 
+std::vector<real> InputReader::read_user_features() const {
+  auto d = file_.dataset(schema::kUsersFeatures);
+  const Slice s = even_slice(info_.n_users, comm_.rank(), comm_.size());
+  std::vector<real> rows(static_cast<std::size_t>(s.end - s.begin) * info_.user_features);
+  d.read<real>(rows, s.begin, s.end - s.begin);
+  if (const std::string bad = first_non_finite(rows, info_.user_features, s.begin); !bad.empty())
+    d.fail_here(Exit::data, bad + " is not finite (or beyond float32 range); impute or drop the feature");
+  return rows;
+}
+
 Triplets InputReader::read_labels() const {
-  auto du = file_.dataset(schema::kLabelsUser);
-  auto dv = file_.dataset(schema::kLabelsValue);
-  require_kind(du, true);
-  require_kind(dv, false);
-  if (du.rows() != dv.rows())
-    fail(Exit::data, "{}: /labels/user and /labels/value have different lengths ({}, {})", info_.path, du.rows(), dv.rows());
-  const Slice s = even_slice(static_cast<count_t>(du.rows()), comm_.rank(), comm_.size());
+  const Slice s = even_slice(info_.labels, comm_.rank(), comm_.size());
   const count_t n = s.end - s.begin;
   std::vector<std::int64_t> u(n);
   Triplets t;
   t.value.resize(n);
-  du.read<std::int64_t>(u, s.begin, n);
-  dv.read<real>(t.value, s.begin, n);
   t.user.resize(n);
+  file_.dataset(schema::kLabelsUser).read<std::int64_t>(u, s.begin, n);
+  file_.dataset(schema::kLabelsValue).read<real>(t.value, s.begin, n);
   for (count_t k = 0; k < n; ++k) {
     if (u[k] < 0 || u[k] >= info_.n_users)
-      fail(Exit::data, "{}: /labels/user row {}: user {} is outside [0, n_users={})", info_.path, s.begin + k, u[k], info_.n_users);
+      fail(Exit::data, "{}: /labels/user row {}: user {} is outside [0, n_users={}); fix the index or drop the label",
+           info_.path, s.begin + k, u[k], info_.n_users);
     if (t.value[k] != 0 && t.value[k] != 1)
-      fail(Exit::data, "{}: /labels/value row {}: {} must be 0 or 1", info_.path, s.begin + k, t.value[k]);
+      fail(Exit::data, "{}: /labels/value row {}: {} must be 0 or 1 (the outcome: 1 = it happened); fix the value or "
+                       "drop the label", info_.path, s.begin + k, t.value[k]);
     t.user[k] = static_cast<index_t>(u[k]);
   }
   return t;
 }
 
+void InputReader::check_labelled_users_unique(const Triplets& labels) const {
+  std::vector<Key128> keys(labels.size());
+  for (count_t k = 0; k < labels.size(); ++k) keys[k] = {0, static_cast<std::uint64_t>(labels.user[k])};
+  const Slice s = even_slice(info_.labels, comm_.rank(), comm_.size());
+  if (const auto rep = first_repeated(comm_, keys, s.begin)) {
+    const std::string user = text_at(comm_, [&](int r) { return even_slice(info_.labels, r, comm_.size()); }, rep->first,
+                                     [&](count_t k) { return std::to_string(labels.user[k]); });
+    fail(Exit::data, "{}: /labels/user rows {} and {} both label user {}; keep one label per user", info_.path,
+         rep->first, rep->second, user);
+  }
+}
+
+void InputReader::check_ids_unique(const char* name, index_t n) const {
+  auto d = file_.dataset(name);
+  const count_t chunk = static_cast<count_t>(d.chunk_rows());
+  const auto slice = [&](int r) { return chunk_slice(n, chunk, r, comm_.size()); };
+  const Slice s = slice(comm_.rank());
+  const count_t m = s.end - s.begin;
+  IdSlice ids;
+  // Read and checked alone first: a problem here is this rank's, agreed before the exchange.
+  phase(comm_, [&] {
+    if (d.kind() == h5::Kind::string) {
+      ids.strings = d.read_strings(s.begin, m);
+      for (count_t k = 0; k < m; ++k) {
+        if (ids.strings[k].empty())
+          d.fail_here(Exit::data, fmt::format("row {} is an empty string; give every {} an id", s.begin + k,
+                                              n == info_.n_users ? "user" : "item"));
+        ids.keys.push_back(string_key(ids.strings[k]));
+      }
+    } else {
+      ids.is_unsigned = d.is_unsigned();
+      ids.integers.resize(m);
+      // Unsigned ids are read as their bits, so that none past 2^63 is clipped into another.
+      if (ids.is_unsigned) d.read<std::uint64_t>(std::span(reinterpret_cast<std::uint64_t*>(ids.integers.data()), m), s.begin, m);
+      else d.read<std::int64_t>(ids.integers, s.begin, m);
+      for (std::int64_t v : ids.integers) ids.keys.push_back({0, static_cast<std::uint64_t>(v)});
+    }
+  });
+  phase(comm_, [&] {
+    if (const auto rep = first_repeated(comm_, ids.keys, s.begin)) {
+      const std::string id = text_at(comm_, slice, rep->first, [&](count_t k) { return ids.text(k); });
+      d.fail_here(Exit::data, fmt::format("rows {} and {} hold the same id {}; fix the ids: one per {}, each its own",
+                                          rep->first, rep->second, id, n == info_.n_users ? "user" : "item"));
+    }
+  });
+}
+
+SideTables InputReader::read_side_tables() const {
+  SideTables t;
+  if (info_.has_domains) phase(comm_, [&] { t.domain = read_domains(); });
+  if (info_.has_item_features) phase(comm_, [&] { t.item_features = read_item_features(); });
+  if (info_.has_user_features) phase(comm_, [&] { t.user_features = read_user_features(); });
+  if (info_.has_labels) {
+    phase(comm_, [&] { t.labels = read_labels(); });
+    phase(comm_, [&] { check_labelled_users_unique(t.labels); });
+  }
+  if (info_.has_user_ids) check_ids_unique(schema::kUsersId, info_.n_users);
+  if (info_.has_item_ids) check_ids_unique(schema::kItemsId, info_.n_items);
+  return t;
+}
 
 }  // namespace crossmf

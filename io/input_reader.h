@@ -1,5 +1,8 @@
-// Reads the input schema (CONTRACT.md): each rank its own contiguous slice of the ratings, read
-// collectively, validated row by row. Errors name the file, dataset and row.
+// Reads the input schema (CONTRACT.md) and validates every dataset, required or optional, before
+// anything depends on it. Opening checks all the metadata (attributes, shapes, types, names), the
+// same on every rank; the values are checked as each rank reads its own slice (indices on their
+// full 64-bit value, finiteness, 0/1 labels, unique ids and labelled users), and agreed on at
+// once. Errors name the file, dataset and row, and what would fix them.
 #pragma once
 #include <optional>
 #include <string>
@@ -25,34 +28,50 @@ struct InputInfo {
   std::string path;
   index_t n_users = 0, n_items = 0;
   bool implicit = false;
-  count_t nnz = 0, test_nnz = 0;
+  count_t nnz = 0, test_nnz = 0, labels = 0;
   bool has_time = false, has_test = false, has_labels = false;
   bool has_item_features = false, has_user_features = false;
   bool has_user_ids = false, has_item_ids = false, has_domains = false;
   std::vector<std::string> domain_names;
+  int user_features = 0, item_features = 0;      // columns F and G
+  std::vector<std::string> user_feature_names;  // F names (feature_<j> where the file has none)
   std::string fingerprint;  // sizes plus a checksum of a sample of values: identifies the data
+};
+
+// The optional tables, read once at the start.
+struct SideTables {
+  std::vector<std::int32_t> domain;  // every item's domain (-1: none), on every rank; empty without
+  std::vector<real> item_features;   // n_items x G, on every rank
+  std::vector<real> user_features;   // this rank's rows even_slice(n_users) x F, in file order
+  Triplets labels;                   // this rank's slice of /labels (user, 0/1 in value)
 };
 
 class InputReader {
  public:
-  // Collective: opens the file and checks its metadata (attributes, shapes, dtypes).
+  // Collective: opens the file and checks all its metadata. Throws the same Error on every rank.
   InputReader(const std::string& path, const Comm& comm);
   const InputInfo& info() const { return info_; }
-  // Collective: this rank's contiguous slice of /ratings (or /test), validated; times only when
-  // asked for (and present).
-  Triplets read_ratings(bool test, bool with_time = false) const;
-  // Collective: every rank gets /items/domain (O(n_items), replicated like item factors).
+  // Collective: this rank's contiguous slice of /ratings (or /test), validated: implicit strengths
+  // must be > 0 (`implicit`: the feedback the run uses; the file's by default). Times only when
+  // asked for (and present). A problem is thrown by this rank alone, after the last collective:
+  // call it alone in a phase.
+  Triplets read_ratings(bool test, bool with_time = false, std::optional<bool> implicit = std::nullopt) const;
+  // Collective: reads and validates every optional table (domains, features, labels, ids), one
+  // phase each, so a problem found by any rank stops every rank alike (AgreedError).
+  SideTables read_side_tables() const;
+  // Collective: every rank gets /items/domain, validated.
   std::vector<std::int32_t> read_domains() const;
-  // Collective: this rank's slice even_slice(n_users) of /users/features (rows x F), and names.
-  std::vector<real> read_user_features(int* width, std::vector<std::string>* names) const;
-  // Collective: every rank gets /items/features (n_items x G, replicated like item factors).
-  std::vector<real> read_item_features(int* width) const;
-  // Collective: this rank's slice of /labels (user in .user, 0/1 in .value).
-  Triplets read_labels() const;
   h5::File& file() { return file_; }
 
  private:
-  void check_group(const std::string& group, count_t* nnz, bool* has_time);
+  void check_ratings_group(const std::string& group, count_t* nnz, bool* has_time);
+  void check_ids(const char* name, index_t n, bool* present);
+  void check_side_metadata();
+  std::vector<real> read_user_features() const;
+  std::vector<real> read_item_features() const;
+  Triplets read_labels() const;
+  void check_labelled_users_unique(const Triplets& labels) const;
+  void check_ids_unique(const char* name, index_t n) const;
   h5::File file_;
   const Comm& comm_;
   InputInfo info_;
@@ -65,5 +84,8 @@ std::uint64_t ratings_checksum(const Comm& comm, const Triplets& t);
 // Rows [begin, end) of `total` rows that rank `rank` of `size` reads.
 struct Slice { count_t begin, end; };
 Slice even_slice(count_t total, int rank, int size);
+// The same in whole chunks of `chunk` rows: a chunk is read and inflated whole, so ranks that
+// split one (generate deflates up to a million ids into a chunk) would each inflate all of it.
+Slice chunk_slice(count_t total, count_t chunk, int rank, int size);
 
 }  // namespace crossmf

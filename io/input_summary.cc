@@ -165,13 +165,13 @@ InputSummary summarize_input(const h5::File& f, const Comm& comm) {
     s.labelled = static_cast<count_t>(lv.rows());
     if (static_cast<count_t>(lu.rows()) != s.labelled)
       fail(Exit::data, "{}: {} and {} have different lengths", f.path(), schema::kLabelsUser, schema::kLabelsValue);
-    std::vector<index_t> users;
-    std::vector<std::int32_t> values;
+    std::vector<std::int64_t> users;
+    std::vector<real> values;
     for_each_block(share_rows(s.labelled, comm), kBlockRows, comm, [&](count_t first, count_t n) {
       users.resize(n);
       values.resize(n);
-      lu.read<index_t>(users, first, n);
-      lv.read<std::int32_t>(values, first, n);
+      lu.read<std::int64_t>(users, first, n);
+      lv.read<real>(values, first, n);
       for (count_t k = 0; k < n; ++k) {
         if (values[k] != 0) ++s.positive;
         if (users[k] < 0 || users[k] >= s.n_users || (values[k] != 0 && values[k] != 1)) ++s.bad_labels;

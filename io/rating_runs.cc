@@ -50,10 +50,7 @@ RatingRuns::RatingRuns(std::string source, DuplicatePolicy policy, std::size_t b
 }
 
 RatingRuns::~RatingRuns() {
-  if (fd_ >= 0) {
-    ::close(fd_);
-    ::unlink(spill_path_.c_str());
-  }
+  if (fd_ >= 0) ::close(fd_);
 }
 
 void RatingRuns::sort_and_fold() {
@@ -83,10 +80,12 @@ void RatingRuns::sort_and_fold() {
 void RatingRuns::spill() {
   sort_and_fold();
   if (fd_ < 0) {
-    fd_ = ::open(spill_path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    fd_ = ::open(spill_path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd_ < 0)
       fail(Exit::io, "{}: cannot create the temporary file {} for sorting ({}); the output's folder must be writable",
            source_, spill_path_, std::strerror(errno));
+    // Nameless from now on: the runs live as long as the descriptor, so no kill leaves them behind.
+    ::unlink(spill_path_.c_str());
   }
   const count_t offset = runs_.empty() ? 0 : runs_.back().offset + runs_.back().count;
   const char* p = reinterpret_cast<const char*>(buffer_.data());

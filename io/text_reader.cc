@@ -71,6 +71,8 @@ const char* FieldSplitter::split(std::string_view line, std::vector<std::string_
       if (p == n) return nullptr;
       std::size_t e = p;
       while (e < n && !is_blank(line[e])) ++e;
+      if (line.substr(p, e - p).find('"') != std::string_view::npos)
+        return "a quote (\") in a blank-separated file, which has no quoting; give --delimiter";
       fields.push_back(line.substr(p, e - p));
       p = e;
     }
@@ -94,7 +96,8 @@ const char* FieldSplitter::split(std::string_view line, std::vector<std::string_
       std::size_t close;
       while (true) {
         close = line.find('"', seg);
-        if (close == std::string_view::npos) return "unterminated quoted field";
+        if (close == std::string_view::npos)
+          return "unterminated quoted field (a quoted field cannot span lines: remove the line break inside it)";
         if (close + 1 < n && line[close + 1] == '"') {
           scratch_.append(line.substr(seg, close + 1 - seg));
           seg = close + 2;
@@ -124,6 +127,10 @@ const char* FieldSplitter::split(std::string_view line, std::vector<std::string_
     }
     std::size_t end = e == std::string_view::npos ? n : e;
     while (end > p && (line[end - 1] == ' ' || line[end - 1] == '\r' || (!tab && line[end - 1] == '\t'))) --end;
+    // A quote inside an unquoted field is most often the rest of a quoted field that spanned
+    // lines: taking it as an id would invent one.
+    if (line.substr(p, end - p).find('"') != std::string_view::npos)
+      return "a quote inside an unquoted field (the end of a quoted field broken across lines?); quote the whole field";
     fields.push_back(line.substr(p, end - p));
     if (e == std::string_view::npos) return nullptr;
     pos = e + sep.size();
@@ -156,8 +163,11 @@ bool is_canonical_integer(std::string_view s) {
 }
 
 LineReader::LineReader(const std::string& path) : path_(path) {
-  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // Non-blocking to open: a pipe nobody writes to then reads as empty instead of blocking forever
+  // (one being written, as from `--ratings <(zcat r.csv.gz)`, is read as usual once blocking again).
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd_ < 0) fail(Exit::io, "{}: cannot open for reading ({}); check the path and permissions", path, std::strerror(errno));
+  ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) & ~O_NONBLOCK);
   struct stat st {};
   if (::fstat(fd_, &st) == 0 && S_ISDIR(st.st_mode)) {
     ::close(fd_);

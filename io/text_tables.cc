@@ -6,6 +6,7 @@
 #include "io/text_reader.h"
 #include "src/base/error.h"
 #include "src/base/log.h"
+#include "src/base/signals.h"
 #include "src/base/timer.h"
 
 namespace crossmf {
@@ -26,6 +27,9 @@ void scan(text::TableReader& table, const ImportOptions& options, TextStats& sta
   std::vector<std::string_view> fields;
   std::string why;
   while (table.next(fields, why)) {
+    // Rank 0 reads alone, so it checks for a stop itself (the others wait in a barrier).
+    if ((stats.rows & 0xFFFF) == 0)
+      throw_if_stopped(fmt::format("importing {}", table.path()), "nothing was written and an existing output is unchanged; run again to start over");
     ++stats.rows;
     if (why.empty()) row(fields, table.line(), why);
     if (!why.empty()) bad.report(table.line(), why);

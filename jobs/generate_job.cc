@@ -77,6 +77,10 @@ void run_generate(const Config& config, const Comm& comm) {
   Stopwatch total;
   const Block user_block = block_of(g.users, comm), item_block = block_of(g.items, comm);
 
+  const std::string unchanged = "nothing was written and an existing output is unchanged; run again to start over";
+  phase(comm, [&] {
+    if (comm.root()) AtomicOutput::clear_stale(g.output);
+  });
   std::optional<Platform> platform;
   UserBlock users;
   phase(comm, [&] {
@@ -86,6 +90,7 @@ void run_generate(const Config& config, const Comm& comm) {
   UserCounts counts;
   // At most half of the items per user keeps sampling without replacement cheap.
   phase(comm, [&] { counts = plan_user_counts(g.ratings, g.test_ratings, (g.items + 1) / 2, users.activity, global_sums(comm)); });
+  stop_point(comm, "planning the platform", unchanged);
   spdlog::info("generate: {} users, {} items, {} ratings + {} test, {} feedback, {} planted factors, {} ranks; model {}",
                g.users, g.items, g.ratings, g.test_ratings, g.feedback, g.true_factors, comm.size(),
                human_seconds(total.seconds()));
@@ -117,6 +122,7 @@ void run_generate(const Config& config, const Comm& comm) {
       if (g.labelled > 0) writer->labels(users.labelled, users.labels);
       write_truth(*file, comm, *platform, users, item_block.first, item_block.count);
     });
+    stop_point(comm, "writing users and items", unchanged);
     count_t fallbacks = 0;
     phase(comm, [&] { fallbacks = write_interactions(*writer, *platform, users, counts, comm); });
     if (fallbacks > 0)
@@ -124,6 +130,7 @@ void run_generate(const Config& config, const Comm& comm) {
                    "(a small platform or a steep --popularity)", fallbacks);
     phase(comm, [&] { file->close(); });
   }
+  stop_point(comm, "writing the ratings", unchanged);
   out.commit();
   double mb = 0;
   if (comm.root()) mb = static_cast<double>(std::filesystem::file_size(g.output)) / 1e6;

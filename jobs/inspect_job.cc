@@ -8,6 +8,7 @@
 
 #include "io/h5.h"
 #include "io/h5_listing.h"
+#include "io/input_reader.h"
 #include "io/input_summary.h"
 #include "io/schema.h"
 #include "jobs/jobs.h"
@@ -119,16 +120,16 @@ void run_inspect(const Config& config, const Comm& comm) {
   const std::string& path = config.inspect.file;
   std::string report;
   phase(comm, [&] {
-    const h5::File file = h5::File::open(path, comm.raw());
+    const h5::File file = h5::File::open(path, comm.raw(), false, "a crossmf input, output or checkpoint file");
     const std::string format = file.has_attr("/", "format") ? file.attr_string("/", "format") : "";
     const std::int64_t version = file.has_attr("/", "format_version") ? file.attr_int("/", "format_version") : 0;
     if (format == schema::kInputFormat || (format.empty() && file.exists(schema::kRatings))) {
-      if (version > schema::kInputVersion)
-        fail(Exit::data, "{}: format_version {} of {} is newer than this crossmf reads ({}); use a newer crossmf",
-             path, version, schema::kInputFormat, schema::kInputVersion);
-      report = describe_input(path, summarize_input(file, comm));
+      // The same checks of shapes, types and attributes as train's, and the same messages; bad
+      // values are counted in the summary instead.
+      InputReader reader(path, comm);
+      report = describe_input(path, summarize_input(reader.file(), comm));
     } else if (format.empty()) {
-      fail(Exit::data, "{}: not a crossmf file: no root 'format' attribute and no /ratings group", path);
+      fail(Exit::data, "{}: not a crossmf file: no root 'format' attribute and no /ratings group; give a crossmf input, output or checkpoint file", path);
     } else {
       report = describe_listing(path, format, version, h5::list_objects(file));
     }

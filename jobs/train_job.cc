@@ -13,6 +13,7 @@
 
 #include "io/atomic_output.h"
 #include "io/checkpoint.h"
+#include "io/h5.h"
 #include "io/input_reader.h"
 #include "io/schema.h"
 #include "jobs/jobs.h"
@@ -87,6 +88,7 @@ struct Progress {
   int done = 0;
   double best = -INFINITY, first_loss = 0, spent = 0;
   int since_best = 0;
+  bool complete = false;  // the iterations ran out, or training stopped early
 };
 
 CheckpointState snapshot(const Comm& comm, const Partition& part, const Factors& f, Trainer& trainer,
@@ -97,6 +99,7 @@ CheckpointState snapshot(const Comm& comm, const Partition& part, const Factors&
   s.first_loss = p.first_loss;
   s.spent = p.spent;
   s.since_best = p.since_best;
+  s.complete = p.complete;
   s.mu = f.mu;
   s.width = f.width();
   s.history_columns = history.columns;
@@ -113,7 +116,6 @@ CheckpointState snapshot(const Comm& comm, const Partition& part, const Factors&
 
 void restore(const Comm& comm, const Partition& part, const CheckpointState& s, Factors& f, Trainer& trainer,
              History& history, Progress& p) {
-  if (s.width != f.width()) throw Error(Exit::usage, "--resume: the checkpoint's factor width differs from this run's");
   std::vector<real> users = users_from_file_order<real>(comm, part, s.users, s.width);
   std::copy(users.begin(), users.end(), f.users.data());
   items_from_file_order<real>(comm, part, s.items, s.width, f.items.data());
@@ -129,11 +131,28 @@ void restore(const Comm& comm, const Partition& part, const CheckpointState& s, 
   p.first_loss = s.first_loss;
   p.spent = s.spent;
   p.since_best = static_cast<int>(s.since_best);
+  p.complete = s.complete;
   trainer.set_iterations_done(p.done);
 }
 
+// What this run asks of its input, checked before any long work. The same on every rank.
+void check_run_fits_input(const TrainOptions& o, const InputInfo& info) {
+  if (o.split == "time" && !info.has_test && o.test_fraction > 0 && !info.has_time)
+    fail(Exit::usage, "--split time holds out each user's latest ratings, but {} has no /ratings/time; use --split "
+                      "random, or add unix times as /ratings/time", o.input);
+  // Attributes of the output, which HDF5 caps at 64 KiB each: known now, not at the write.
+  if (info.has_labels && !h5::File::strings_attribute_fits(risk_feature_names(o.factors, info.user_feature_names)))
+    fail(Exit::usage, "--factors {} with {} user features: the output's /risk/coefficients attribute feature_names "
+                      "would hold {} names, more than an HDF5 attribute holds (64 KiB); lower --factors", o.factors,
+         info.user_features, 1 + o.factors + info.user_features);
+  if (info.has_domains && !h5::File::strings_attribute_fits(info.domain_names))
+    fail(Exit::data, "{}: /items/domain attribute names has {} domains, more than an attribute of the output holds "
+                     "(64 KiB of names); merge domains", o.input, info.domain_names.size());
+}
+
 bool file_exists(const Comm& comm, const std::string& path) {
-  int exists = comm.root() ? std::filesystem::exists(path) : 0;
+  std::error_code ec;
+  int exists = comm.root() ? std::filesystem::exists(path, ec) : 0;
   comm.bcast(std::span<int>(&exists, 1));
   return exists != 0;
 }
@@ -151,8 +170,16 @@ void run_train(const Config& config, const Comm& comm) {
   spdlog::info("options:\n{}", config.resolved);
   PhaseLog phases(comm);
   phases.begin("read");
+  const std::string unchanged = "nothing was written and an existing output is unchanged; run again to start over";
 
-  // 1. Input metadata, and a writable output folder before any long work.
+  // 1. Before any long work: leftovers of earlier runs, the input's metadata, what this run asks
+  //    of it, and a writable output folder.
+  phase(comm, [&] {
+    if (!comm.root()) return;
+    AtomicOutput::clear_stale(o.output);
+    if (!o.checkpoint.empty()) AtomicOutput::clear_stale(o.checkpoint);
+  });
+  if (!o.checkpoint.empty()) check_checkpoint_path(o.checkpoint, comm);
   std::unique_ptr<InputReader> input;
   phase(comm, [&] {
     Timed t(time.io);
@@ -160,17 +187,29 @@ void run_train(const Config& config, const Comm& comm) {
   });
   const InputInfo& info = input->info();
   const bool implicit = o.feedback == "auto" ? info.implicit : o.feedback == "implicit";
+  phase(comm, [&] { check_run_fits_input(o, info); });
   AtomicOutput output(o.output, comm);
   spdlog::info("input {}: {} users, {} items, {} ratings ({}){}", o.input, info.n_users, info.n_items, info.nnz,
                implicit ? "implicit" : "explicit", info.has_test ? fmt::format(", {} held-out in /test", info.test_nnz) : "");
+  stop_point(comm, "opening the input", unchanged);
 
-  // 2. Each rank reads its own slice, then ratings move to their owners.
+  // 2. Every table validated as it is read: the optional ones whole or per rank, then each rank
+  //    its own slice of the ratings; ratings then move to their owners.
+  SideTables side;
+  {
+    Timed t(time.io);
+    side = input->read_side_tables();
+  }
   Triplets train, test;
   phase(comm, [&] {
     Timed t(time.io);
-    train = input->read_ratings(false, o.split == "time");
-    if (info.has_test) test = input->read_ratings(true);
+    train = input->read_ratings(false, o.split == "time", implicit);
   });
+  if (info.has_test) phase(comm, [&] {
+    Timed t(time.io);
+    test = input->read_ratings(true, false, implicit);
+  });
+  stop_point(comm, "reading the input", unchanged);
   const std::string fingerprint = fmt::format("{} checksum={:016x}", info.fingerprint,
                                               ratings_checksum(comm, train) + 3 * ratings_checksum(comm, test));
   Partition part;
@@ -189,7 +228,9 @@ void run_train(const Config& config, const Comm& comm) {
                "{} user rows routed to item owners per iteration",
                part.train_nnz, part.test_nnz, part.user_imbalance, part.item_imbalance,
                comm.sum<count_t>(part.recv_rows));
-  if (part.train_nnz == 0) throw AgreedError(Exit::data, fmt::format("{}: no training ratings left after the split", o.input));
+  if (part.train_nnz == 0)
+    throw AgreedError(Exit::data, fmt::format("{}: no training ratings left after the split; lower --test-fraction or give more ratings", o.input));
+  stop_point(comm, "partitioning the ratings", unchanged);
 
   // 3. Model and trainer.
   Factors f;
@@ -243,17 +284,27 @@ void run_train(const Config& config, const Comm& comm) {
     phase(comm, [&] {
       Timed t(time.io);
       CheckpointState saved;
-      read_checkpoint(o.checkpoint, comm, identity, info.n_users, info.n_items, saved);
+      read_checkpoint(o.checkpoint, comm, identity, info.n_users, info.n_items, f.width(), trainer->user_state() != nullptr,
+                      saved);
       restore(comm, part, saved, f, *trainer, history, p);
     });
-    spdlog::info("resumed from {} after iteration {}", o.checkpoint, p.done);
+    spdlog::info("resumed from {} after iteration {}{}", o.checkpoint, p.done, p.complete ? " (training was complete)" : "");
   } else if (o.resume) {
     spdlog::info("--resume: no checkpoint at {} yet, starting from the beginning", o.checkpoint);
   }
-  install_stop_handlers();
+  stop_point(comm, "preparing to train", unchanged);
   phases.begin("train");
   const int first_iteration = p.done + 1;
-  for (int it = p.done + 1; it <= o.iterations; ++it) {
+  auto save = [&](int it) {
+    Stopwatch cw;
+    phase(comm, [&] {
+      Timed t(time.io);
+      write_checkpoint(o.checkpoint, comm, snapshot(comm, part, f, *trainer, history, p, identity), info.n_users, info.n_items);
+    });
+    spdlog::info("checkpoint after iteration {} written to {} ({:.2f}s)", it, o.checkpoint, comm.max(cw.seconds()));
+  };
+  int saved_at = o.resume ? p.done : 0;
+  for (int it = p.done + 1; !p.complete && it <= o.iterations; ++it) {
     Stopwatch watch;
     const double comm_before = time.comm;
     IterationStats st = trainer->iterate(time);
@@ -313,25 +364,35 @@ void run_train(const Config& config, const Comm& comm) {
       if (std::isinf(p.best) || score > p.best + 1e-9 * std::abs(p.best)) { p.best = score; p.since_best = 0; }
       else if (++p.since_best >= o.patience) {
         spdlog::info("early stop: held-out metric has not improved for {} iterations", o.patience);
+        p.complete = true;
         break;
       }
     }
-      // Checkpoint when due, and stop (every rank at the same iteration) when a signal came.
-    const bool stop = comm.max<int>(stop_requested() ? 1 : 0) != 0;
-    if (!o.checkpoint.empty() && (stop || (o.checkpoint_every > 0 && it % o.checkpoint_every == 0))) {
-      Stopwatch cw;
-      phase(comm, [&] {
-        Timed t(time.io);
-        write_checkpoint(o.checkpoint, comm, snapshot(comm, part, f, *trainer, history, p, identity), info.n_users, info.n_items);
-      });
-      spdlog::info("checkpoint after iteration {} written to {} ({:.2f}s)", it, o.checkpoint, comm.max(cw.seconds()));
+    p.complete = it == o.iterations;
+    // Checkpoint when due, and stop (every rank at the same iteration) when a signal came: the
+    // highest signal number over ranks, so the message is the same everywhere.
+    const int stop = comm.max(stop_signal());
+    if (!o.checkpoint.empty() && (stop || p.complete || (o.checkpoint_every > 0 && it % o.checkpoint_every == 0))) {
+      save(it);
+      saved_at = it;
     }
     if (stop)
       throw AgreedError(Exit::terminated,
-                        o.checkpoint.empty()
-                            ? fmt::format("stopped by a signal after iteration {}; no --checkpoint was given, so the work is lost", it)
-                            : fmt::format("stopped by a signal after iteration {}; checkpoint {} written; run again with --resume to continue", it, o.checkpoint));
+                        stop_message(stop, fmt::format("training (after iteration {})", it),
+                                     o.checkpoint.empty()
+                                         ? "no --checkpoint was given, so the training is lost (give --checkpoint to keep it); an existing output is unchanged"
+                                         : fmt::format("checkpoint {} written; run again with --resume to continue; an "
+                                                       "existing output is unchanged", o.checkpoint)));
   }
+  // An early stop leaves the loop before its checkpoint: the final state is saved too, so that a
+  // stop while scoring or writing resumes without training again.
+  if (!o.checkpoint.empty() && saved_at != p.done) save(p.done);
+  const std::string trained =
+      o.checkpoint.empty()
+          ? "no --checkpoint was given, so the training is lost (give --checkpoint to keep it); an existing output is unchanged"
+          : fmt::format("checkpoint {} holds the trained model: run again with --resume to score and write without "
+                        "training again; an existing output is unchanged", o.checkpoint);
+  stop_point(comm, "finishing training", trained);
 
   phases.per("train", p.done - first_iteration + 1);
 
@@ -345,24 +406,18 @@ void run_train(const Config& config, const Comm& comm) {
 
   // 6. What the platform acts on.
   phases.begin("score");
-  std::vector<std::int32_t> domain;
+  const std::vector<std::int32_t> domain = std::move(side.domain);
+  const std::vector<real> item_features = std::move(side.item_features);
+  const int G = info.item_features;
   RiskInputs ri;
-  std::vector<real> item_features;
-  int G = 0;
-  phase(comm, [&] {
-    Timed t(time.io);
-    if (info.has_domains) domain = input->read_domains();
-    if (info.has_item_features) item_features = input->read_item_features(&G);
-    if (info.has_user_features) {
-      std::vector<real> rows = input->read_user_features(&ri.F, &ri.names);
-      ri.features = users_from_file_order<real>(comm, part, rows, ri.F);
-    }
-    if (info.has_labels) {
-      Triplets labels = input->read_labels();
-      ri.labels = to_owners<real>(comm, part, labels.user, labels.value);
-      ri.have_labels = true;
-    }
-  });
+  ri.F = info.user_features;
+  ri.names = info.user_feature_names;
+  if (info.has_user_features) ri.features = users_from_file_order<real>(comm, part, side.user_features, ri.F);
+  if (info.has_labels) {
+    ri.labels = to_owners<real>(comm, part, side.labels.user, side.labels.value);
+    ri.have_labels = true;
+  }
+  side = SideTables();
   // New items (no interactions) are placed in the latent space from their features.
   const std::vector<count_t> popularity = item_popularity(comm, part);
   if (info.has_item_features) {
@@ -399,6 +454,7 @@ void run_train(const Config& config, const Comm& comm) {
         r.audiences.push_back(build_audience(comm, part, f, r.domain_names[d], static_cast<int>(d), domain, eligible,
                                              o.audience_size, o.control_fraction, o.seed, threads));
   }
+  stop_point(comm, "scoring", trained);
   const double rec_seconds = comm.max(r.recommendations.seconds);
   const double rec_flops = comm.sum(r.recommendations.flops);
   spdlog::info("recommendations: top-{} for {} users in {} lists, {:.2f}s, {:.1f} GFLOP/s scoring; {} segments "
@@ -415,6 +471,7 @@ void run_train(const Config& config, const Comm& comm) {
     Timed t(time.io);
     bytes = output.naming_target([&] { return write_train_output(output.temp_path(), comm, config, info, *input, part, r); });
   });
+  stop_point(comm, "writing the output", trained);
   output.commit();
   phases.end();
   const double write_seconds = comm.max(write_watch.seconds());

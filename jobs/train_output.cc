@@ -158,22 +158,23 @@ std::size_t write_train_output(const std::string& path, const Comm& comm, const 
     file.set_attr(g, "eligibility", std::string(risk.available ? "risk score below --risk-threshold" : "no risk model: every user with ratings"));
   }
 
-  // Ids copied from the input in its own type (integers or fixed-length strings). Each rank
-  // copies whole chunks of the input's layout: a chunk is read and inflated whole, so ranks
-  // splitting one (`generate` deflates up to a million ids into a chunk) would each inflate all
-  // of it.
+  // Ids copied from the input in its own type (integers or fixed-length strings), each rank whole
+  // chunks of the input's layout (chunk_slice).
   for (auto [name, n] : {std::pair{schema::kUsersId, info.n_users}, {schema::kItemsId, info.n_items}}) {
     if (!input.file().exists(name)) continue;
     h5::Dataset from = input.file().dataset(name);
-    if (!from.fixed_size() || from.rows() != static_cast<hsize_t>(n)) {
-      spdlog::warn("{}: {} is not copied to the output (variable-length strings or wrong length)", o.input, name);
+    const Slice mine = chunk_slice(n, static_cast<count_t>(from.chunk_rows()), comm.rank(), comm.size());
+    if (!from.fixed_size()) {
+      // Variable-length strings, which parallel HDF5 cannot write: stored fixed-length, as wide as
+      // the longest.
+      const std::vector<std::string> ids = from.read_strings(mine.begin, mine.end - mine.begin);
+      std::uint64_t width = 1;
+      for (const std::string& id : ids) width = std::max<std::uint64_t>(width, id.size());
+      file.create_fixed_strings(name, n, comm.max(width)).write_strings(ids, mine.begin);
       continue;
     }
-    const count_t chunk = static_cast<count_t>(from.chunk_rows());
-    const Slice chunks = even_slice((n + chunk - 1) / chunk, comm.rank(), comm.size());
-    const count_t first = std::min<count_t>(chunks.begin * chunk, n), rows = std::min<count_t>(chunks.end * chunk, n) - first;
-    const std::vector<char> bytes = from.read_raw(first, rows);
-    file.create_like(name, from).write_raw(bytes, first, rows);
+    const std::vector<char> bytes = from.read_raw(mine.begin, mine.end - mine.begin);
+    file.create_like(name, from).write_raw(bytes, mine.begin, mine.end - mine.begin);
   }
   if (info.has_domains) {
     std::vector<std::int32_t> d = input.read_domains();

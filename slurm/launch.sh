@@ -14,6 +14,12 @@
 # PreemptParameters=send_user_signal, on preemption). Bash runs a trap only once its foreground
 # command has ended, so the launcher runs in the background and the shell waits for it: the
 # trap forwards the signal to mpirun or srun, both of which pass SIGUSR1 on to every rank.
+# SIGTERM or SIGINT to the batch shell (scancel --batch --signal=TERM) is forwarded as SIGUSR1
+# too: Open MPI's mpirun, when it receives SIGTERM itself, kills the ranks a second after
+# passing it on and exits 1 whatever they did. When Slurm terminates the whole job (time limit
+# without the warning signal, scancel), every process gets SIGTERM and SIGKILL KillWait seconds
+# later: crossmf is told KillWait (CROSSMF_KILL_WAIT) and takes 60% of it to stop cleanly, and
+# mpirun is told to wait as long before it kills the ranks (odls_base_sigkill_timeout).
 # crossmf then finishes the current iteration on all ranks, writes its checkpoint and exits
 # with 143. On 143 the script requeues its own job (`scontrol requeue`, which needs
 # `#SBATCH --requeue`); Slurm runs it again with the same job id and SLURM_RESTART_COUNT set,
@@ -29,6 +35,10 @@ fi
 
 crossmf_launcher() {
   export OMP_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}
+  local kill_wait
+  kill_wait=$(scontrol show config 2>/dev/null | sed -n 's/^KillWait *= *\([0-9]*\).*/\1/p')
+  export CROSSMF_KILL_WAIT=${CROSSMF_KILL_WAIT:-${kill_wait:-30}}
+  export OMPI_MCA_odls_base_sigkill_timeout=${OMPI_MCA_odls_base_sigkill_timeout:-$CROSSMF_KILL_WAIT}
   case ${LAUNCHER:-mpirun} in
     # Threads of a rank are left free to move within the job's CPUs (which Slurm's task
     # plugin confines): Open MPI's default binds each rank to one core, which would put all
@@ -50,12 +60,14 @@ crossmf_run_requeueable() {
   # shellcheck disable=SC2064 # the pid is meant to be expanded now
   trap "crossmf_say 'SIGUSR1: asking crossmf to checkpoint and stop'; kill -USR1 $pid 2>/dev/null" USR1
   # shellcheck disable=SC2064
-  trap "crossmf_say 'SIGTERM: passing it on to crossmf'; kill -TERM $pid 2>/dev/null" TERM
+  trap "crossmf_say 'SIGTERM: asking crossmf to checkpoint and stop (as SIGUSR1, which mpirun waits on)'; kill -USR1 $pid 2>/dev/null" TERM
+  # shellcheck disable=SC2064
+  trap "crossmf_say 'SIGINT: asking crossmf to checkpoint and stop (as SIGUSR1)'; kill -USR1 $pid 2>/dev/null" INT
   # wait returns early whenever a trapped signal arrives; the last wait gets the exit status
   # that bash kept for the launcher after it ended.
   while kill -0 "$pid" 2>/dev/null; do wait "$pid" || true; done
   wait "$pid" || rc=$?
-  trap - USR1 TERM
+  trap - USR1 TERM INT
   # Said before any requeue: `scontrol requeue` ends this script at once.
   crossmf_say "crossmf exited with $rc"
   ((rc == 143)) || return "$rc"

@@ -1,10 +1,12 @@
 // crossmf: distributed matrix factorization for cross-selling.
 // main parses the configuration, runs one subcommand on every rank, and alone decides how the
 // process ends: MPI_Finalize when every rank agreed on the outcome, MPI_Abort when one rank
-// failed alone (finalizing then would leave the others waiting in a collective forever).
+// failed alone (finalizing then would leave the others waiting in a collective forever), and
+// leaving at once after an agreed stop that a kill follows (its launcher is going down).
 #include <mpi.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <string>
@@ -12,6 +14,7 @@
 #include "jobs/jobs.h"
 #include "src/base/config.h"
 #include "src/base/log.h"
+#include "src/base/signals.h"
 #include "src/comm/comm.h"
 #include "src/kernels/kernels.h"
 
@@ -23,7 +26,7 @@ namespace {
 void check_same_everywhere(const Comm& comm, const std::string& resolved) {
   const std::uint64_t h = std::hash<std::string>{}(resolved);
   if (comm.min(h) != comm.max(h))
-    throw Error(Exit::usage, "ranks resolved different options (was the --config file changed during launch?)");
+    throw Error(Exit::usage, "ranks resolved different options (was the --config file changed during launch?); run again with a settled file");
 }
 
 // `crossmf --version`: the version, and which kernels this build holds and this CPU runs.
@@ -38,11 +41,13 @@ std::string version() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  install_stop_handlers();
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   int code = 0;
   {
     Comm world;
+    set_stop_reporter(world.root());
     try {
       Config config;
       const bool show_version = argc == 2 && std::string(argv[1]) == "--version";
@@ -73,9 +78,17 @@ int main(int argc, char** argv) {
       const Error* known = dynamic_cast<const Error*>(&e);
       MPI_Abort(MPI_COMM_WORLD, known ? static_cast<int>(known->code()) : 1);
     }
+    std::fflush(stdout);
+    std::fflush(stderr);
+    if (code == static_cast<int>(Exit::terminated)) {
+      // Every rank holds the same stop, so every rank is here. When a kill follows (on any rank),
+      // the launcher is going down and MPI_Finalize would wait for it: once all have unwound
+      // (temporary files removed; the allreduce is the barrier) they leave together, since
+      // mpirun kills the others as soon as one exits.
+      stop_honoured();
+      if (world.max<int>(stop_has_deadline() ? 1 : 0) != 0) std::_Exit(code);
+    }
   }
-  std::fflush(stdout);
-  std::fflush(stderr);
   MPI_Finalize();
   return code;
 }

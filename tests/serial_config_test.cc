@@ -63,3 +63,43 @@ TEST(Config, BadValuesAreUsageErrorsNamingTheOption) {
     EXPECT_NE(std::string(e.what()).find("--solver 'qr' is not one of: cg, cholesky"), std::string::npos) << e.what();
   }
 }
+
+// Ranges added with issue 17: each bad value is a usage error before any work.
+TEST(Config, RangesOfEveryNumericOption) {
+  const std::vector<std::string> train = {"train", "--input", "a.h5", "--output", "b.h5"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = train;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return code_of(args);
+  };
+  for (const auto& bad : std::vector<std::vector<std::string>>{
+           {"--threads", "100000"}, {"--threads", "-1"}, {"--top-n", "10001"}, {"--segments", "0"},
+           {"--audience-size", "2000000000"}, {"--negatives", "1001"}, {"--cg-steps", "0"},
+           {"--iterations", "1000001"}, {"--checkpoint-every", "-1"}, {"--epsilon", "inf"}, {"--seed", "-1"},
+           {"--seed", "1.5"}, {"--lambda", "nan"}, {"--alpha", "inf"}, {"--resume"}})
+    EXPECT_EQ(with(bad), Exit::usage) << bad[0] << " " << (bad.size() > 1 ? bad[1] : "");
+  EXPECT_EQ(with({"--threads", "1024", "--top-n", "10000", "--seed", "18446744073709551615"}), Exit::ok);
+  EXPECT_EQ(parse({"train", "--input", "a", "--output", "b", "--seed", "18446744073709551615"}).train.seed,
+            18446744073709551615ULL);
+  EXPECT_EQ(code_of({"generate", "--output", "g.h5", "--domains", "content,fin/ance", "--domain-shares", "1,1"}),
+            Exit::usage);
+  EXPECT_EQ(code_of({"generate", "--output", "g.h5", "--domains", "content,all", "--domain-shares", "1,1"}), Exit::usage);
+  EXPECT_EQ(code_of({"import", "--ratings", "r.csv", "--output", "o.h5", "--sort-rows", "2000000000"}), Exit::usage);
+}
+
+TEST(Config, ThreadVariablesAreChecked) {
+  ::setenv("OMP_NUM_THREADS", "100000", 1);
+  EXPECT_EQ(code_of({"train", "--input", "a.h5", "--output", "b.h5"}), Exit::usage);
+  EXPECT_EQ(code_of({"train", "--input", "a.h5", "--output", "b.h5", "--threads", "2"}), Exit::ok);
+  ::setenv("OMP_NUM_THREADS", "3,2", 1);  // nested levels: the first is ours
+  EXPECT_EQ(resolve_threads(0), 3);
+  ::unsetenv("OMP_NUM_THREADS");
+}
+
+TEST(Config, ConfigFileFolderAndByteOrderMark) {
+  EXPECT_EQ(code_of({"train", "--config", ::testing::TempDir(), "--input", "a.h5", "--output", "b.h5"}), Exit::usage);
+  const std::string ini = ::testing::TempDir() + "crossmf_config_bom.ini";
+  std::ofstream(ini) << "\xEF\xBB\xBF" "factors = 9\n";
+  EXPECT_EQ(parse({"train", "--config", ini, "--input", "a.h5", "--output", "b.h5"}).train.factors, 9);
+  std::remove(ini.c_str());
+}

@@ -65,9 +65,23 @@ TEST(FieldSplitter, Quotes) {
   EXPECT_EQ(split(",", R"("",1)"), (Fields{"", "1"}));
   const char* why = nullptr;
   split(",", R"("open,1)", &why);
-  EXPECT_STREQ(why, "unterminated quoted field");
+  EXPECT_STREQ(why, "unterminated quoted field (a quoted field cannot span lines: remove the line break inside it)");
   split(",", R"("a"b,1)", &why);
   EXPECT_STREQ(why, "text after a closing quote");
+}
+
+// A quoted field broken across two lines: the first line is unterminated, and the second's
+// fragment (a quote inside an unquoted field) must not become an id.
+TEST(FieldSplitter, QuotedFieldAcrossLines) {
+  const char* why = nullptr;
+  split(",", R"("Smith,)", &why);
+  EXPECT_NE(why, nullptr);
+  why = nullptr;
+  split(",", R"( John",item7,4)", &why);
+  EXPECT_STREQ(why, "a quote inside an unquoted field (the end of a quoted field broken across lines?); quote the whole field");
+  why = nullptr;
+  split(" ", R"(a" 1 2)", &why);
+  EXPECT_NE(why, nullptr);
 }
 
 TEST(Numbers, FiniteOnlyAndWhole) {

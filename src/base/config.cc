@@ -2,8 +2,10 @@
 
 #include <boost/program_options.hpp>
 
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -12,6 +14,8 @@
 #include <thread>
 
 #include "src/base/error.h"
+#include "src/base/names.h"
+#include "src/base/paths.h"
 
 namespace po = boost::program_options;
 
@@ -27,6 +31,19 @@ class OptionTable {
   template <class T>
   void add(const char* name, T* field, const char* help) {
     desc_.add_options()(name, po::value<T>(field)->default_value(*field), help);
+    printers_.push_back([name, field](std::ostream& os) { os << name << " = " << *field << "\n"; });
+  }
+  // Boost reads "-1" into an unsigned as 2^64 - 1; seeds are read strictly instead.
+  void add(const char* name, std::uint64_t* field, const char* help) {
+    desc_.add_options()(name, po::value<std::string>()->default_value(std::to_string(*field))->notifier(
+                                  [name, field](const std::string& text) {
+                                    const char* end = text.data() + text.size();
+                                    const auto [at, ec] = std::from_chars(text.data(), end, *field);
+                                    if (text.empty() || ec != std::errc() || at != end)
+                                      fail(Exit::usage, "--{} '{}' is not a seed: give a whole number from 0 to "
+                                                        "18446744073709551615", name, text);
+                                  }),
+                        help);
     printers_.push_back([name, field](std::ostream& os) { os << name << " = " << *field << "\n"; });
   }
   void flag(const char* name, bool* field, const char* help) {
@@ -125,6 +142,26 @@ void describe_train(OptionTable& t, TrainOptions& o) {
   t.add("threads", &o.threads, "threads per rank; 0: SLURM_CPUS_PER_TASK, OMP_NUM_THREADS, or cores/ranks");
 }
 
+// The text of an INI file, without a UTF-8 byte-order mark (editors on Windows add one; Boost
+// would take it for part of the first option's name).
+std::string read_config_file(const std::string& file) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec))
+    fail(Exit::usage, "--config {} is a folder; give the path of an INI file of 'option = value' lines", file);
+  // A pipe without a writer would block the open below forever.
+  const auto type = std::filesystem::status(file, ec).type();
+  if (!ec && type != std::filesystem::file_type::regular && type != std::filesystem::file_type::not_found)
+    fail(Exit::usage, "--config {} is a pipe, device or other special file; give the path of an INI file", file);
+  std::ifstream in(file, std::ios::binary);
+  if (!in) fail(Exit::usage, "--config {}: cannot open the file; check the path", file);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) fail(Exit::usage, "--config {}: cannot read the file; check the path", file);
+  std::string s = text.str();
+  if (s.compare(0, 3, "\xEF\xBB\xBF") == 0) s.erase(0, 3);
+  return s;
+}
+
 const std::set<std::string> kCommands = {"generate", "import", "train", "inspect"};
 
 std::string usage() {
@@ -140,7 +177,7 @@ std::string usage() {
 
 Config parse_config(int argc, const char* const* argv) {
   Config c;
-  if (argc < 2) throw Error(Exit::usage, usage());
+  if (argc < 2) throw Error(Exit::usage, "no subcommand given; give one of generate, import, train, inspect\n" + usage());
   c.command = argv[1];
   if (c.command == "--help" || c.command == "-h") {
     c.help = true;
@@ -148,7 +185,7 @@ Config parse_config(int argc, const char* const* argv) {
     return c;
   }
   if (!kCommands.count(c.command))
-    fail(Exit::usage, "unknown subcommand '{}'\n{}", c.command, usage());
+    fail(Exit::usage, "unknown subcommand '{}'; give one of generate, import, train, inspect\n{}", c.command, usage());
 
   OptionTable table("crossmf " + c.command + " options");
   if (c.command == "generate") describe_generate(table, c.generate);
@@ -178,12 +215,11 @@ Config parse_config(int argc, const char* const* argv) {
     }
     if (vm.count("config")) {
       const std::string file = vm["config"].as<std::string>();
-      std::ifstream in(file);
-      if (!in) fail(Exit::usage, "--config {}: cannot open the file; check the path", file);
+      std::istringstream in(read_config_file(file));
       try {
         po::store(po::parse_config_file(in, all, false), vm);
       } catch (const po::error& e) {
-        fail(Exit::usage, "--config {}: {}; each line is 'option = value' with the option names of "
+        fail(Exit::usage, "--config {}: {}; write each line as 'option = value' with the option names of "
                           "'crossmf {} --help'", file, e.what(), c.command);
       }
     }
@@ -202,22 +238,22 @@ void one_of(const std::string& option, const std::string& value, std::initialize
     if (value == ch) return;
     list += list.empty() ? ch : std::string(", ") + ch;
   }
-  fail(Exit::usage, "--{} '{}' is not one of: {}", option, value, list);
+  fail(Exit::usage, "--{} '{}' is not one of: {}; choose one of them", option, value, list);
 }
 template <class T>
 void at_least(const std::string& option, T value, T low) {
-  if (value < low) fail(Exit::usage, "--{} {} is too small: it must be at least {}", option, value, low);
+  if (value < low) fail(Exit::usage, "--{} {} is too small: give at least {}", option, value, low);
+}
+template <class T>
+void between(const std::string& option, T value, T low, T high) {
+  at_least(option, value, low);
+  if (value > high) fail(Exit::usage, "--{} {} is too large: give at most {}", option, value, high);
 }
 void in_range(const std::string& option, double value, double low, double high) {
-  if (!(value >= low && value <= high)) fail(Exit::usage, "--{} {} must be between {} and {}", option, value, low, high);
+  if (!(value >= low && value <= high)) fail(Exit::usage, "--{} {} is out of range: give a value between {} and {}", option, value, low, high);
 }
 void required(const std::string& option, const std::string& value) {
-  if (value.empty()) fail(Exit::usage, "--{} is required", option);
-}
-std::string canonical(const std::string& p) {
-  std::error_code ec;
-  auto c = std::filesystem::weakly_canonical(p, ec);
-  return ec ? p : c.string();
+  if (value.empty()) fail(Exit::usage, "--{} is required; give it", option);
 }
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;
@@ -235,10 +271,13 @@ std::vector<std::string> split_list(const std::string& text) {
 std::vector<std::string> domain_names(const GenerateOptions& g) {
   std::vector<std::string> names = split_list(g.domains);
   if (names.empty()) fail(Exit::usage, "--domains is empty: give comma-separated domain names, e.g. content,finance");
+  if (names.size() > 1000) fail(Exit::usage, "--domains names {} domains; give at most 1000", names.size());
   std::set<std::string> seen;
   for (const auto& n : names) {
     if (n.empty()) fail(Exit::usage, "--domains '{}' has an empty name; remove the extra comma", g.domains);
-    if (!seen.insert(n).second) fail(Exit::usage, "--domains '{}' names '{}' twice", g.domains, n);
+    if (const std::string why = unusable_domain_name(n); !why.empty())
+      fail(Exit::usage, "--domains '{}': {}; rename that domain", g.domains, why);
+    if (!seen.insert(n).second) fail(Exit::usage, "--domains '{}' names '{}' twice; give each domain once", g.domains, n);
   }
   return names;
 }
@@ -251,11 +290,11 @@ std::vector<double> domain_shares(const GenerateOptions& g) {
     double v = -1;
     try { v = std::stod(s, &used); } catch (const std::exception&) { used = 0; }
     if (used == 0 || used != s.size() || !(v >= 0) || !std::isfinite(v))
-      fail(Exit::usage, "--domain-shares '{}': '{}' is not a non-negative number", g.domain_shares, s);
+      fail(Exit::usage, "--domain-shares '{}': '{}' is not a non-negative number; give one number per domain", g.domain_shares, s);
     shares.push_back(v);
     sum += v;
   }
-  if (!(sum > 0)) fail(Exit::usage, "--domain-shares '{}' must have a positive sum", g.domain_shares);
+  if (!(sum > 0)) fail(Exit::usage, "--domain-shares '{}' sums to zero; give at least one positive share", g.domain_shares);
   return shares;
 }
 
@@ -264,17 +303,16 @@ void validate(const Config& c) {
   if (c.command == "generate") {
     const auto& g = c.generate;
     required("output", g.output);
-    at_least<std::int64_t>("users", g.users, 1);
-    at_least<std::int64_t>("items", g.items, 1);
+    check_distinct_files({{"--config", c.config_file}, {"--output", g.output, true}});
+    between<std::int64_t>("users", g.users, 1, INT32_MAX);
+    between<std::int64_t>("items", g.items, 1, INT32_MAX);
     at_least<std::int64_t>("ratings", g.ratings, 1);
     at_least<std::int64_t>("test-ratings", g.test_ratings, 0);
-    if (g.users > INT32_MAX || g.items > INT32_MAX)
-      fail(Exit::usage, "--users and --items must be below 2^31 (index_t); split the platform");
-    if (static_cast<double>(g.ratings + g.test_ratings) > 0.5 * static_cast<double>(g.users) * static_cast<double>(g.items))
+    if (static_cast<double>(g.ratings) + static_cast<double>(g.test_ratings) >
+        0.5 * static_cast<double>(g.users) * static_cast<double>(g.items))
       fail(Exit::usage, "--ratings {} (+ --test-ratings {}) is more than half of users x items = {}; "
                         "lower it or raise --users/--items", g.ratings, g.test_ratings, g.users * g.items);
-    at_least("true-factors", g.true_factors, 1);
-    if (g.true_factors > 1024) fail(Exit::usage, "--true-factors {} is too large: at most 1024", g.true_factors);
+    between("true-factors", g.true_factors, 1, 1024);
     const auto names = domain_names(g);
     const auto shares = domain_shares(g);
     if (shares.size() != names.size())
@@ -283,67 +321,68 @@ void validate(const Config& c) {
     one_of("feedback", g.feedback, {"explicit", "implicit"});
     in_range("noise", g.noise, 0, 10);
     in_range("popularity", g.popularity, 0, 3);
-    at_least("user-features", g.user_features, 0);
-    at_least("item-features", g.item_features, 0);
-    if (g.user_features > 1024 || g.item_features > 1024)
-      fail(Exit::usage, "--user-features and --item-features must be at most 1024");
+    between("user-features", g.user_features, 0, 1024);
+    between("item-features", g.item_features, 0, 1024);
     in_range("labelled", g.labelled, 0, 1);
   } else if (c.command == "import") {
     const auto& o = c.import;
     required("ratings", o.ratings);
     required("output", o.output);
+    check_distinct_files({{"--ratings", o.ratings}, {"--test", o.test}, {"--items", o.items}, {"--users", o.users},
+                          {"--labels", o.labels}, {"--config", c.config_file}, {"--output", o.output, true}});
     one_of("delimiter", o.delimiter, {"auto", ",", "tab", "::", "space", ";"});
     one_of("header", o.header, {"auto", "yes", "no"});
     one_of("feedback", o.feedback, {"explicit", "implicit"});
     one_of("duplicates", o.duplicates, {"last", "sum", "mean", "error"});
-    at_least("show-bad", o.show_bad, 0);
-    at_least<std::int64_t>("sort-rows", o.sort_rows, 1);
-    for (const std::string* in : {&o.ratings, &o.test, &o.items, &o.users, &o.labels})
-      if (!in->empty() && canonical(*in) == canonical(o.output))
-        fail(Exit::usage, "--output {} is also an input; choose another output path", o.output);
+    between("show-bad", o.show_bad, 0, 1000000);
+    // Reserved up front as address space (32 bytes a row): a billion rows is 32 GB.
+    between<std::int64_t>("sort-rows", o.sort_rows, 1, 1000000000);
   } else if (c.command == "train") {
     const auto& t = c.train;
     required("input", t.input);
     required("output", t.output);
-    if (canonical(t.input) == canonical(t.output))
-      fail(Exit::usage, "--output {} is the same file as --input; choose another output path", t.output);
+    check_distinct_files({{"--input", t.input}, {"--config", c.config_file}, {"--output", t.output, true},
+                          {"--checkpoint", t.checkpoint, true}});
     one_of("algorithm", t.algorithm, {"als", "sgd", "bmf"});
-    if (t.burn_in < -1 || t.burn_in >= t.iterations)
-      fail(Exit::usage, "--burn-in {} must be below --iterations ({}), or -1 for a quarter of them", t.burn_in, t.iterations);
     one_of("feedback", t.feedback, {"auto", "explicit", "implicit"});
-    at_least("factors", t.factors, 1);
-    if (t.factors > 4096) fail(Exit::usage, "--factors {} is too large: at most 4096", t.factors);
-    at_least("iterations", t.iterations, 1);
+    between("factors", t.factors, 1, 4096);
+    between("iterations", t.iterations, 1, 1000000);
     if (t.lambda != -1 && !(t.lambda >= 0 && t.lambda < 1e6))
-      fail(Exit::usage, "--lambda {} must be >= 0 (typical 0.01 to 1), or -1 for the default of the feedback type", t.lambda);
-    if (!(t.alpha > 0 && t.alpha < 1e6)) fail(Exit::usage, "--alpha {} must be positive (typical: 1 to 40)", t.alpha);
+      fail(Exit::usage, "--lambda {} is out of range: give a value >= 0 (typical 0.01 to 1), or -1 for the default of the feedback type", t.lambda);
+    if (!(t.alpha > 0 && t.alpha < 1e6)) fail(Exit::usage, "--alpha {} is out of range: give a positive value (typical: 1 to 40)", t.alpha);
     if (t.lambda_exponent != -1 && !(t.lambda_exponent >= 0 && t.lambda_exponent <= 2))
-      fail(Exit::usage, "--lambda-exponent {} must be between 0 and 2 (1: ALS-WR), or -1 for the default", t.lambda_exponent);
+      fail(Exit::usage, "--lambda-exponent {} is out of range: give a value from 0 to 2 (1: ALS-WR), or -1 for the default", t.lambda_exponent);
     if (t.bias_lambda != -1 && !(t.bias_lambda >= 0 && t.bias_lambda < 1e6))
-      fail(Exit::usage, "--bias-lambda {} must be >= 0, or -1 to regularise biases as --lambda", t.bias_lambda);
+      fail(Exit::usage, "--bias-lambda {} is out of range: give a value >= 0, or -1 to regularise biases as --lambda", t.bias_lambda);
+    if (t.burn_in < -1 || t.burn_in >= t.iterations)
+      fail(Exit::usage, "--burn-in {} is out of range: give a value below --iterations ({}), or -1 for a quarter of them",
+           t.burn_in, t.iterations);
     one_of("confidence", t.confidence, {"linear", "log"});
-    if (!(t.epsilon > 0)) fail(Exit::usage, "--epsilon {} must be positive", t.epsilon);
+    if (!(t.epsilon > 0 && t.epsilon < 1e30)) fail(Exit::usage, "--epsilon {} is out of range: give a positive number", t.epsilon);
     one_of("solver", t.solver, {"cg", "cholesky"});
-    at_least("cg-steps", t.cg_steps, 1);
-    if (!(t.learning_rate > 0 && t.learning_rate < 10)) fail(Exit::usage, "--learning-rate {} must be in (0, 10)", t.learning_rate);
+    between("cg-steps", t.cg_steps, 1, 1000);
+    if (!(t.learning_rate > 0 && t.learning_rate < 10)) fail(Exit::usage, "--learning-rate {} is out of range: give a value in (0, 10)", t.learning_rate);
     at_least<std::int64_t>("sync-every", t.sync_every, 1);
     one_of("sgd-sync", t.sgd_sync, {"average", "delta"});
     one_of("implicit-loss", t.implicit_loss, {"bpr", "wsl"});
-    at_least("negatives", t.negatives, 1);
+    between("negatives", t.negatives, 1, 1000);
     in_range("test-fraction", t.test_fraction, 0, 0.9);
     one_of("split", t.split, {"random", "time"});
-    at_least("patience", t.patience, 0);
+    between("patience", t.patience, 0, 1000000);
     at_least<std::int64_t>("eval-users", t.eval_users, 0);
-    at_least("top-n", t.top_n, 1);
-    at_least("segments", t.segments, 1);
+    // Outputs are [n_users, top-n] per list and [products, audience-size]: bounded so that a typo
+    // fails here rather than as an allocation failure after training.
+    between("top-n", t.top_n, 1, 10000);
+    between("segments", t.segments, 1, 10000);
     in_range("risk-threshold", t.risk_threshold, 0, 1);
     one_of("gating", t.gating, {"withhold", "flag"});
-    at_least("audience-size", t.audience_size, 1);
+    between("audience-size", t.audience_size, 1, 1000000);
     in_range("control-fraction", t.control_fraction, 0, 0.9);
-    at_least("checkpoint-every", t.checkpoint_every, 0);
+    between("checkpoint-every", t.checkpoint_every, 0, 1000000);
     if ((t.checkpoint_every > 0 || t.resume) && t.checkpoint.empty())
-      fail(Exit::usage, "--checkpoint-every and --resume need --checkpoint FILE");
-    at_least("threads", t.threads, 0);
+      fail(Exit::usage, "--checkpoint-every and --resume need --checkpoint FILE; give it");
+    between("threads", t.threads, 0, kMaxThreads);
+    resolve_threads(t.threads);  // checks the environment variables it falls back on
   } else if (c.command == "inspect") {
     required("file", c.inspect.file);
   }
@@ -352,9 +391,15 @@ void validate(const Config& c) {
 int resolve_threads(int requested) {
   if (requested > 0) return requested;
   for (const char* var : {"SLURM_CPUS_PER_TASK", "OMP_NUM_THREADS"}) {
-    if (const char* v = std::getenv(var)) {
-      int n = std::atoi(v);
-      if (n > 0) return n;
+    if (const char* v = std::getenv(var); v && *v) {
+      // OMP_NUM_THREADS may be a list ("4,2": per nesting level); the first level is ours.
+      const std::string_view first(v, std::strcspn(v, ","));
+      int n = 0;
+      const auto [end, ec] = std::from_chars(first.data(), first.data() + first.size(), n);
+      if (ec != std::errc() || end != first.data() + first.size() || n < 1 || n > kMaxThreads)
+        fail(Exit::usage, "environment variable {}='{}' is not a thread count between 1 and {}; fix it or give "
+                          "--threads", var, v, kMaxThreads);
+      return n;
     }
   }
   int cores = static_cast<int>(std::thread::hardware_concurrency());

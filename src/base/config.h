@@ -108,6 +108,9 @@ Config parse_config(int argc, const char* const* argv);
 // Checks values (ranges, choices, paths) of the chosen subcommand. Throws Error(Exit::usage).
 void validate(const Config& config);
 // Threads to use: --threads, else SLURM_CPUS_PER_TASK, else OMP_NUM_THREADS, else cores per local rank.
+// Throws Error(Exit::usage) when the variable it uses is not a count in [1, kMaxThreads].
 int resolve_threads(int requested);
+// More threads per rank than any machine has cores: OpenMP would fail to start them.
+inline constexpr int kMaxThreads = 1024;
 
 }  // namespace crossmf

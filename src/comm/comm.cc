@@ -7,6 +7,8 @@
 #include <new>
 #include <thread>
 
+#include "src/base/signals.h"
+
 namespace crossmf {
 
 namespace {
@@ -183,6 +185,12 @@ void Comm::agree(std::exception_ptr failure) const {
   check_mpi(MPI_Bcast(&agreed_code, 1, MPI_INT, out.rank, comm_), "bcast");
   bcast(message, out.rank);
   throw AgreedError(static_cast<Exit>(agreed_code), message);
+}
+
+void stop_point(const Comm& comm, const std::string& doing, const std::string& outcome) {
+  // The highest signal number wins, so the message is the same on every rank.
+  const int sig = comm.max(stop_signal());
+  if (sig != 0) throw AgreedError(Exit::terminated, stop_message(sig, doing, outcome));
 }
 
 }  // namespace crossmf

@@ -123,6 +123,10 @@ void phase(const Comm& comm, F&& body) {
   comm.agree(failure);
 }
 
+// A stop point: if any rank was asked to stop (src/base/signals.h), every rank throws the same
+// AgreedError(Exit::terminated), "stopped by <signal> while <doing>; <outcome>". One allreduce.
+void stop_point(const Comm& comm, const std::string& doing, const std::string& outcome);
+
 // Runs `body` on rank 0 alone (sequential work such as reading text) while the other ranks
 // wait in idle_barrier, then agrees on the outcome like phase().
 template <class F>

@@ -10,6 +10,13 @@ namespace {
 double sigmoid(double z) { return z >= 0 ? 1 / (1 + std::exp(-z)) : std::exp(z) / (1 + std::exp(z)); }
 }  // namespace
 
+std::vector<std::string> risk_feature_names(int k, const std::vector<std::string>& user_features) {
+  std::vector<std::string> names{"intercept"};
+  for (int q = 0; q < k; ++q) names.push_back(fmt::format("factor_{}", q));
+  names.insert(names.end(), user_features.begin(), user_features.end());
+  return names;
+}
+
 RiskModel fit_risk(const Comm& comm, const Partition& part, const Factors& f, const RiskInputs& in, double threshold,
                    double l2, std::uint64_t seed) {
   RiskModel r;
@@ -41,9 +48,7 @@ RiskModel fit_risk(const Comm& comm, const Partition& part, const Factors& f, co
       r.feature_std[j] = var > 1e-24 ? std::sqrt(var) : 1.0;
     }
   }
-  r.feature_names.push_back("intercept");
-  for (int q = 0; q < k; ++q) r.feature_names.push_back(fmt::format("factor_{}", q));
-  for (int j = 0; j < F; ++j) r.feature_names.push_back(in.names[j]);
+  r.feature_names = risk_feature_names(k, in.names);
   auto features_of = [&](index_t u, Eigen::VectorXd& x) {
     x.resize(D);
     x(0) = 1;

@@ -33,6 +33,10 @@ struct RiskInputs {
   bool have_labels = false;
 };
 
+// The names of the model's inputs, as /risk/coefficients' attribute feature_names holds them:
+// intercept, factor_0 .. factor_{k-1}, then the user features.
+std::vector<std::string> risk_feature_names(int k, const std::vector<std::string>& user_features);
+
 RiskModel fit_risk(const Comm& comm, const Partition& part, const Factors& f, const RiskInputs& in, double threshold,
                    double l2, std::uint64_t seed);
 

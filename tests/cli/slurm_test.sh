@@ -12,6 +12,8 @@
 #  (c) preemption: train.sbatch is sent SIGUSR1 (scancel --signal=USR1 --batch) mid-run, crossmf
 #      exits 143 after a checkpoint, the job requeues itself, resumes and completes, and its
 #      final held-out metric and factors equal an uninterrupted run's (ALS, same ranks);
+#  (c2) SIGTERM to the batch shell (forwarded as SIGUSR1) and a cancelled job (SIGTERM to every
+#      process, SIGKILL KillWait later): 143 after a checkpoint, no temporary file, output intact;
 #  (d) nightly.sh: train, then the report job after it, whose charts exist.
 # Every wait has a deadline; the whole test takes about two minutes on 2 cores.
 # No errexit: a failed check is counted and the test goes on; setup steps end it with die.
@@ -223,6 +225,44 @@ else
   scancel "$job" 2>/dev/null
   echo "     (so requeue, resume and the resumed run's result were not checked)"
 fi
+
+# ---- (c2) SIGTERM to the batch shell, and the whole job cancelled (SIGTERM to every process,
+#      SIGKILL KillWait later): crossmf stops after a checkpoint with 143 and leaves no temporary
+#      file; the earlier output is untouched. MAX_REQUEUES=0, so a stop is final here.
+stop_job() { # stop_job NAME SCANCEL-ARGS...: submits, waits for its first checkpoint, signals, waits
+  local name=$1 state
+  shift
+  echo "earlier output" >"$name.h5"
+  job=$(INPUT=long.h5 OUTPUT=$name.h5 CHECKPOINT_EVERY=0 MAX_REQUEUES=0 TRAIN_ARGS="${long_args[*]} --log-level warn" \
+    sbatch --parsable --ntasks=2 --cpus-per-task=1 --mem=1G --output="$name.log" "$repo/slurm/train.sbatch")
+  deadline=$((SECONDS + 60))
+  while ((SECONDS < deadline)); do
+    state=$(job_state "$job")
+    [[ $state == RUNNING ]] && grep -q "crossmf-job .*: job $job" "$name.log" 2>/dev/null && break
+    sleep 0.2
+  done
+  sleep 2 # well into training
+  scancel "$@" "$job"
+  state=$(wait_job "$job" 60)
+  for _ in $(seq 50); do grep -q "crossmf exited" "$name.log" 2>/dev/null && break; sleep 0.2; done
+  echo "$state"
+}
+state=$(stop_job term-batch --signal=TERM --batch)
+grep -q "SIGTERM: asking crossmf to checkpoint and stop" term-batch.log && grep -q "crossmf exited with 143" term-batch.log
+check $? "SIGTERM to the batch shell: forwarded as SIGUSR1, crossmf exited with 143 (job $state)"
+"$PY" -c "import h5py,sys; f=h5py.File('term-batch.checkpoint.h5'); sys.exit(0 if f.attrs['iteration'] >= 1 else 1)" 2>/dev/null
+check $? "  ... with a checkpoint written"
+[[ $(cat term-batch.h5) == "earlier output" && -z $(ls -A | grep '\.tmp\.') ]]
+check $? "  ... the earlier output untouched, no temporary file"
+state=$(stop_job cancelled)
+[[ $state == CANCELLED ]]
+check $? "the whole job cancelled (SIGTERM to every process): $state"
+# CHECKPOINT_EVERY=0: a checkpoint exists only if crossmf wrote one on the stop. (Its message goes
+# through mpirun, which is itself being terminated and drops it.)
+"$PY" -c "import h5py,sys; f=h5py.File('cancelled.checkpoint.h5'); sys.exit(0 if f.attrs['iteration'] >= 1 else 1)" 2>/dev/null
+check $? "  ... crossmf stopped with a checkpoint written, within KillWait"
+[[ $(cat cancelled.h5) == "earlier output" && -z $(ls -A | grep '\.tmp\.') ]]
+check $? "  ... the earlier output untouched, no temporary file"
 
 # ---- (d) nightly pipeline: train, then report
 ids=$(INPUT=small.h5 NIGHTLY_DIR=nightly NIGHT=test TRAIN_ARGS="${small_args[*]} --log-level warn" \
