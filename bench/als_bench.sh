@@ -36,7 +36,7 @@ report() {  # $1 label, $2 output, $3 log
   grep "^final_" "$DATA/hist.txt" | tr '\n' ' '; echo
 }
 
-common=(--factors 64 --patience 0 --threads "$threads" --log-level info)
+common=(--algorithm als --factors 64 --patience 0 --threads "$threads" --log-level info)
 [[ $parts == *ml20m* ]] && { run 1 train --input "$DATA/ml20m-explicit.h5" --output "$DATA/out.h5" "${common[@]}" --iterations 4 2> "$DATA/log.txt"
 report "ml20m explicit, 1 rank" "$DATA/out.h5" "$DATA/log.txt"; }
 [[ $parts == *ml20m* ]] && { run 1 train --input "$DATA/ml20m-implicit.h5" --output "$DATA/out.h5" "${common[@]}" --iterations 4 2> "$DATA/log.txt"
@@ -48,7 +48,7 @@ report "ml1m implicit CG, 1 rank" "$DATA/out.h5" "$DATA/log.txt"; }
 # rows its item owners need (at most m k floats in all) and its item block to every other rank
 # (n k (P - 1) floats in all), plus a k x k Gram matrix per half for implicit.
 [[ $parts == *traffic* ]] && for np in 2 4; do
-  run "$np" train --input "$DATA/ml20m-explicit.h5" --output "$DATA/out.h5" --factors 64 --iterations 2 --patience 0 \
+  run "$np" train --input "$DATA/ml20m-explicit.h5" --output "$DATA/out.h5" --algorithm als --factors 64 --iterations 2 --patience 0 \
     --threads 1 --log-level info 2> "$DATA/log.txt"
   "$PY" bench/history.py "$DATA/out.h5" > "$DATA/hist.txt"
   bytes=$(awk '$1=="bytes_sent"{print $2}' "$DATA/hist.txt")

@@ -34,7 +34,7 @@ measure() {  # $1 label, $2 build folder, $3 CROSSMF_ISA
   local gemm
   gemm=$(CROSSMF_ISA=$isa "$build/gemm_rate" "$threads" | awk '{print $2}')
   CROSSMF_ISA=$isa mpirun --bind-to none -np 1 "$build/crossmf" train --input "$DATA/ml20m-explicit.h5" \
-    --output "$out/als.h5" --factors 64 --iterations 6 --patience 0 --threads "$threads" --log-level info 2> "$out/als.log"
+    --output "$out/als.h5" --algorithm als --factors 64 --iterations 6 --patience 0 --threads "$threads" --log-level info 2> "$out/als.log"
   CROSSMF_ISA=$isa mpirun --bind-to none -np 1 "$build/crossmf" train --input "$DATA/ml20m-implicit.h5" \
     --output "$out/cg.h5" --factors 64 --iterations 6 --patience 0 --threads "$threads" --log-level info 2> "$out/cg.log"
   CROSSMF_ISA=$isa mpirun --bind-to none -np 1 "$build/crossmf" train --input "$DATA/ml20m-explicit.h5" \

@@ -14,7 +14,7 @@ dataset "$DATA/ml20m-explicit.h5" --users 138493 --items 26744 --ratings 2000026
 mkdir -p "$DATA/scoring"
 log="$DATA/scoring/train.log"
 gemm=$("$BUILD/gemm_rate" "$threads" | awk '{print $2}')
-run 1 train --input "$DATA/ml20m-explicit.h5" --output "$DATA/scoring/out.h5" --factors 64 --iterations 1 \
+run 1 train --input "$DATA/ml20m-explicit.h5" --output "$DATA/scoring/out.h5" --algorithm als --factors 64 --iterations 1 \
   --patience 0 --threads "$threads" --log-level info 2> "$log"
 grep -o "recommendations: .* GFLOP/s scoring" "$log"
 grep -o "wrote [0-9.]* MB in .*MB/s)" "$log"

@@ -28,9 +28,12 @@ std::map<std::string, std::string> ini_lines(const std::string& text) {
   return out;
 }
 
+// The stored width of per-row state: one value per row is a vector.
+int state_columns(int state_width) { return state_width == 1 ? 0 : state_width; }
+
 // Collective. The checkpoint's contents, into the new file `temp`.
 void write_checkpoint_file(const std::string& temp, const Comm& comm, const CheckpointState& s, index_t n_users,
-                           index_t n_items, bool with_state) {
+                           index_t n_items) {
   h5::File f = h5::File::create(temp, comm.raw());
   f.set_attr("/", "format", std::string(schema::kCheckpointFormat));
   f.set_attr("/", "format_version", std::int64_t{schema::kCheckpointVersion});
@@ -53,9 +56,10 @@ void write_checkpoint_file(const std::string& temp, const Comm& comm, const Chec
   };
   rows("/users", s.users, n_users, s.width, us.begin);
   rows("/items", s.items, n_items, s.width, is.begin);
-  if (with_state) {
-    rows("/user_state", s.user_state, n_users, 0, us.begin);
-    rows("/item_state", s.item_state, n_items, 0, is.begin);
+  if (s.state_width > 0) {
+    const int sw = state_columns(s.state_width);
+    rows("/user_state", s.user_state, n_users, sw, us.begin);
+    rows("/item_state", s.item_state, n_items, sw, is.begin);
   }
   f.create_group("/history");
   f.set_attr("/history", "columns", s.history_columns);
@@ -71,8 +75,7 @@ void write_checkpoint_file(const std::string& temp, const Comm& comm, const Chec
 void write_checkpoint(const std::string& path, const Comm& comm, const CheckpointState& s, index_t n_users,
                       index_t n_items) {
   AtomicOutput out(path, comm);
-  const bool with_state = comm.max<count_t>(static_cast<count_t>(s.user_state.size() + s.item_state.size())) > 0;
-  phase(comm, [&] { out.naming_target([&] { write_checkpoint_file(out.temp_path(), comm, s, n_users, n_items, with_state); }); });
+  phase(comm, [&] { out.naming_target([&] { write_checkpoint_file(out.temp_path(), comm, s, n_users, n_items); }); });
   out.commit();
 }
 
@@ -127,7 +130,10 @@ h5::Dataset rows_dataset(const h5::File& f, const std::string& path, const std::
 }  // namespace
 
 void read_checkpoint(const std::string& path, const Comm& comm, const CheckpointState& expected, index_t n_users,
-                     index_t n_items, int width, bool with_state, CheckpointState& s) {
+                     index_t n_items, int width, int state_width, CheckpointState& s) {
+  const bool with_state = state_width > 0;
+  const int sw = state_columns(state_width);
+  s.state_width = state_width;
   std::optional<h5::File> file;
   // 1. What the file is, and its metadata: the same on every rank.
   phase(comm, [&] {
@@ -184,10 +190,10 @@ void read_checkpoint(const std::string& path, const Comm& comm, const Checkpoint
     rows_dataset(f, path, "/items", n_items, width, "n_items");
     const bool user_state = f.exists("/user_state"), item_state = f.exists("/item_state");
     if (with_state && !(user_state && item_state))
-      damaged(path, "datasets /user_state and /item_state (SGD's per-row step sizes) are missing");
+      damaged(path, "datasets /user_state and /item_state (the trainer's per-row state: SGD's step sizes, BMF's chain) are missing");
     if (with_state) {
-      rows_dataset(f, path, "/user_state", n_users, 0, "n_users");
-      rows_dataset(f, path, "/item_state", n_items, 0, "n_items");
+      rows_dataset(f, path, "/user_state", n_users, sw, "n_users");
+      rows_dataset(f, path, "/item_state", n_items, sw, "n_items");
     }
     if (!f.exists("/history") || !f.has_attr("/history", "columns")) damaged(path, "/history or its attribute columns is missing");
     s.history_columns = f.attr_strings("/history", "columns");
@@ -217,8 +223,9 @@ void read_checkpoint(const std::string& path, const Comm& comm, const Checkpoint
     read_rows("/users", s.users, us, width, false);
     read_rows("/items", s.items, is, width, false);
     if (with_state) {
-      read_rows("/user_state", s.user_state, us, 0, true);
-      read_rows("/item_state", s.item_state, is, 0, true);
+      // SGD's AdaGrad sums are never negative; BMF's chain is factors.
+      read_rows("/user_state", s.user_state, us, sw, state_width == 1);
+      read_rows("/item_state", s.item_state, is, sw, state_width == 1);
     }
     if (!problem.empty()) damaged(path, problem);
   });

@@ -25,8 +25,9 @@ struct CheckpointState {
   std::vector<std::string> history_columns;
   std::map<std::string, std::vector<double>> history;
   // This rank's slices (even_slice in file order): width values per user / item, and the
-  // trainer's own per-row state (SGD's AdaGrad sums; empty for ALS).
-  int width = 0;
+  // trainer's own per-row state, state_width values per row (SGD's AdaGrad sums: 1, stored as a
+  // vector; BMF's chain: the factor width; ALS: none).
+  int width = 0, state_width = 0;
   std::vector<real> users, items, user_state, item_state;
 };
 
@@ -41,8 +42,8 @@ void check_checkpoint_path(const std::string& path, const Comm& comm);
 // a file that is not a checkpoint of this run (other input fingerprint or options, a newer
 // version) is refused with Exit::usage naming what differs; a damaged one (shapes, non-finite or
 // negative values, history lengths) with Exit::data naming the dataset. `width` is the factor
-// width this run uses; `with_state` whether its trainer keeps per-row state (SGD).
+// width this run uses; `state_width` the values per row of its trainer's own state (0: none).
 void read_checkpoint(const std::string& path, const Comm& comm, const CheckpointState& expected, index_t n_users,
-                     index_t n_items, int width, bool with_state, CheckpointState& s);
+                     index_t n_items, int width, int state_width, CheckpointState& s);
 
 }  // namespace crossmf

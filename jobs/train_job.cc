@@ -73,11 +73,17 @@ std::string training_options(const std::string& resolved, const TrainOptions& o,
   static const std::set<std::string> keys = {"algorithm", "feedback", "factors", "lambda", "lambda-exponent", "bias-lambda", "burn-in", "alpha", "confidence",
                                              "epsilon", "solver", "cg-steps", "biases", "learning-rate", "sync-every",
                                              "sgd-sync", "implicit-loss", "negatives", "test-fraction", "split", "seed"};
+  // Defaults that depend on the feedback as resolved for this input: "auto" and "als" are one run.
+  const std::map<std::string, std::string> chosen = {
+      {"algorithm", o.algorithm}, {"factors", std::to_string(o.factors)}, {"alpha", fmt::format("{}", o.alpha)}};
   std::istringstream in(resolved);
   std::string line, out;
   while (std::getline(in, line)) {
     const auto eq = line.find(" = ");
-    if (eq != std::string::npos && keys.count(line.substr(0, eq))) out += line + "\n";
+    if (eq == std::string::npos) continue;
+    const std::string key = line.substr(0, eq);
+    if (chosen.count(key)) out += key + " = " + chosen.at(key) + "\n";
+    else if (keys.count(key)) out += line + "\n";
   }
   // SGD's block schedule depends on the thread count only past Sgd::kBlocks threads.
   if (o.algorithm == "sgd" && threads > Sgd::kBlocks) out += fmt::format("threads (resolved) = {}\n", threads);
@@ -107,9 +113,10 @@ CheckpointState snapshot(const Comm& comm, const Partition& part, const Factors&
   UserFileOrder users(comm, part);
   s.users = users(f.users.data(), f.width(), f.width());
   s.items = items_in_file_order<real>(comm, part, f.items.data(), f.width(), f.width());
-  if (trainer.user_state()) {
-    s.user_state = users(trainer.user_state()->data(), 1, 1);
-    s.item_state = items_in_file_order<real>(comm, part, trainer.item_state()->data(), 1, 1);
+  s.state_width = trainer.state_width();
+  if (const int sw = s.state_width; sw > 0) {
+    s.user_state = users(trainer.user_state(), sw, sw);
+    s.item_state = items_in_file_order<real>(comm, part, trainer.item_state(), sw, sw);
   }
   return s;
 }
@@ -119,9 +126,10 @@ void restore(const Comm& comm, const Partition& part, const CheckpointState& s, 
   std::vector<real> users = users_from_file_order<real>(comm, part, s.users, s.width);
   std::copy(users.begin(), users.end(), f.users.data());
   items_from_file_order<real>(comm, part, s.items, s.width, f.items.data());
-  if (trainer.user_state() && !s.user_state.empty()) {
-    *trainer.user_state() = users_from_file_order<real>(comm, part, s.user_state, 1);
-    items_from_file_order<real>(comm, part, s.item_state, 1, trainer.item_state()->data());
+  if (const int sw = trainer.state_width(); sw > 0) {
+    const std::vector<real> state = users_from_file_order<real>(comm, part, s.user_state, sw);
+    std::copy(state.begin(), state.end(), trainer.user_state());
+    items_from_file_order<real>(comm, part, s.item_state, sw, trainer.item_state());
   }
   f.mu = static_cast<real>(s.mu);
   history.columns = s.history_columns;
@@ -136,7 +144,12 @@ void restore(const Comm& comm, const Partition& part, const CheckpointState& s, 
 }
 
 // What this run asks of its input, checked before any long work. The same on every rank.
-void check_run_fits_input(const TrainOptions& o, const InputInfo& info) {
+void check_run_fits_input(const TrainOptions& o, const InputInfo& info, bool implicit) {
+  if (o.algorithm == "bmf" && implicit)
+    fail(Exit::usage, "--algorithm bmf is for explicit ratings; {} is implicit: use als or sgd", o.input);
+  if (o.algorithm == "bmf" && o.burn_in >= o.iterations)
+    fail(Exit::usage, "--burn-in {} is out of range: give a value below --iterations ({}), or -1 for a quarter of them",
+         o.burn_in, o.iterations);
   if (o.split == "time" && !info.has_test && o.test_fraction > 0 && !info.has_time)
     fail(Exit::usage, "--split time holds out each user's latest ratings, but {} has no /ratings/time; use --split "
                       "random, or add unix times as /ratings/time", o.input);
@@ -160,7 +173,7 @@ bool file_exists(const Comm& comm, const std::string& path) {
 }  // namespace
 
 void run_train(const Config& config, const Comm& comm) {
-  const TrainOptions& o = config.train;
+  TrainOptions o = config.train;  // algorithm and iterations resolved once the feedback is known
   Timings time;
   Stopwatch total;
   const int threads = resolve_threads(o.threads);
@@ -187,10 +200,18 @@ void run_train(const Config& config, const Comm& comm) {
   });
   const InputInfo& info = input->info();
   const bool implicit = o.feedback == "auto" ? info.implicit : o.feedback == "implicit";
-  phase(comm, [&] { check_run_fits_input(o, info); });
+  o.algorithm = o.effective_algorithm(implicit);
+  o.iterations = o.effective_iterations(implicit);
+  o.factors = o.effective_factors(implicit);
+  o.alpha = o.effective_alpha();
+  phase(comm, [&] { check_run_fits_input(o, info, implicit); });
   AtomicOutput output(o.output, comm);
-  spdlog::info("input {}: {} users, {} items, {} ratings ({}){}", o.input, info.n_users, info.n_items, info.nnz,
-               implicit ? "implicit" : "explicit", info.has_test ? fmt::format(", {} held-out in /test", info.test_nnz) : "");
+  spdlog::info("input {}: {} users, {} items, {} ratings ({}){}; {} for {} iterations, k = {}", o.input, info.n_users, info.n_items,
+               info.nnz, implicit ? "implicit" : "explicit",
+               info.has_test ? fmt::format(", {} held-out in /test", info.test_nnz) : "", o.algorithm, o.iterations, o.factors);
+  if (o.algorithm == "bmf" && (o.lambda >= 0 || o.lambda_exponent >= 0 || o.bias_lambda >= 0))
+    spdlog::warn("--lambda, --lambda-exponent and --bias-lambda are unused by bmf{}, which draws its regularisation "
+                 "from the data; give --algorithm als to use them", config.train.algorithm == "auto" ? " (the default for explicit ratings)" : "");
   stop_point(comm, "opening the input", unchanged);
 
   // 2. Every table validated as it is read: the optional ones whole or per rank, then each rank
@@ -244,7 +265,7 @@ void run_train(const Config& config, const Comm& comm) {
   AlsOptions ao;
   ao.implicit = implicit;
   ao.lambda = lambda;
-  ao.lambda_exponent = o.effective_lambda_exponent(implicit);
+  ao.lambda_exponent = o.effective_lambda_exponent();
   ao.bias_lambda = o.bias_lambda;
   ao.gibbs = o.algorithm == "bmf";
   ao.burn_in = o.burn_in >= 0 ? o.burn_in : o.iterations / 4;
@@ -267,8 +288,6 @@ void run_train(const Config& config, const Comm& comm) {
   so.seed = o.seed;
   so.threads = threads;
   std::unique_ptr<Trainer> trainer;
-  if (ao.gibbs && implicit)
-    throw AgreedError(Exit::usage, "--algorithm bmf is for explicit ratings; this input is implicit: use als or sgd");
   if (o.algorithm != "sgd") trainer = std::make_unique<Als>(comm, part, ao, f);
   else trainer = std::make_unique<Sgd>(comm, part, so, f);
 
@@ -284,7 +303,7 @@ void run_train(const Config& config, const Comm& comm) {
     phase(comm, [&] {
       Timed t(time.io);
       CheckpointState saved;
-      read_checkpoint(o.checkpoint, comm, identity, info.n_users, info.n_items, f.width(), trainer->user_state() != nullptr,
+      read_checkpoint(o.checkpoint, comm, identity, info.n_users, info.n_items, f.width(), trainer->state_width(),
                       saved);
       restore(comm, part, saved, f, *trainer, history, p);
     });
@@ -359,7 +378,8 @@ void run_train(const Config& config, const Comm& comm) {
       spdlog::info("iter {:>3}/{} loss {:.6g}  train rmse {:.4f}  test rmse {:.4f} mae {:.4f}  {:.2f}s  {}  {:.1f} MB sent  ETA {}",
                    it, o.iterations, loss, train_rmse, m.rmse, m.mae, seconds, speed, bytes / 1e6, human_seconds(eta));
     }
-    if (held_out && o.patience > 0) {
+    // BMF's held-out error wanders until the draws are averaged: no early stop in the burn-in.
+    if (held_out && o.patience > 0 && !(ao.gibbs && it <= ao.burn_in)) {
       const double score = score_of(m, implicit);
       if (std::isinf(p.best) || score > p.best + 1e-9 * std::abs(p.best)) { p.best = score; p.since_best = 0; }
       else if (++p.since_best >= o.patience) {
@@ -400,6 +420,7 @@ void run_train(const Config& config, const Comm& comm) {
   phases.begin("evaluate");
   TrainResults r;
   r.implicit = implicit;
+  r.algorithm = o.algorithm;
   r.iterations_run = p.done;
   r.fingerprint = fingerprint;
   r.metrics = held_out ? evaluate(comm, part, f, o, implicit, threads, true, false) : Metrics{};

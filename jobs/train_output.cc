@@ -59,7 +59,7 @@ std::size_t write_train_output(const std::string& path, const Comm& comm, const 
     w.whole<double>("/model/feature_mean", fm.mean);
     w.whole<double>("/model/feature_scale", fm.scale);
   }
-  file.set_attr("/model", "algorithm", o.algorithm);
+  file.set_attr("/model", "algorithm", r.algorithm);
   file.set_attr("/model", "feedback", std::string(r.implicit ? "implicit" : "explicit"));
   file.set_attr("/model", "iterations_run", std::int64_t{r.iterations_run});
 

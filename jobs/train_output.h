@@ -26,6 +26,7 @@ struct History {
 
 struct TrainResults {
   bool implicit = false;
+  std::string algorithm;  // as run: --algorithm auto resolved
   int iterations_run = 0;
   std::string fingerprint;  // of the input
   Factors factors;

@@ -2,36 +2,48 @@
 # Accuracy on public rating data (issue 18). For each data set: a seeded random 90/10 split by
 # rating (split.py), imported with `crossmf import`; then, every metric computed from the output
 # files by independent scripts (metrics.py, from the factors; never crossmf's own numbers):
-#  - explicit: held-out RMSE of crossmf with its defaults (no model option) and with the
-#    settings in $TUNED_EXPLICIT, beside LIBMF (its defaults at k = 64, 20 iterations, and the
-#    best of a grid over k, lambda and iterations, chosen on the test set: generous to the peer);
+#  - explicit: held-out RMSE of crossmf with its defaults (no model option) and with each line of
+#    $TUNED_EXPLICIT, beside LIBMF (its defaults at k = 64, 20 iterations, and the best of a grid
+#    over k, lambda and iterations, chosen on the test set: generous to the peer);
 #  - implicit (ratings >= 4 are positives, every unseen item ranked): precision, recall and NDCG
-#    at 10 of crossmf's defaults, of $TUNED_IMPLICIT, and at k = 64 and 128, beside EASE (ease.py,
-#    the best of its lambda grid on the test set) where the item count allows its dense inverse.
-# usage: bash bench/accuracy/accuracy.sh NAME=FORMAT:FILE ...
+#    at 10 of crossmf's defaults, at k = 64, 128 and 256, and of each line of $TUNED_IMPLICIT,
+#    beside EASE (ease.py, the best of its lambda grid on the test set) where the item count
+#    allows its dense inverse.
+# usage: bash bench/accuracy/accuracy.sh NAME=FORMAT:FILE[:MIN_ITEM_RATINGS] ...
 #   e.g. ml-1m=movielens-1m:/var/tmp/data/ml-1m/ratings.dat ml-100k=movielens-100k:/var/tmp/data/ml-100k/u.data
-#        ciao=ciao:/var/tmp/data/ciao/rating_with_timestamp.tsv
+#        ciao=ciao:/var/tmp/data/ciao/rating_with_timestamp.tsv ciao-10=ciao:/var/tmp/data/ciao/rating_with_timestamp.tsv:10
+#   (MIN_ITEM_RATINGS: only items with that many ratings, split.py --min-item-ratings)
 # env: LIBMF (default /var/tmp/libmf/mf-train, built from LIBMF's public source: bench/README.md),
-#      PARTS ("explicit implicit"), SEED (1), EASE_MAX_ITEMS (20000)
+#      PARTS ("explicit implicit"), SEED (1), EASE_MAX_ITEMS (20000), THREADS (2),
+#      TUNED_EXPLICIT, TUNED_IMPLICIT (option sets, one per line; defaults below)
 source "$(dirname "$0")/../common.sh"
 A=bench/accuracy
 LIBMF=${LIBMF:-/var/tmp/libmf/mf-train}
 parts=${PARTS:-"explicit implicit"}
 seed=${SEED:-1}
-TUNED_EXPLICIT=${TUNED_EXPLICIT:-}
-TUNED_IMPLICIT=${TUNED_IMPLICIT:-}
+# The ALS and SGD defaults, ALS at its best lambda, and a longer, wider BMF chain.
+TUNED_EXPLICIT=${TUNED_EXPLICIT:-"--algorithm als
+--algorithm als --lambda 0.06
+--algorithm sgd --iterations 20
+--factors 128 --iterations 300 --burn-in 100"}
+# The implicit defaults before frequency scaling (HKV: lambda 0.1, alpha 1, no exponent).
+TUNED_IMPLICIT=${TUNED_IMPLICIT:-"--factors 64 --alpha 1 --lambda 0.1 --lambda-exponent 0
+--factors 128 --alpha 1 --lambda 0.1 --lambda-exponent 0"}
 threads=${THREADS:-2}
-train() { mpirun --bind-to none -np 1 "$CROSSMF" train --threads "$threads" --log-level warn "$@" 2>> "$log"; }
+# --patience 0: the test set is the input's /test, and it must never steer training (no early stop
+# on it); every other option is crossmf's default unless named.
+train() { mpirun --bind-to none -np 1 "$CROSSMF" train --threads "$threads" --patience 0 --log-level warn "$@" 2>> "$log"; }
 
 for spec in "$@"; do
   name=${spec%%=*} rest=${spec#*=}
-  format=${rest%%:*} file=${rest#*:}
+  format=${rest%%:*} file=${rest#*:} min=0
+  if [[ $file == *:* ]]; then min=${file##*:} file=${file%:*}; fi
   w="$DATA/accuracy/$name"
   log="$w/log.txt"
   mkdir -p "$w"
   : > "$log"
   echo "== $name ($format, $file)"
-  "$PY" $A/split.py "$format" "$file" "$w" --seed "$seed"
+  "$PY" $A/split.py "$format" "$file" "$w" --seed "$seed" --min-item-ratings "$min"
   "$CROSSMF" import --ratings "$w/train.txt" --test "$w/test.txt" --output "$w/explicit.h5" --log-level warn
   "$CROSSMF" import --ratings "$w/train_pos.txt" --test "$w/test_pos.txt" --feedback implicit --output "$w/implicit.h5" \
     --log-level warn
@@ -66,9 +78,9 @@ for spec in "$@"; do
   if [[ $parts == *implicit* ]]; then
     train --input "$w/implicit.h5" --output "$w/x.h5"
     echo "crossmf defaults                           $("$PY" $A/metrics.py implicit "$w/x.h5" "$w/train_pos.txt" "$w/test_pos.txt")"
-    for k in 64 128; do
+    for k in 64 128 256; do
       train --input "$w/implicit.h5" --output "$w/x.h5" --factors $k
-      echo "crossmf defaults, --factors $k             $("$PY" $A/metrics.py implicit "$w/x.h5" "$w/train_pos.txt" "$w/test_pos.txt")"
+      printf "crossmf defaults, --factors %-14s %s\n" $k "$("$PY" $A/metrics.py implicit "$w/x.h5" "$w/train_pos.txt" "$w/test_pos.txt")"
     done
     while IFS= read -r opts; do
       [ -n "$opts" ] || continue

@@ -9,9 +9,11 @@
 
 Repeated (user, item) pairs keep the last row. Formats: movielens-100k (u.data, tab),
 movielens-1m (`::`), ciao (rating_with_timestamp.tsv, header, rating in the 4th column; the
-published file's 34 ratings of 0 are dropped).
+published file's 34 ratings of 0 are dropped). --min-item-ratings N keeps only the items with
+at least N ratings before the split (the usual k-core preprocessing; EASE needs a dense item x
+item inverse).
 
-usage: split.py FORMAT FILE OUT_FOLDER [--seed 1] [--test-fraction 0.1]
+usage: split.py FORMAT FILE OUT_FOLDER [--seed 1] [--test-fraction 0.1] [--min-item-ratings 0]
 """
 import argparse
 import os
@@ -24,6 +26,7 @@ p.add_argument("file")
 p.add_argument("out")
 p.add_argument("--seed", type=int, default=1)
 p.add_argument("--test-fraction", type=float, default=0.1)
+p.add_argument("--min-item-ratings", type=int, default=0)
 a = p.parse_args()
 
 if a.format == "movielens-100k":
@@ -39,6 +42,9 @@ order = np.lexsort((np.arange(len(u)), i, u))
 last = np.ones(len(u), bool)
 last[order[:-1]] = (u[order[:-1]] != u[order[1:]]) | (i[order[:-1]] != i[order[1:]])
 u, i, r = u[last], i[last], r[last]
+items, counts = np.unique(i, return_counts=True)
+kept = np.isin(i, items[counts >= a.min_item_ratings])
+u, i, r = u[kept], i[kept], r[kept]
 
 rng = np.random.RandomState(a.seed)
 test = rng.rand(len(u)) < a.test_fraction

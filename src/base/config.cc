@@ -103,17 +103,17 @@ void describe_import(OptionTable& t, ImportOptions& o) {
 void describe_train(OptionTable& t, TrainOptions& o) {
   t.add("input", &o.input, "input HDF5 file");
   t.add("output", &o.output, "output HDF5 file (written atomically)");
-  t.add("algorithm", &o.algorithm, "als | sgd | bmf (explicit feedback: Bayesian MF by Gibbs sampling)");
+  t.add("algorithm", &o.algorithm, "auto (bmf for explicit ratings, als for implicit) | als | sgd | bmf (explicit: Bayesian MF by Gibbs sampling)");
   t.add("burn-in", &o.burn_in, "bmf: sweeps before the draws are averaged into the model; -1: a quarter of --iterations");
   t.add("feedback", &o.feedback, "auto (from the input) | explicit | implicit");
-  t.add("factors", &o.factors, "latent factors k");
-  t.add("iterations", &o.iterations, "ALS iterations or SGD epochs");
-  t.add("lambda", &o.lambda, "L2 regularisation; -1: 0.05 explicit (scaled by each row's count), 0.1 implicit");
+  t.add("factors", &o.factors, "latent factors k; -1: 64 for explicit ratings, 128 for implicit");
+  t.add("iterations", &o.iterations, "ALS iterations, SGD epochs or BMF sweeps; -1: 100 for bmf, 15 for als and sgd");
+  t.add("lambda", &o.lambda, "L2 regularisation (ALS: times each row's mass^exponent); -1: 0.05 explicit, 0.01 implicit ALS, 0.1 implicit SGD");
   t.add("lambda-exponent", &o.lambda_exponent,
         "ALS: each row's lambda is scaled by its mass^exponent (explicit: its ratings; implicit: its summed extra "
-        "confidence plus the other side's count); -1: 1 explicit (ALS-WR), 0 implicit");
+        "confidence plus the other side's count); -1: 1 (explicit: ALS-WR; implicit: Rendle et al. 2021)");
   t.add("bias-lambda", &o.bias_lambda, "explicit ALS: L2 regularisation of the biases, scaled as --lambda; -1: as --lambda");
-  t.add("alpha", &o.alpha, "implicit confidence 1 + alpha * r");
+  t.add("alpha", &o.alpha, "implicit confidence 1 + alpha * r; -1: 3 for als, 1 for sgd");
   t.add("confidence", &o.confidence, "implicit confidence: linear | log");
   t.add("epsilon", &o.epsilon, "log confidence 1 + alpha * log(1 + r / epsilon)");
   t.add("solver", &o.solver, "implicit ALS solver: cg | cholesky");
@@ -343,18 +343,18 @@ void validate(const Config& c) {
     required("output", t.output);
     check_distinct_files({{"--input", t.input}, {"--config", c.config_file}, {"--output", t.output, true},
                           {"--checkpoint", t.checkpoint, true}});
-    one_of("algorithm", t.algorithm, {"als", "sgd", "bmf"});
+    one_of("algorithm", t.algorithm, {"auto", "als", "sgd", "bmf"});
     one_of("feedback", t.feedback, {"auto", "explicit", "implicit"});
-    between("factors", t.factors, 1, 4096);
-    between("iterations", t.iterations, 1, 1000000);
+    if (t.factors != -1) between("factors", t.factors, 1, 4096);
+    if (t.iterations != -1) between("iterations", t.iterations, 1, 1000000);
     if (t.lambda != -1 && !(t.lambda >= 0 && t.lambda < 1e6))
       fail(Exit::usage, "--lambda {} is out of range: give a value >= 0 (typical 0.01 to 1), or -1 for the default of the feedback type", t.lambda);
-    if (!(t.alpha > 0 && t.alpha < 1e6)) fail(Exit::usage, "--alpha {} is out of range: give a positive value (typical: 1 to 40)", t.alpha);
+    if (t.alpha != -1 && !(t.alpha > 0 && t.alpha < 1e6)) fail(Exit::usage, "--alpha {} is out of range: give a positive value (typical: 1 to 40)", t.alpha);
     if (t.lambda_exponent != -1 && !(t.lambda_exponent >= 0 && t.lambda_exponent <= 2))
       fail(Exit::usage, "--lambda-exponent {} is out of range: give a value from 0 to 2 (1: ALS-WR), or -1 for the default", t.lambda_exponent);
     if (t.bias_lambda != -1 && !(t.bias_lambda >= 0 && t.bias_lambda < 1e6))
       fail(Exit::usage, "--bias-lambda {} is out of range: give a value >= 0, or -1 to regularise biases as --lambda", t.bias_lambda);
-    if (t.burn_in < -1 || t.burn_in >= t.iterations)
+    if (t.burn_in < -1 || (t.iterations != -1 && t.burn_in >= t.iterations))
       fail(Exit::usage, "--burn-in {} is out of range: give a value below --iterations ({}), or -1 for a quarter of them",
            t.burn_in, t.iterations);
     one_of("confidence", t.confidence, {"linear", "log"});

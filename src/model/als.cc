@@ -235,15 +235,7 @@ IterationStats Als::iterate(Timings& t) {
   both.work_seconds += b.work_seconds;
   both.arithmetic_seconds += b.arithmetic_seconds;
   if (opt_.gibbs) {
-    {
-      Timed timed(t.compute);
-      chain_error_ = local_squared_error(part_, f_, opt_.threads);
-    }
-    {
-      Timed timed(t.comm);
-      chain_error_ = comm_.sum(chain_error_);
-    }
-    noise_ = draw_noise_precision(chain_error_, part_.train_nnz, gibbs_stream(opt_.seed, sweeps_, kNoise, 0));
+    draw_noise(t);
     std::swap(f_.users, chain_users_);
     std::swap(f_.items, chain_items_);
     // The running mean of the draws after the burn-in; before it, the latest draw.
@@ -263,6 +255,32 @@ IterationStats Als::iterate(Timings& t) {
     }
   }
   return both;
+}
+
+void Als::draw_noise(Timings& t) {
+  {
+    Timed timed(t.compute);
+    chain_error_ = local_squared_error(part_, f_, opt_.threads);
+  }
+  {
+    Timed timed(t.comm);
+    chain_error_ = comm_.sum(chain_error_);
+  }
+  noise_ = draw_noise_precision(chain_error_, part_.train_nnz, gibbs_stream(opt_.seed, sweeps_, kNoise, 0));
+}
+
+void Als::set_iterations_done(int done) {
+  if (!opt_.gibbs || done == 0) return;
+  sweeps_ = done;
+  kept_ = std::max(0, done - opt_.burn_in);
+  // The noise precision the next sweep uses, drawn again from the restored chain as at the end of
+  // sweep `done`.
+  Timings t;
+  std::swap(f_.users, chain_users_);
+  std::swap(f_.items, chain_items_);
+  draw_noise(t);
+  std::swap(f_.users, chain_users_);
+  std::swap(f_.items, chain_items_);
 }
 
 double Als::regulariser() const {

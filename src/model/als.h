@@ -47,6 +47,11 @@ class Als : public Trainer {
   // One half-step alone (for tests against a dense solve).
   IterationStats user_half(Timings& t);
   IterationStats item_half(Timings& t);
+  // BMF: the chain's state, saved in checkpoints beside the mean of the draws.
+  int state_width() const override { return opt_.gibbs ? f_.width() : 0; }
+  real* user_state() override { return opt_.gibbs ? chain_users_.data() : nullptr; }
+  real* item_state() override { return opt_.gibbs ? chain_items_.data() : nullptr; }
+  void set_iterations_done(int done) override;
 
  private:
   ColMatrix gram(const Matrix& rows, index_t first, index_t count, Timings& t, IterationStats& s) const;
@@ -63,6 +68,8 @@ class Als : public Trainer {
   void solve_rows(const Csr& csr, const real* other, index_t count, const ColMatrix& gram,
                   const std::vector<real>& conf, const std::vector<real>& reg, const std::vector<real>& bias_reg,
                   const RowDraws* draws, real* out, IterationStats& s);
+  // BMF: the chain's squared training error, global, and the noise precision drawn from it.
+  void draw_noise(Timings& t);
   // sum over local users and local items of (row L2 weight) |row|^2, bias terms included.
   double regulariser() const;
   const Comm& comm_;

@@ -40,8 +40,9 @@ class Sgd : public Trainer {
   Sgd(const Comm& comm, const Partition& part, const SgdOptions& opt, Factors& f);
   IterationStats iterate(Timings& t) override;
   double loss(Timings& t) const override;
-  std::vector<real>* user_state() override { return &g_users_; }
-  std::vector<real>* item_state() override { return &g_items_; }
+  int state_width() const override { return 1; }
+  real* user_state() override { return g_users_.data(); }
+  real* item_state() override { return g_items_.data(); }
   // After a resume: the epoch count (shuffles are keyed by it) and the restored item factors as
   // the baseline of the next summed delta.
   void set_iterations_done(int done) override {

@@ -29,11 +29,14 @@ class Trainer {
   virtual IterationStats iterate(Timings& t) = 0;
   // The objective being minimised, global, the same on every rank.
   virtual double loss(Timings& t) const = 0;
-  // Per-row state besides the factors, saved in checkpoints (SGD's AdaGrad sums), or nullptr:
-  // users local (scattered order), items replicated (scattered order).
-  virtual std::vector<real>* user_state() { return nullptr; }
-  virtual std::vector<real>* item_state() { return nullptr; }
-  // After a resume: iterations already done (SGD's shuffles are keyed by the epoch).
+  // Per-row state besides the factors, saved in checkpoints: state_width() values per row (0:
+  // none; SGD: its AdaGrad sum; BMF: the chain's draw), users local, items replicated, both in
+  // scattered order.
+  virtual int state_width() const { return 0; }
+  virtual real* user_state() { return nullptr; }
+  virtual real* item_state() { return nullptr; }
+  // After a resume (collective): iterations already done (SGD's shuffles and BMF's draws are
+  // keyed by them).
   virtual void set_iterations_done(int done) { (void)done; }
 };
 

@@ -2,8 +2,8 @@
 # Checkpoints, preemption and faults under real mpirun:
 #  - SIGUSR1 to mpirun (a batch script's --signal=B:USR1) and SIGTERM to the ranks (srun, Slurm's
 #    time limit) stop the job after the current iteration with exit 143 and a checkpoint;
-#    the existing output is untouched; --resume completes it: ALS identical to an uninterrupted
-#    run on the same ranks, SGD within 0.5%;
+#    the existing output is untouched; --resume completes it: ALS and BMF (its chain saved beside
+#    the mean of the draws) identical to an uninterrupted run on the same ranks, SGD within 0.5%;
 #  - --resume with other data or other options is refused with exit 2 naming what differs;
 #  - kill -9 of one rank: mpirun returns non-zero within 30 s, no process remains, the earlier
 #    output is byte-identical.
@@ -33,7 +33,7 @@ interrupt() {
   echo "$rc"
 }
 
-for alg in als sgd; do
+for alg in als sgd bmf; do
   run --algorithm "$alg" --iterations 30 --output "$work/full-$alg.h5" --log-level warn
 done
 echo "previous output" > "$work/keep.h5"
@@ -48,6 +48,13 @@ run --algorithm als --iterations 30 --output "$work/resumed-als.h5" --checkpoint
 check 'grep -q "resumed from" "$work/stderr"' "--resume continues from the checkpoint"
 check '"$PY" -c "import h5py,numpy as np,sys; a,b=h5py.File(sys.argv[1]),h5py.File(sys.argv[2]); sys.exit(0 if a[\"metrics\"].attrs[\"rmse\"]==b[\"metrics\"].attrs[\"rmse\"] and np.array_equal(a[\"model/user_factors\"][()],b[\"model/user_factors\"][()]) else 1)" "$work/full-als.h5" "$work/resumed-als.h5"' \
   "ALS: interrupted + resumed equals the uninterrupted run (same held-out RMSE and factors)"
+
+rc=$(interrupt USR1 mpirun "$work/x.h5" --algorithm bmf --iterations 30 --log-level warn)
+check '[ "$rc" = 143 ]' "BMF: SIGUSR1 to mpirun: exit 143 (got $rc)"
+run --algorithm bmf --iterations 30 --output "$work/resumed-bmf.h5" --checkpoint "$work/ck.h5" --resume --log-level info 2>"$work/stderr"
+check 'grep -q "resumed from .* after iteration [1-9]" "$work/stderr"' "BMF: --resume continues from a checkpoint inside the chain"
+check '"$PY" -c "import h5py,numpy as np,sys; a,b=h5py.File(sys.argv[1]),h5py.File(sys.argv[2]); sys.exit(0 if a[\"metrics\"].attrs[\"rmse\"]==b[\"metrics\"].attrs[\"rmse\"] and np.array_equal(a[\"model/item_factors\"][()],b[\"model/item_factors\"][()]) else 1)" "$work/full-bmf.h5" "$work/resumed-bmf.h5"' \
+  "BMF: interrupted + resumed equals the uninterrupted run (same draws, same mean)"
 
 rc=$(interrupt TERM ranks "$work/x.h5" --algorithm sgd --iterations 30 --log-level warn)
 check '[ "$rc" = 143 ]' "SIGTERM to the ranks: exit 143 after a checkpoint (got $rc)"

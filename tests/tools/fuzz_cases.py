@@ -9,7 +9,7 @@ usage:
   fuzz_cases.py cases DATA OUT.json [--examples]
       writes the malformed files into DATA/cases and the cases into OUT.json. Needs, made by crossmf
       from DATA/base.h5 with the options TRAIN below: DATA/prev.h5 (an output) and DATA/ck_als.h5,
-      DATA/ck_sgd.h5 (checkpoints, the second with --algorithm sgd). --examples: the examples of
+      DATA/ck_sgd.h5 and DATA/ck_bmf.h5 (checkpoints, with --algorithm als, sgd and bmf). --examples: the examples of
       issue 17, one named case each, instead of one case per class and dataset.
 
 A case (one JSON object):
@@ -465,6 +465,15 @@ def checkpoint_cases(c):
                damaged.format("dataset " + esc(ds) + r" row \d+: -1 is negative"), source="ck_sgd.h5", algorithm="sgd")
         resume(f"ck_sgd_{k}_row_short", "checkpoint shape", ds, lambda f, ds=ds: replace(f, ds, f[ds][:-1]), 3,
                damaged.format("dataset " + esc(ds)), source="ck_sgd.h5", algorithm="sgd")
+    # BMF's chain: rows of the factor width.
+    for ds in ("/user_state", "/item_state"):
+        k = ds.strip("/")
+        resume(f"ck_bmf_{k}_missing", "checkpoint shape", ds, lambda f, ds=ds: f.__delitem__(ds), 3,
+               damaged.format(r"datasets /user_state and /item_state"), source="ck_bmf.h5", algorithm="bmf")
+        resume(f"ck_bmf_{k}_1d", "checkpoint shape", ds, lambda f, ds=ds: replace(f, ds, f[ds][:, 0]), 3,
+               damaged.format("dataset " + esc(ds)), source="ck_bmf.h5", algorithm="bmf")
+        resume(f"ck_bmf_{k}_nan", "checkpoint values", ds, set_row(ds, -2, np.nan), 3,
+               damaged.format("dataset " + esc(ds) + r" row \d+.* is not finite"), source="ck_bmf.h5", algorithm="bmf")
     resume("ck_history_length", "checkpoint history", "/history", lambda f: replace(f, "history/loss", f["history/loss"][:-1]),
            3, damaged.format("dataset /history/loss"))
     resume("ck_history_columns_missing", "checkpoint history", "/history",
