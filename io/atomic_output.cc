@@ -25,7 +25,9 @@ namespace {
 // The part of a temporary file's name that depends on the target alone. A long name is cut so
 // that the whole (with pid and a host name of up to 64 characters) fits a 255-byte file name.
 std::string temp_prefix(const fs::path& target) {
-  return "." + target.filename().string().substr(0, 150) + ".tmp.";
+  std::string prefix = ".";  // appended, not "." + string: GCC 12 warns falsely (-Wrestrict) on that
+  prefix += target.filename().string().substr(0, 150);
+  return prefix + ".tmp.";
 }
 
 // When process `pid` of this host started, in seconds since the epoch; -1 if it is gone.

@@ -26,13 +26,18 @@ TUNED_EXPLICIT=${TUNED_EXPLICIT:-"--algorithm als
 --algorithm als --lambda 0.06
 --algorithm sgd --iterations 20
 --factors 128 --iterations 300 --burn-in 100"}
-# The implicit defaults before frequency scaling (HKV: lambda 0.1, alpha 1, no exponent).
+# The implicit defaults before frequency scaling (HKV: lambda 0.1, alpha 1, no exponent), then a
+# small grid around the defaults (lambda 0.01, alpha 3): the best lambda moves with the data.
 TUNED_IMPLICIT=${TUNED_IMPLICIT:-"--factors 64 --alpha 1 --lambda 0.1 --lambda-exponent 0
---factors 128 --alpha 1 --lambda 0.1 --lambda-exponent 0"}
+--lambda 0.005
+--lambda 0.02
+--alpha 2 --lambda 0.015
+--factors 256 --alpha 2 --lambda 0.015"}
 threads=${THREADS:-2}
 # --patience 0: the test set is the input's /test, and it must never steer training (no early stop
 # on it); every other option is crossmf's default unless named.
-train() { mpirun --bind-to none -np 1 "$CROSSMF" train --threads "$threads" --patience 0 --log-level warn "$@" 2>> "$log"; }
+# stdin from /dev/null: mpirun would read the option lists the loops below read.
+train() { mpirun --bind-to none -np 1 "$CROSSMF" train --threads "$threads" --patience 0 --log-level warn "$@" 2>> "$log" < /dev/null; }
 
 for spec in "$@"; do
   name=${spec%%=*} rest=${spec#*=}
