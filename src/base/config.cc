@@ -105,6 +105,8 @@ void describe_train(OptionTable& t, TrainOptions& o) {
   t.add("output", &o.output, "output HDF5 file (written atomically)");
   t.add("algorithm", &o.algorithm, "auto (bmf for explicit ratings, als for implicit) | als | sgd | bmf (explicit: Bayesian MF by Gibbs sampling)");
   t.add("burn-in", &o.burn_in, "bmf: sweeps before the draws are averaged into the model; -1: a quarter of --iterations");
+  t.add("noise-precision", &o.noise_precision,
+        "bmf: precision of the ratings' noise (2: Salakhutdinov and Mnih's); 0: drawn each sweep from the residuals; -1: 2");
   t.add("feedback", &o.feedback, "auto (from the input) | explicit | implicit");
   t.add("factors", &o.factors, "latent factors k; -1: 64 for explicit ratings, 128 for implicit");
   t.add("iterations", &o.iterations, "ALS iterations, SGD epochs or BMF sweeps; -1: 100 for bmf, 15 for als and sgd");
@@ -354,6 +356,9 @@ void validate(const Config& c) {
       fail(Exit::usage, "--lambda-exponent {} is out of range: give a value from 0 to 2 (1: ALS-WR), or -1 for the default", t.lambda_exponent);
     if (t.bias_lambda != -1 && !(t.bias_lambda >= 0 && t.bias_lambda < 1e6))
       fail(Exit::usage, "--bias-lambda {} is out of range: give a value >= 0, or -1 to regularise biases as --lambda", t.bias_lambda);
+    if (t.noise_precision != -1 && !(t.noise_precision >= 0 && t.noise_precision < 1e6))
+      fail(Exit::usage, "--noise-precision {} is out of range: give a positive value (2: noise of standard deviation 0.71), "
+                        "0 to draw it from the residuals, or -1 for the default", t.noise_precision);
     if (t.burn_in < -1 || (t.iterations != -1 && t.burn_in >= t.iterations))
       fail(Exit::usage, "--burn-in {} is out of range: give a value below --iterations ({}), or -1 for a quarter of them",
            t.burn_in, t.iterations);

@@ -266,7 +266,9 @@ void Als::draw_noise(Timings& t) {
     Timed timed(t.comm);
     chain_error_ = comm_.sum(chain_error_);
   }
-  noise_ = draw_noise_precision(chain_error_, part_.train_nnz, gibbs_stream(opt_.seed, sweeps_, kNoise, 0));
+  noise_ = opt_.noise_precision > 0
+               ? opt_.noise_precision
+               : draw_noise_precision(chain_error_, part_.train_nnz, gibbs_stream(opt_.seed, sweeps_, kNoise, 0));
 }
 
 void Als::set_iterations_done(int done) {

@@ -28,6 +28,7 @@ struct AlsOptions {
   // factors are the mean of the draws after `burn_in` sweeps. lambda and its exponent are unused.
   bool gibbs = false;
   int burn_in = 0;
+  double noise_precision = 0;  // of the ratings; <= 0: drawn each sweep from the chain's residuals
   std::uint64_t seed = 42;
   double alpha = 1.0;
   bool log_confidence = false;
