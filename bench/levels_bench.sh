@@ -36,7 +36,7 @@ measure() {  # $1 label, $2 build folder, $3 CROSSMF_ISA
   CROSSMF_ISA=$isa mpirun --bind-to none -np 1 "$build/crossmf" train --input "$DATA/ml20m-explicit.h5" \
     --output "$out/als.h5" --algorithm als --factors 64 --iterations 6 --patience 0 --threads "$threads" --log-level info 2> "$out/als.log"
   CROSSMF_ISA=$isa mpirun --bind-to none -np 1 "$build/crossmf" train --input "$DATA/ml20m-implicit.h5" \
-    --output "$out/cg.h5" --factors 64 --iterations 6 --patience 0 --threads "$threads" --log-level info 2> "$out/cg.log"
+    --output "$out/cg.h5" --factors 64 --lambda 0.01 --alpha 3 --iterations 6 --patience 0 --threads "$threads" --log-level info 2> "$out/cg.log"
   CROSSMF_ISA=$isa mpirun --bind-to none -np 1 "$build/crossmf" train --input "$DATA/ml20m-explicit.h5" \
     --output "$out/sgd.h5" --algorithm sgd --factors 64 --iterations 4 --patience 0 --threads "$threads" \
     --log-level info 2> "$out/sgd.log"

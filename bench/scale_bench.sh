@@ -80,7 +80,7 @@ train() {  # $1 ranks, $2 input, $3 log, then extra mpirun options
   rm -f "$DATA/scale-out.h5"
   drop_caches
   OMP_WAIT_POLICY=PASSIVE mpirun --bind-to none -np "$np" "$@" "$CROSSMF" train --input "$input" \
-    --output "$DATA/scale-out.h5" --algorithm als --factors 32 --iterations "$iterations" --patience 0 --threads "$threads" \
+    --output "$DATA/scale-out.h5" --algorithm als --factors 32 --lambda 0.01 --alpha 3 --iterations "$iterations" --patience 0 --threads "$threads" \
     --log-level info 2> "$log"
   grep -E "^.*(phase |ranks x|input |partition:|wrote .* MB|time: total|peak memory)" "$log" | sed 's/^\[[^]]*\] \[[^]]*\] //'
   ls -l "$input" "$DATA/scale-out.h5" | awk '{print "file", $5, $9}' >> "$log"

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <map>
 #include <memory>
+#include <tuple>
 
 #include "io/atomic_output.h"
 #include "io/checkpoint.h"
@@ -28,6 +29,7 @@
 #include "src/model/new_items.h"
 #include "src/model/risk.h"
 #include "src/model/sgd.h"
+#include "src/model/tune.h"
 
 namespace crossmf {
 
@@ -69,13 +71,14 @@ void check_finite(const Partition& part, const Factors& f, int iteration, const 
 
 // The options that shape the training result: a resumed run must use the same ones. Others
 // (iterations, output, threads for ALS, downstream options) may change between runs.
-std::string training_options(const std::string& resolved, const TrainOptions& o, int threads) {
+std::string training_options(const std::string& resolved, const TrainOptions& o, bool tune_alpha, int threads) {
   static const std::set<std::string> keys = {"algorithm", "feedback", "factors", "lambda", "lambda-exponent", "bias-lambda", "burn-in", "noise-precision", "alpha", "confidence",
                                              "epsilon", "solver", "cg-steps", "biases", "learning-rate", "sync-every",
                                              "sgd-sync", "implicit-loss", "negatives", "test-fraction", "split", "seed"};
   // Defaults that depend on the feedback as resolved for this input: "auto" and "als" are one run.
   const std::map<std::string, std::string> chosen = {
-      {"algorithm", o.algorithm}, {"factors", std::to_string(o.factors)}, {"alpha", fmt::format("{}", o.alpha)}};
+      {"algorithm", o.algorithm}, {"factors", std::to_string(o.factors)},
+      {"alpha", tune_alpha ? std::string("auto") : fmt::format("{}", o.alpha)}};
   std::istringstream in(resolved);
   std::string line, out;
   while (std::getline(in, line)) {
@@ -144,9 +147,14 @@ void restore(const Comm& comm, const Partition& part, const CheckpointState& s, 
 }
 
 // What this run asks of its input, checked before any long work. The same on every rank.
-void check_run_fits_input(const TrainOptions& o, const InputInfo& info, bool implicit) {
+void check_run_fits_input(const TrainOptions& o, const InputInfo& info, bool implicit, bool tune_alpha) {
   if (o.algorithm == "bmf" && implicit)
     fail(Exit::usage, "--algorithm bmf is for explicit ratings; {} is implicit: use als or sgd", o.input);
+  if (o.algorithm == "bmf" && o.lambda == kAuto)
+    fail(Exit::usage, "--lambda auto tunes als or sgd, and {} is explicit, which bmf trains by default; bmf draws its "
+                      "regularisation from the data: drop --lambda auto, or give --algorithm als", o.input);
+  if (tune_alpha && !implicit)
+    fail(Exit::usage, "--alpha auto tunes the confidence of implicit feedback, but {} is explicit: drop --alpha", o.input);
   if (o.algorithm == "bmf" && o.burn_in >= o.iterations)
     fail(Exit::usage, "--burn-in {} is out of range: give a value below --iterations ({}), or -1 for a quarter of them",
          o.burn_in, o.iterations);
@@ -161,6 +169,22 @@ void check_run_fits_input(const TrainOptions& o, const InputInfo& info, bool imp
   if (info.has_domains && !h5::File::strings_attribute_fits(info.domain_names))
     fail(Exit::data, "{}: /items/domain attribute names has {} domains, more than an attribute of the output holds "
                      "(64 KiB of names); merge domains", o.input, info.domain_names.size());
+}
+
+// The options as trained: a value chosen on the validation split replaces "auto" (or the default
+// that asks for it), so that the stored config trains the same model again without the search.
+std::string resolved_as_trained(const std::string& resolved, const TuneResult& tuned, bool lambda, bool alpha) {
+  std::istringstream in(resolved);
+  std::string line, out;
+  while (std::getline(in, line)) {
+    for (auto [name, chosen, value] : {std::tuple{"lambda", lambda, tuned.lambda}, {"alpha", alpha, tuned.alpha}})
+      if (chosen && line.starts_with(std::string(name) + " = ")) {
+        out += fmt::format("# {} chosen on a validation split of the training ratings (auto)\n", name);
+        line = fmt::format("{} = {}", name, value);
+      }
+    out += line + "\n";
+  }
+  return out;
 }
 
 bool file_exists(const Comm& comm, const std::string& path) {
@@ -201,10 +225,11 @@ void run_train(const Config& config, const Comm& comm) {
   const InputInfo& info = input->info();
   const bool implicit = o.feedback == "auto" ? info.implicit : o.feedback == "implicit";
   o.algorithm = o.effective_algorithm(implicit);
+  const bool tune_lambda = o.tunes_lambda(implicit), tune_alpha = o.tunes_alpha(implicit);
   o.iterations = o.effective_iterations(implicit);
   o.factors = o.effective_factors(implicit);
   o.alpha = o.effective_alpha();
-  phase(comm, [&] { check_run_fits_input(o, info, implicit); });
+  phase(comm, [&] { check_run_fits_input(o, info, implicit, config.train.alpha == kAuto); });
   AtomicOutput output(o.output, comm);
   spdlog::info("input {}: {} users, {} items, {} ratings ({}){}; {} for {} iterations, k = {}", o.input, info.n_users, info.n_items,
                info.nnz, implicit ? "implicit" : "explicit",
@@ -253,18 +278,11 @@ void run_train(const Config& config, const Comm& comm) {
     throw AgreedError(Exit::data, fmt::format("{}: no training ratings left after the split; lower --test-fraction or give more ratings", o.input));
   stop_point(comm, "partitioning the ratings", unchanged);
 
-  // 3. Model and trainer.
-  Factors f;
-  const double lambda = o.effective_lambda(implicit);
-  init_factors(part, o.factors, !implicit && o.biases, o.seed, f);
-  if (f.biases) {
-    double s = 0;
-    for (real v : part.by_user.val) s += v;
-    f.mu = static_cast<real>(comm.sum(s) / static_cast<double>(part.train_nnz));
-  }
+  // 3. Model and trainer; --lambda and --alpha auto are chosen first, on a validation split of
+  //    the training ratings.
+  double lambda = o.effective_lambda(implicit);
   AlsOptions ao;
   ao.implicit = implicit;
-  ao.lambda = lambda;
   ao.lambda_exponent = o.effective_lambda_exponent();
   ao.bias_lambda = o.bias_lambda;
   ao.gibbs = o.algorithm == "bmf";
@@ -273,7 +291,6 @@ void run_train(const Config& config, const Comm& comm) {
   // 1.031 against 0.970 fixed) and no better on MovieLens (bench/README.md, accuracy).
   ao.noise_precision = o.noise_precision >= 0 ? o.noise_precision : 2.0;
   ao.seed = o.seed;
-  ao.alpha = o.alpha;
   ao.log_confidence = o.confidence == "log";
   ao.epsilon = o.epsilon;
   ao.cholesky = o.solver == "cholesky";
@@ -283,16 +300,51 @@ void run_train(const Config& config, const Comm& comm) {
   so.implicit = implicit;
   so.implicit_loss = o.implicit_loss;
   so.negatives = o.negatives;
-  so.alpha = o.alpha;
-  so.lambda = lambda;
   so.learning_rate = o.learning_rate;
   so.sync_every = o.sync_every;
   so.average = o.sgd_sync == "average";
   so.seed = o.seed;
   so.threads = threads;
-  std::unique_ptr<Trainer> trainer;
-  if (o.algorithm != "sgd") trainer = std::make_unique<Als>(comm, part, ao, f);
-  else trainer = std::make_unique<Sgd>(comm, part, so, f);
+  auto make_trainer = [&](const Partition& on, Factors& model, double lam, double alp) -> std::unique_ptr<Trainer> {
+    if (o.algorithm == "sgd") {
+      SgdOptions s = so;
+      s.lambda = lam;
+      s.alpha = alp;
+      return std::make_unique<Sgd>(comm, on, s, model);
+    }
+    AlsOptions a = ao;
+    a.lambda = lam;
+    a.alpha = alp;
+    return std::make_unique<Als>(comm, on, a, model);
+  };
+  TuneResult tuned;
+  if (tune_lambda || tune_alpha) {
+    phases.begin("tune");
+    TuneOptions to;
+    to.input = o.input;
+    to.lambda = tune_lambda;
+    to.asked = o.lambda == kAuto || config.train.alpha == kAuto;
+    to.alpha = tune_alpha;
+    to.lambda0 = lambda;
+    to.alpha0 = o.alpha;
+    to.implicit = implicit;
+    to.k = o.factors;
+    to.biases = !implicit && o.biases;
+    to.iterations = o.iterations;
+    to.warm_iterations = std::max(2, o.iterations / 3);
+    to.fraction = o.test_fraction > 0 ? o.test_fraction : 0.1;
+    to.top_n = o.top_n;
+    to.eval_users = o.eval_users;
+    to.seed = o.seed;
+    to.threads = threads;
+    tuned = tune(comm, part, to, make_trainer, [&] { stop_point(comm, "choosing --lambda/--alpha", unchanged); }, time);
+    lambda = tuned.lambda;
+    o.alpha = tuned.alpha;
+  }
+  Factors f;
+  init_factors(part, o.factors, !implicit && o.biases, o.seed, f);
+  if (f.biases) f.mu = global_mean(comm, part);
+  std::unique_ptr<Trainer> trainer = make_trainer(part, f, lambda, o.alpha);
 
   // 4. Iterations, one log line each from rank 0.
   History history;
@@ -300,7 +352,7 @@ void run_train(const Config& config, const Comm& comm) {
   Progress p;
   CheckpointState identity;
   identity.input_fingerprint = fingerprint;
-  identity.options = training_options(config.resolved, o, threads);
+  identity.options = training_options(config.resolved, o, tune_alpha, threads);
   identity.kernels = kernels().description;
   if (o.resume && file_exists(comm, o.checkpoint)) {
     phase(comm, [&] {
@@ -425,6 +477,9 @@ void run_train(const Config& config, const Comm& comm) {
   r.implicit = implicit;
   r.algorithm = o.algorithm;
   r.iterations_run = p.done;
+  r.lambda = lambda;
+  r.alpha = implicit ? o.alpha : NAN;
+  r.tuning = std::move(tuned);
   r.fingerprint = fingerprint;
   r.metrics = held_out ? evaluate(comm, part, f, o, implicit, threads, true, false) : Metrics{};
 
@@ -493,7 +548,10 @@ void run_train(const Config& config, const Comm& comm) {
   phases.begin("write");
   phase(comm, [&] {
     Timed t(time.io);
-    bytes = output.naming_target([&] { return write_train_output(output.temp_path(), comm, config, info, *input, part, r); });
+    Config as_trained = config;
+    as_trained.resolved = resolved_as_trained(config.resolved, r.tuning, !r.tuning.trials.empty() && tune_lambda,
+                                              !r.tuning.trials.empty() && tune_alpha);
+    bytes = output.naming_target([&] { return write_train_output(output.temp_path(), comm, as_trained, info, *input, part, r); });
   });
   stop_point(comm, "writing the output", trained);
   output.commit();

@@ -65,6 +65,27 @@ std::size_t write_train_output(const std::string& path, const Comm& comm, const 
 
   // Metrics.
   for (const std::string& c : r.history.columns) w.whole<double>("/metrics/history/" + c, r.history.values.at(c));
+  file.set_attr("/model", "lambda", r.lambda);
+  if (r.implicit) file.set_attr("/model", "alpha", r.alpha);
+  if (const auto& trials = r.tuning.trials; !trials.empty()) {
+    auto column = [&](auto field) {
+      std::vector<double> v;
+      for (const Trial& t : trials) v.push_back(static_cast<double>(t.*field));
+      return v;
+    };
+    w.whole<double>("/metrics/tuning/lambda", column(&Trial::lambda));
+    w.whole<double>("/metrics/tuning/alpha", column(&Trial::alpha));
+    std::vector<double> score = column(&Trial::score);
+    if (!r.implicit)
+      for (double& s : score) s = -s;  // an RMSE
+    w.whole<double>(r.implicit ? "/metrics/tuning/validation_ndcg_at_k" : "/metrics/tuning/validation_rmse", score);
+    w.whole<double>("/metrics/tuning/iterations", column(&Trial::iterations));
+    w.whole<double>("/metrics/tuning/seconds", column(&Trial::seconds));
+    file.set_attr("/metrics/tuning", "validation_ratings", std::int64_t{r.tuning.validation_ratings});
+    file.set_attr("/metrics/tuning", "meaning",
+                  std::string("--lambda/--alpha auto: one row per candidate, in the order tried, scored on a validation "
+                              "split of the training ratings; /model lambda and alpha hold the choice"));
+  }
   const Metrics& m = r.metrics;
   if (r.implicit) {
     for (auto [name, v] : {std::pair{"precision_at_k", m.precision}, {"recall_at_k", m.recall}, {"ndcg_at_k", m.ndcg},

@@ -6,6 +6,7 @@
 
 #include "io/input_reader.h"
 #include "src/base/config.h"
+#include "src/model/tune.h"
 #include "src/model/audience.h"
 #include "src/model/evaluate.h"
 #include "src/model/new_items.h"
@@ -28,6 +29,8 @@ struct TrainResults {
   bool implicit = false;
   std::string algorithm;  // as run: --algorithm auto resolved
   int iterations_run = 0;
+  double lambda = 0, alpha = NAN;  // as trained (alpha: implicit only)
+  TuneResult tuning;               // --lambda/--alpha auto: the candidates tried
   std::string fingerprint;  // of the input
   Factors factors;
   History history;

@@ -87,6 +87,41 @@ TEST(Config, RangesOfEveryNumericOption) {
   EXPECT_EQ(code_of({"import", "--ratings", "r.csv", "--output", "o.h5", "--sort-rows", "2000000000"}), Exit::usage);
 }
 
+// --lambda and --alpha take a number or "auto" (chosen on a validation split); auto is refused
+// where nothing would use it.
+TEST(Config, AutoLambdaAndAlpha) {
+  Config c = parse({"train", "--input", "a.h5", "--output", "b.h5", "--lambda", "auto", "--alpha", "auto"});
+  EXPECT_EQ(c.train.lambda, kAuto);
+  EXPECT_EQ(c.train.alpha, kAuto);
+  EXPECT_NE(c.resolved.find("lambda = auto\n"), std::string::npos);
+  EXPECT_NE(c.resolved.find("alpha = auto\n"), std::string::npos);
+  EXPECT_TRUE(c.train.tunes_lambda(true));
+  EXPECT_TRUE(c.train.tunes_lambda(false));
+  // By default only implicit ALS tunes its lambda.
+  const Config d = parse({"train", "--input", "a.h5", "--output", "b.h5"});
+  EXPECT_TRUE(d.train.tunes_lambda(true));
+  EXPECT_FALSE(d.train.tunes_lambda(false));
+  EXPECT_FALSE(parse({"train", "--input", "a", "--output", "b", "--lambda", "0.02"}).train.tunes_lambda(true));
+  EXPECT_FALSE(parse({"train", "--input", "a", "--output", "b", "--algorithm", "sgd"}).train.tunes_lambda(true));
+  EXPECT_DOUBLE_EQ(parse({"train", "--input", "a", "--output", "b", "--lambda", "0.25"}).train.lambda, 0.25);
+  const std::vector<std::string> train = {"train", "--input", "a.h5", "--output", "b.h5"};
+  for (const auto& bad : std::vector<std::vector<std::string>>{{"--lambda", "Auto"}, {"--lambda", "0.1x"},
+                                                               {"--lambda", ""}, {"--lambda", "-2"}, {"--alpha", "-2"},
+                                                               {"--lambda", "auto", "--algorithm", "bmf"},
+                                                               {"--alpha", "auto", "--algorithm", "sgd"}}) {
+    std::vector<std::string> args = train;
+    args.insert(args.end(), bad.begin(), bad.end());
+    EXPECT_EQ(code_of(args), Exit::usage) << bad[0] << " '" << bad[1] << "'";
+  }
+  try {
+    parse({"train", "--input", "a.h5", "--output", "b.h5", "--lambda", "small"});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--lambda 'small' is not a number: give a number, or auto"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Config, ThreadVariablesAreChecked) {
   ::setenv("OMP_NUM_THREADS", "100000", 1);
   EXPECT_EQ(code_of({"train", "--input", "a.h5", "--output", "b.h5"}), Exit::usage);

@@ -21,14 +21,21 @@ A=bench/accuracy
 LIBMF=${LIBMF:-/var/tmp/libmf/mf-train}
 parts=${PARTS:-"explicit implicit"}
 seed=${SEED:-1}
-# The ALS and SGD defaults, ALS at its best lambda, and a longer, wider BMF chain.
+# The ALS and SGD defaults, ALS at its best lambda and at the one it chooses, and a longer,
+# wider BMF chain.
 TUNED_EXPLICIT=${TUNED_EXPLICIT:-"--algorithm als
 --algorithm als --lambda 0.06
+--algorithm als --lambda auto
 --algorithm sgd --iterations 20
 --factors 128 --iterations 300 --burn-in 100"}
-# The implicit defaults before frequency scaling (HKV: lambda 0.1, alpha 1, no exponent), then a
-# small grid around the defaults (lambda 0.01, alpha 3): the best lambda moves with the data.
+# The implicit defaults before frequency scaling (HKV: lambda 0.1, alpha 1, no exponent), the
+# fixed lambda 0.01 the search starts from, k 64 and 256, alpha searched too, then a small grid:
+# the best lambda moves with the data.
 TUNED_IMPLICIT=${TUNED_IMPLICIT:-"--factors 64 --alpha 1 --lambda 0.1 --lambda-exponent 0
+--lambda 0.01
+--factors 64
+--factors 256
+--alpha auto
 --lambda 0.005
 --lambda 0.02
 --alpha 2 --lambda 0.015

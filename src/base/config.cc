@@ -46,6 +46,25 @@ class OptionTable {
                         help);
     printers_.push_back([name, field](std::ostream& os) { os << name << " = " << *field << "\n"; });
   }
+  // A number, or "auto" (stored as kAuto): a value the job chooses itself.
+  void add_or_auto(const char* name, double* field, const char* help) {
+    auto text = [](double v) { return v == kAuto ? std::string("auto") : fmt::format("{}", v); };
+    desc_.add_options()(name, po::value<std::string>()->default_value(text(*field))->notifier(
+                                  [name, field](const std::string& in) {
+                                    if (in == "auto") { *field = kAuto; return; }
+                                    double v = 0;
+                                    const char* end = in.data() + in.size();
+                                    const auto [at, ec] = std::from_chars(in.data(), end, v);
+                                    if (in.empty() || ec != std::errc() || at != end)
+                                      fail(Exit::usage, "--{} '{}' is not a number: give a number, or auto", name, in);
+                                    if (v == kAuto)  // the value that stands for auto: no typed number means it
+                                      fail(Exit::usage, "--{} {} is out of range: give a positive number, -1 for the "
+                                                        "default, or auto", name, in);
+                                    *field = v;
+                                  }),
+                        help);
+    printers_.push_back([name, field, text](std::ostream& os) { os << name << " = " << text(*field) << "\n"; });
+  }
   void flag(const char* name, bool* field, const char* help) {
     desc_.add_options()(name, po::value<bool>(field)->default_value(*field)->implicit_value(true), help);
     printers_.push_back([name, field](std::ostream& os) { os << name << " = " << (*field ? "true" : "false") << "\n"; });
@@ -110,12 +129,15 @@ void describe_train(OptionTable& t, TrainOptions& o) {
   t.add("feedback", &o.feedback, "auto (from the input) | explicit | implicit");
   t.add("factors", &o.factors, "latent factors k; -1: 64 for explicit ratings, 128 for implicit");
   t.add("iterations", &o.iterations, "ALS iterations, SGD epochs or BMF sweeps; -1: 100 for bmf, 15 for als and sgd");
-  t.add("lambda", &o.lambda, "L2 regularisation (ALS: times each row's mass^exponent); -1: 0.05 explicit, 0.01 implicit ALS, 0.1 implicit SGD");
+  t.add_or_auto("lambda", &o.lambda, "L2 regularisation (ALS: times each row's mass^exponent); auto: chosen on a validation "
+                                     "split of the training ratings (als, sgd); -1: 0.05 explicit, 0.1 implicit SGD, auto "
+                                     "from 0.01 implicit ALS");
   t.add("lambda-exponent", &o.lambda_exponent,
         "ALS: each row's lambda is scaled by its mass^exponent (explicit: its ratings; implicit: its summed extra "
         "confidence plus the other side's count); -1: 1 (explicit: ALS-WR; implicit: Rendle et al. 2021)");
   t.add("bias-lambda", &o.bias_lambda, "explicit ALS: L2 regularisation of the biases, scaled as --lambda; -1: as --lambda");
-  t.add("alpha", &o.alpha, "implicit confidence 1 + alpha * r; -1: 3 for als, 1 for sgd");
+  t.add_or_auto("alpha", &o.alpha, "implicit confidence 1 + alpha * r; auto: chosen on a validation split of the "
+                                   "training ratings (implicit als); -1: 1 for sgd, auto from 3 for als");
   t.add("confidence", &o.confidence, "implicit confidence: linear | log");
   t.add("epsilon", &o.epsilon, "log confidence 1 + alpha * log(1 + r / epsilon)");
   t.add("solver", &o.solver, "implicit ALS solver: cg | cholesky");
@@ -349,9 +371,15 @@ void validate(const Config& c) {
     one_of("feedback", t.feedback, {"auto", "explicit", "implicit"});
     if (t.factors != -1) between("factors", t.factors, 1, 4096);
     if (t.iterations != -1) between("iterations", t.iterations, 1, 1000000);
-    if (t.lambda != -1 && !(t.lambda >= 0 && t.lambda < 1e6))
-      fail(Exit::usage, "--lambda {} is out of range: give a value >= 0 (typical 0.01 to 1), or -1 for the default of the feedback type", t.lambda);
-    if (t.alpha != -1 && !(t.alpha > 0 && t.alpha < 1e6)) fail(Exit::usage, "--alpha {} is out of range: give a positive value (typical: 1 to 40)", t.alpha);
+    if (t.lambda != -1 && t.lambda != kAuto && !(t.lambda >= 0 && t.lambda < 1e6))
+      fail(Exit::usage, "--lambda {} is out of range: give a value >= 0 (typical 0.01 to 1), -1 for the default of the "
+                        "feedback type, or auto", t.lambda);
+    if (t.alpha != -1 && t.alpha != kAuto && !(t.alpha > 0 && t.alpha < 1e6))
+      fail(Exit::usage, "--alpha {} is out of range: give a positive value (typical: 1 to 40), or auto", t.alpha);
+    if (t.lambda == kAuto && t.algorithm == "bmf")
+      fail(Exit::usage, "--lambda auto tunes als or sgd; bmf draws its regularisation from the data: drop --lambda");
+    if (t.alpha == kAuto && t.algorithm == "sgd")
+      fail(Exit::usage, "--alpha auto tunes implicit als; give --alpha a number for sgd, or --algorithm als");
     if (t.lambda_exponent != -1 && !(t.lambda_exponent >= 0 && t.lambda_exponent <= 2))
       fail(Exit::usage, "--lambda-exponent {} is out of range: give a value from 0 to 2 (1: ALS-WR), or -1 for the default", t.lambda_exponent);
     if (t.bias_lambda != -1 && !(t.bias_lambda >= 0 && t.bias_lambda < 1e6))

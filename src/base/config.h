@@ -40,6 +40,9 @@ struct ImportOptions {
   std::int64_t sort_rows = 8000000;    // ratings sorted in memory at a time (32 bytes each)
 };
 
+// A numeric option given as "auto": the job chooses the value (--lambda, --alpha).
+inline constexpr double kAuto = -2;
+
 struct TrainOptions {
   std::string input, output;
   std::string algorithm = "auto";      // auto (bmf explicit, als implicit) | als | sgd | bmf (Bayesian MF by Gibbs sampling)
@@ -48,10 +51,10 @@ struct TrainOptions {
   std::string feedback = "auto";       // auto (from the input) | explicit | implicit
   int factors = -1;                    // -1: 64 explicit, 128 implicit
   int iterations = -1;                 // -1: 100 bmf, 15 als and sgd
-  double lambda = -1;                  // -1: 0.05 explicit, 0.01 implicit (both times mass^exponent)
+  double lambda = -1;                  // -1: 0.05 explicit, tuned from 0.01 implicit ALS, 0.1 implicit SGD; kAuto: tuned
   double lambda_exponent = -1;         // ALS: each row's lambda times its mass^exponent; -1: 1
   double bias_lambda = -1;             // explicit ALS: L2 of the biases; -1: as --lambda
-  double alpha = -1;                   // implicit confidence 1 + alpha * r; -1: 3 als, 1 sgd
+  double alpha = -1;                   // implicit confidence 1 + alpha * r; -1: tuned from 3 als, 1 sgd; kAuto: tuned
   std::string confidence = "linear";   // linear | log  (log: 1 + alpha * log(1 + r / epsilon))
   double epsilon = 1.0;
   std::string solver = "cg";           // implicit: cg | cholesky
@@ -92,6 +95,15 @@ struct TrainOptions {
   // Implicit: a row's mass is the summed extra confidence of its positives plus the other side's
   // count (the unobserved); Rendle et al. 2021's frequency scaling, tuned on MovieLens-1M.
   // (SGD's implicit defaults are those it had before: its own measurements.)
+  // Implicit ALS's best lambda and alpha moved 4x and 16x between public data sets
+  // (bench/README.md, accuracy), so by default they are chosen on a validation split, starting
+  // from effective_lambda and effective_alpha.
+  bool tunes_lambda(bool implicit) const {
+    return lambda == kAuto || (lambda == -1 && implicit && effective_algorithm(implicit) == "als");
+  }
+  bool tunes_alpha(bool implicit) const {
+    return alpha == kAuto || (alpha == -1 && implicit && effective_algorithm(implicit) == "als");
+  }
   double effective_lambda(bool implicit) const {
     return lambda >= 0 ? lambda : !implicit ? 0.05 : algorithm == "sgd" ? 0.1 : 0.01;
   }

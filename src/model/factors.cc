@@ -1,5 +1,7 @@
 #include "src/model/factors.h"
 
+#include <algorithm>
+
 #include "src/kernels/kernels.h"
 #include "src/numerics/random.h"
 
@@ -21,6 +23,12 @@ void init_factors(const Partition& part, int k, bool biases, std::uint64_t seed,
   f.biases = biases;
   init_rows(f.users, part.local_users, part.user_begin, part.user_scatter, k, f.width(), seed ^ 0x7573657273ULL);
   init_rows(f.items, part.n_items, 0, part.item_scatter, k, f.width(), seed ^ 0x6974656d73ULL);
+}
+
+real global_mean(const Comm& comm, const Partition& part) {
+  double s = 0;
+  for (real v : part.by_user.val) s += v;
+  return static_cast<real>(comm.sum(s) / static_cast<double>(std::max<count_t>(part.train_nnz, 1)));
 }
 
 void Factors::predict(index_t local_user, const index_t* cols, count_t n, std::vector<real>& out) const {

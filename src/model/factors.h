@@ -25,4 +25,7 @@ struct Factors {
 // depend on the partition. Biases start at 0.
 void init_factors(const Partition& part, int k, bool biases, std::uint64_t seed, Factors& f);
 
+// Collective. The mean of all training ratings (the start of mu for a model with biases).
+real global_mean(const Comm& comm, const Partition& part);
+
 }  // namespace crossmf

@@ -412,3 +412,23 @@ Partition build_partition(const Comm& comm, index_t n_users, index_t n_items, Tr
 }
 
 }  // namespace crossmf
+
+namespace crossmf {
+
+Triplets training_triplets(const Partition& part) {
+  const Csr& c = part.by_user;
+  Triplets t;
+  t.user.resize(static_cast<std::size_t>(c.nnz()));
+  t.item.resize(t.user.size());
+  t.value.assign(c.val.begin(), c.val.end());
+  for (index_t r = 0; r < c.rows(); ++r) {
+    const index_t user = part.user_scatter.inverse(part.user_begin + r);
+    for (count_t k = c.ptr[r]; k < c.ptr[r + 1]; ++k) {
+      t.user[k] = user;
+      t.item[k] = part.item_scatter.inverse(c.col[k]);
+    }
+  }
+  return t;
+}
+
+}  // namespace crossmf

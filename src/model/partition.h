@@ -94,4 +94,8 @@ Partition build_partition(const Comm& comm, index_t n_users, index_t n_items, Tr
                           const Triplets* test, const SplitOptions& split, std::uint64_t seed, int threads,
                           Timings& t);
 
+// This rank's training ratings (by_user) as triplets of original ids: the input of another
+// partition, such as a validation split carved from the training ratings.
+Triplets training_triplets(const Partition& part);
+
 }  // namespace crossmf

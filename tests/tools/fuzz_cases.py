@@ -519,8 +519,8 @@ OPTIONS = {
     },
     "train": {
         "input": [""], "output": [""], "algorithm": ["foo"], "feedback": ["both"], "factors": ["0", "4097", "1e3", ""],
-        "iterations": ["0", "99999999999"], "burn-in": ["-2", "99999999"], "noise-precision": ["-0.5", "nan"], "lambda": ["-2", "nan"],
-        "lambda-exponent": ["2.5", "nan"], "bias-lambda": ["-0.5", "inf"], "alpha": ["0", "inf"], "confidence": ["square"],
+        "iterations": ["0", "99999999999"], "burn-in": ["-2", "99999999"], "noise-precision": ["-0.5", "nan"], "lambda": ["-2", "nan", "AUTO"],
+        "lambda-exponent": ["2.5", "nan"], "bias-lambda": ["-0.5", "inf"], "alpha": ["0", "inf", "auto5"], "confidence": ["square"],
         "epsilon": ["0", "nan"], "solver": ["lu"], "cg-steps": ["1001"], "biases": ["maybe"],
         "learning-rate": ["10", "nan"], "sync-every": ["0"], "sgd-sync": ["sum"], "implicit-loss": ["mse"],
         "negatives": ["1001"], "test-fraction": ["0.95", "nan"], "split": ["user"], "patience": ["-1"],
@@ -699,6 +699,7 @@ LONG_TRAIN = ["train", "--input", "{data}/mid.h5", "--factors", "8", "--iteratio
 LONG_SCORE = ["train", "--input", "{data}/wide.h5", "--factors", "64", "--iterations", "2", *SIGNAL_COMMON]
 # Log lines of rank 0 at which a phase has begun; the stop is taken at the phase's next stop point.
 PHASES = {"read": (r"\] \[info\] input .*: \d+ users", LONG_TRAIN), "partition": (r"\] \[info\] partition: ", LONG_TRAIN),
+          "tune": (r"\] \[info\] tune  2: ", LONG_TRAIN + ["--algorithm", "als", "--lambda", "auto"]),
           "train": (r"iter +2/", LONG_TRAIN), "score": (r"\] \[info\] risk: ", LONG_SCORE),
           "write": (r"\] \[info\] recommendations: ", LONG_SCORE)}
 

@@ -292,7 +292,7 @@ def run_case(case, data, work, crossmf, mpiexec, host):
     if sig and "--checkpoint" in args and want is not None:
         trained = re.search(r"\] \[info\] iter +\d+/", text) is not None
         message = errors[0] if errors else ""
-        before_training = re.search(r"while (opening|reading|partitioning|preparing)", message) is not None
+        before_training = re.search(r"while (opening|reading|partitioning|choosing|preparing)", message) is not None
         if before_training and os.path.exists(ck):
             problems.append("a checkpoint was written though training had not started")
         if trained and not before_training and not checkpoint_ok(ck):
