@@ -68,8 +68,9 @@ TuneResult tune(const Comm& comm, const Partition& part, const TuneOptions& o, c
     const bool gained = std::isinf(best_score) ? !std::isinf(score) : score > best_score + kMinGain * std::abs(best_score);
     const double seconds = comm.max(watch.seconds());
     r.trials.push_back({lambda, alpha, score, seconds, iterations});
-    spdlog::info("tune {:>2}: lambda {:<8.4g} alpha {:<8.4g} validation {} {:.4f}  {} iterations{}  {:.2f}s{}",
-                 r.trials.size(), lambda, alpha, o.implicit ? fmt::format("ndcg@{}", o.top_n) : "rmse",
+    spdlog::info("tune {:>2}: lambda {:<8.4g}{} validation {} {:.4f}  {} iterations{}  {:.2f}s{}",
+                 r.trials.size(), lambda, o.implicit ? fmt::format(" alpha {:<8.4g}", alpha) : "",
+                 o.implicit ? fmt::format("ndcg@{}", o.top_n) : "rmse",
                  std::abs(score), iterations, warm ? " (warm)" : "", seconds, gained ? "  best" : "");
     if (gained) {
       best_score = score;
@@ -120,8 +121,9 @@ TuneResult tune(const Comm& comm, const Partition& part, const TuneOptions& o, c
   if (o.lambda) search(true, 2, kLambdaSteps);
   if (o.alpha) search_alpha();
   if (o.lambda && o.alpha) search(true, std::sqrt(2.0), 1);  // alpha moved the best lambda a little
-  spdlog::info("tuned in {:.1f}s over {} candidates: lambda {:.4g}, alpha {:.4g} (validation {} {:.4f})", comm.max(total.seconds()),
-               r.trials.size(), r.lambda, r.alpha, o.implicit ? fmt::format("ndcg@{}", o.top_n) : "rmse", std::abs(best_score));
+  spdlog::info("tuned in {:.1f}s over {} candidates: lambda {:.4g}{} (validation {} {:.4f})", comm.max(total.seconds()),
+               r.trials.size(), r.lambda, o.implicit ? fmt::format(", alpha {:.4g}", r.alpha) : "",
+               o.implicit ? fmt::format("ndcg@{}", o.top_n) : "rmse", std::abs(best_score));
   return r;
 }
 
