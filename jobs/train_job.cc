@@ -330,8 +330,9 @@ void run_train(const Config& config, const Comm& comm) {
     to.implicit = implicit;
     to.k = o.factors;
     to.biases = !implicit && o.biases;
-    to.iterations = o.iterations;
-    to.warm_iterations = std::max(2, o.iterations / 3);
+    // Fixed, not from --iterations, which a resumed run may change: the choice must not.
+    to.iterations = 15;
+    to.warm_iterations = 5;
     to.fraction = o.test_fraction > 0 ? o.test_fraction : 0.1;
     to.top_n = o.top_n;
     to.eval_users = o.eval_users;

@@ -8,6 +8,7 @@
 #  - the output's stored config names the chosen value, and training from that config alone
 #    gives the same factors bit for bit;
 #  - implicit ALS searches lambda and alpha by default; --alpha auto with a fixed lambda searches alpha alone;
+#  - the search does not depend on --iterations (a resumed run may change it): the same choice;
 #  - auto where nothing would use it, and a validation split too small, are clear errors.
 source "$(dirname "$0")/lib.sh"
 run() { timeout 120 mpirun --oversubscribe --bind-to none -np "$@"; }
@@ -33,6 +34,12 @@ for np in 1 3; do
 done
 run 2 "$CROSSMF" train --input "$work/imp.h5" --output "$work/alpha.h5" --factors 6 --iterations 10 --patience 0 \
   --lambda 0.05 --alpha auto --log-level warn
+# The search does not depend on --iterations, which a resumed run may change: 5 iterations, then
+# resumed with 10, make the choice of imp1.h5 (10) both times.
+run 1 "$CROSSMF" train --input "$work/imp.h5" --output "$work/half.h5" --factors 6 --iterations 5 --patience 0 \
+  --checkpoint "$work/ck.h5" --log-level warn
+run 1 "$CROSSMF" train --input "$work/imp.h5" --output "$work/resumed.h5" --factors 6 --iterations 10 --patience 0 \
+  --checkpoint "$work/ck.h5" --resume --log-level warn
 
 "$PY" - "$work" <<'PY'
 import glob, os, sys, h5py, numpy as np
@@ -82,6 +89,13 @@ check(n1["lambda"] == n3["lambda"] and n1["alpha"] == n3["alpha"] and np.array_e
 pick = [j for j in range(len(i1["lambda"])) if i1["lambda"][j] == n1["lambda"] and i1["alpha"][j] == n1["alpha"]]
 check(len(pick) == 1 and i1["validation_ndcg_at_k"][pick[0]] >= i1["validation_ndcg_at_k"].max() * 0.999,
       "implicit: the choice has the best validation ndcg to 0.1%")
+for name in ["half", "resumed"]:
+    t, m = table(f"{w}/{name}.h5")
+    # (scores to 1e-9: the evaluation's per-thread sums may differ in their last bits between runs)
+    check(all(np.array_equal(t[c], i1[c]) for c in ["lambda", "alpha"])
+          and np.allclose(t["validation_ndcg_at_k"], i1["validation_ndcg_at_k"], rtol=1e-9, atol=0)
+          and (m["lambda"], m["alpha"]) == (n1["lambda"], n1["alpha"]),
+          f"{name} (--iterations 5, then --resume with 10): the same candidates, scores and choice as 10 straight")
 al, am = table(f"{w}/alpha.h5")
 check(np.all(al["lambda"] == 0.05) and len(set(al["alpha"])) >= 3 and am["alpha"] in set(al["alpha"]),
       f"--alpha auto with --lambda 0.05: alpha searched ({sorted(set(al['alpha']))}), lambda kept")
