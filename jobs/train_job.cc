@@ -343,8 +343,7 @@ void run_train(const Config& config, const Comm& comm) {
     o.alpha = tuned.alpha;
   }
   Factors f;
-  init_factors(part, o.factors, !implicit && o.biases, o.seed, f);
-  if (f.biases) f.mu = global_mean(comm, part);
+  start_factors(comm, part, o.factors, !implicit && o.biases, o.seed, f);
   std::unique_ptr<Trainer> trainer = make_trainer(part, f, lambda, o.alpha);
 
   // 4. Iterations, one log line each from rank 0.

@@ -62,11 +62,11 @@ std::size_t write_train_output(const std::string& path, const Comm& comm, const 
   file.set_attr("/model", "algorithm", r.algorithm);
   file.set_attr("/model", "feedback", std::string(r.implicit ? "implicit" : "explicit"));
   file.set_attr("/model", "iterations_run", std::int64_t{r.iterations_run});
+  file.set_attr("/model", "lambda", r.lambda);
+  if (r.implicit) file.set_attr("/model", "alpha", r.alpha);
 
   // Metrics.
   for (const std::string& c : r.history.columns) w.whole<double>("/metrics/history/" + c, r.history.values.at(c));
-  file.set_attr("/model", "lambda", r.lambda);
-  if (r.implicit) file.set_attr("/model", "alpha", r.alpha);
   if (const auto& trials = r.tuning.trials; !trials.empty()) {
     auto column = [&](auto field) {
       std::vector<double> v;

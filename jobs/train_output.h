@@ -6,13 +6,13 @@
 
 #include "io/input_reader.h"
 #include "src/base/config.h"
-#include "src/model/tune.h"
 #include "src/model/audience.h"
 #include "src/model/evaluate.h"
 #include "src/model/new_items.h"
 #include "src/model/profile.h"
 #include "src/model/recommend.h"
 #include "src/model/risk.h"
+#include "src/model/tune.h"
 
 namespace crossmf {
 

@@ -92,9 +92,6 @@ struct TrainOptions {
   int effective_iterations(bool implicit) const {
     return iterations > 0 ? iterations : effective_algorithm(implicit) == "bmf" ? 100 : 15;
   }
-  // Implicit: a row's mass is the summed extra confidence of its positives plus the other side's
-  // count (the unobserved); Rendle et al. 2021's frequency scaling, tuned on MovieLens-1M.
-  // (SGD's implicit defaults are those it had before: its own measurements.)
   // Implicit ALS's best lambda and alpha moved 4x and 16x between public data sets
   // (bench/README.md, accuracy), so by default they are chosen on a validation split, starting
   // from effective_lambda and effective_alpha.
@@ -104,6 +101,9 @@ struct TrainOptions {
   bool tunes_alpha(bool implicit) const {
     return alpha == kAuto || (alpha == -1 && implicit && effective_algorithm(implicit) == "als");
   }
+  // Implicit: a row's mass is the summed extra confidence of its positives plus the other side's
+  // count (the unobserved); Rendle et al. 2021's frequency scaling, tuned on MovieLens-1M.
+  // (SGD's implicit defaults are those it had before: its own measurements.)
   double effective_lambda(bool implicit) const {
     return lambda >= 0 ? lambda : !implicit ? 0.05 : algorithm == "sgd" ? 0.1 : 0.01;
   }

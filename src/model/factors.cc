@@ -25,10 +25,12 @@ void init_factors(const Partition& part, int k, bool biases, std::uint64_t seed,
   init_rows(f.items, part.n_items, 0, part.item_scatter, k, f.width(), seed ^ 0x6974656d73ULL);
 }
 
-real global_mean(const Comm& comm, const Partition& part) {
+void start_factors(const Comm& comm, const Partition& part, int k, bool biases, std::uint64_t seed, Factors& f) {
+  init_factors(part, k, biases, seed, f);
+  if (!biases) return;
   double s = 0;
   for (real v : part.by_user.val) s += v;
-  return static_cast<real>(comm.sum(s) / static_cast<double>(std::max<count_t>(part.train_nnz, 1)));
+  f.mu = static_cast<real>(comm.sum(s) / static_cast<double>(std::max<count_t>(part.train_nnz, 1)));
 }
 
 void Factors::predict(index_t local_user, const index_t* cols, count_t n, std::vector<real>& out) const {

@@ -25,7 +25,8 @@ struct Factors {
 // depend on the partition. Biases start at 0.
 void init_factors(const Partition& part, int k, bool biases, std::uint64_t seed, Factors& f);
 
-// Collective. The mean of all training ratings (the start of mu for a model with biases).
-real global_mean(const Comm& comm, const Partition& part);
+// Collective. init_factors, and with biases mu = the mean of all training ratings: the start of
+// every training, and of every candidate of the lambda/alpha search.
+void start_factors(const Comm& comm, const Partition& part, int k, bool biases, std::uint64_t seed, Factors& f);
 
 }  // namespace crossmf

@@ -411,10 +411,6 @@ Partition build_partition(const Comm& comm, index_t n_users, index_t n_items, Tr
   return part;
 }
 
-}  // namespace crossmf
-
-namespace crossmf {
-
 Triplets training_triplets(const Partition& part) {
   const Csr& c = part.by_user;
   Triplets t;

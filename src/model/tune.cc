@@ -25,15 +25,16 @@ TuneResult tune(const Comm& comm, const Partition& part, const TuneOptions& o, c
   r.validation_ratings = v.test_nnz;
   r.lambda = o.lambda0;
   r.alpha = o.alpha0;
-  if ((v.test_nnz == 0 || v.train_nnz == 0) && !o.asked) {
-    spdlog::warn("lambda {} and alpha {} kept: a validation split of {:.0f}% of {} training ratings is empty, so they "
-                 "cannot be tuned", o.lambda0, o.alpha0, 100 * o.fraction, part.train_nnz);
-    return r;
-  }
-  if (v.test_nnz == 0 || v.train_nnz == 0)
+  if (v.test_nnz == 0 || v.train_nnz == 0) {
+    if (!o.asked) {
+      spdlog::warn("lambda {} and alpha {} kept: a validation split of {:.0f}% of {} training ratings is empty, so they "
+                   "cannot be tuned", o.lambda0, o.alpha0, 100 * o.fraction, part.train_nnz);
+      return r;
+    }
     throw AgreedError(Exit::data, fmt::format("{}: --lambda/--alpha auto: a validation split of {:.0f}% of {} training "
                                               "ratings is empty; give more ratings, or numbers for --lambda and --alpha",
                                               o.input, 100 * o.fraction, part.train_nnz));
+  }
   spdlog::info("tuning {}on a validation split of {} of the {} training ratings (the held-out set is not used)",
                o.lambda && o.alpha ? "lambda and alpha " : o.lambda ? "lambda " : "alpha ", v.test_nnz, part.train_nnz);
 
@@ -43,12 +44,8 @@ TuneResult tune(const Comm& comm, const Partition& part, const TuneOptions& o, c
   auto run = [&](double lambda, double alpha, bool warm) {
     Stopwatch watch;
     Factors f;
-    if (warm) {
-      f = best;
-    } else {
-      init_factors(v, o.k, o.biases, o.seed, f);
-      if (o.biases) f.mu = global_mean(comm, v);
-    }
+    if (warm) f = best;
+    else start_factors(comm, v, o.k, o.biases, o.seed, f);
     const int iterations = warm ? o.warm_iterations : o.iterations;
     {
       std::unique_ptr<Trainer> trainer = make(v, f, lambda, alpha);
@@ -80,47 +77,35 @@ TuneResult tune(const Comm& comm, const Partition& part, const TuneOptions& o, c
     }
     return gained;
   };
-  // One parameter: a step of `factor` up from the best value; if that did not gain, down; on in
-  // the direction that gained for at most `steps` steps.
-  auto search = [&](bool is_lambda, double factor, int steps) {
-    const double from = is_lambda ? r.lambda : r.alpha;
-    for (const double step : {factor, 1 / factor}) {
-      double value = from;
+  // From the best so far, a step of `factor` up; if that did not gain, down; on in the direction
+  // that gained for at most `steps` steps. `step` trains the candidates of one step and says
+  // whether one of them gained.
+  auto walk = [&](double factor, int steps, const std::function<bool(double)>& step) {
+    for (const double s : {factor, 1 / factor}) {
       int gains = 0;
-      while (gains < steps) {
-        value *= step;
-        if (!(is_lambda ? run(value, r.alpha, true) : run(r.lambda, value, true))) break;
-        ++gains;
-      }
+      while (gains < steps && step(s)) ++gains;
       if (gains > 0) return;
     }
   };
-
+  auto lambda_step = [&](double s) { return run(r.lambda * s, r.alpha, true); };
   // Alpha: a step alone, and (when lambda is searched too) with lambda by the same factor: the
   // best lambda grows with alpha (a row's lambda is scaled by its mass, which alpha weighs), so
   // a step of alpha alone can look worse where the pair of them gains (Ciao: alpha 3 -> 20,
   // lambda 0.005 -> 0.02).
-  auto search_alpha = [&] {
-    for (const double step : {2.0, 0.5}) {
-      int gains = 0;
-      while (gains < kAlphaSteps) {
-        const double lambda = r.lambda, alpha = r.alpha * step;
-        const bool alone = run(lambda, alpha, true);
-        const bool both = o.lambda && run(lambda * step, alpha, true);
-        if (!alone && !both) break;
-        ++gains;
-      }
-      if (gains > 0) return;
-    }
+  auto alpha_step = [&](double s) {
+    const double lambda = r.lambda, alpha = r.alpha * s;
+    const bool alone = run(lambda, alpha, true);
+    const bool both = o.lambda && run(lambda * s, alpha, true);
+    return alone || both;
   };
 
   if (!run(r.lambda, r.alpha, false)) {  // nothing to start the others from
     spdlog::warn("tuning: the default lambda {} and alpha {} gave no finite validation score; kept", r.lambda, r.alpha);
     return r;
   }
-  if (o.lambda) search(true, 2, kLambdaSteps);
-  if (o.alpha) search_alpha();
-  if (o.lambda && o.alpha) search(true, std::sqrt(2.0), 1);  // alpha moved the best lambda a little
+  if (o.lambda) walk(2, kLambdaSteps, lambda_step);
+  if (o.alpha) walk(2, kAlphaSteps, alpha_step);
+  if (o.lambda && o.alpha) walk(std::sqrt(2.0), 1, lambda_step);  // alpha moved the best lambda a little
   spdlog::info("tuned in {:.1f}s over {} candidates: lambda {:.4g}{} (validation {} {:.4f})", comm.max(total.seconds()),
                r.trials.size(), r.lambda, o.implicit ? fmt::format(", alpha {:.4g}", r.alpha) : "",
                o.implicit ? fmt::format("ndcg@{}", o.top_n) : "rmse", std::abs(best_score));
