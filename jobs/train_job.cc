@@ -72,7 +72,7 @@ void check_finite(const Partition& part, const Factors& f, int iteration, const 
 // The options that shape the training result: a resumed run must use the same ones. Others
 // (iterations, output, threads for ALS, downstream options) may change between runs.
 std::string training_options(const std::string& resolved, const TrainOptions& o, bool tune_alpha, int threads) {
-  static const std::set<std::string> keys = {"algorithm", "feedback", "factors", "lambda", "lambda-exponent", "bias-lambda", "burn-in", "noise-precision", "alpha", "confidence",
+  static const std::set<std::string> keys = {"algorithm", "feedback", "factors", "lambda", "lambda-exponent", "bias-lambda", "burn-in", "noise-precision", "rated-prior", "rated-steps", "alpha", "confidence",
                                              "epsilon", "solver", "cg-steps", "biases", "learning-rate", "sync-every",
                                              "sgd-sync", "implicit-loss", "negatives", "test-fraction", "split", "seed"};
   // Defaults that depend on the feedback as resolved for this input: "auto" and "als" are one run.
@@ -290,6 +290,9 @@ void run_train(const Config& config, const Comm& comm) {
   // Fixed at Salakhutdinov and Mnih's 2: drawn from the chain's residuals it was 1 on Ciao (RMSE
   // 1.031 against 0.970 fixed) and no better on MovieLens (bench/README.md, accuracy).
   ao.noise_precision = o.noise_precision >= 0 ? o.noise_precision : 2.0;
+  ao.rated_prior = ao.gibbs && (o.rated_prior == "both" || o.rated_prior == "users");
+  ao.rater_prior = ao.gibbs && (o.rated_prior == "both" || o.rated_prior == "items");
+  ao.rated_cg_steps = o.rated_steps;
   ao.seed = o.seed;
   ao.log_confidence = o.confidence == "log";
   ao.epsilon = o.epsilon;

@@ -35,6 +35,10 @@ struct Tiny {
     t.value.assign(all.value.begin() + s.begin, all.value.begin() + s.end);
     return t;
   }
+  Partition partition(const Comm& c) const {
+    Timings t;
+    return build_partition(c, users, items, slice(c), nullptr, {0.0, false, 7}, 7, 1, t);
+  }
 };
 
 // All user rows in scattered order on every rank (test only: the job never does this).
@@ -59,8 +63,7 @@ double rel(const Eigen::VectorXd& got, const Eigen::VectorXd& want) { return (go
 void check_half_steps(bool implicit) {
   Comm c;
   Tiny tiny(implicit);
-  Timings t0;
-  Partition p = build_partition(c, tiny.users, tiny.items, tiny.slice(c), nullptr, {0.0, false, 7}, 7, 1, t0);
+  Partition p = tiny.partition(c);
   const int k = 4;
   Factors f;
   init_factors(p, k, !implicit, 7, f);
@@ -97,7 +100,77 @@ void check_half_steps(bool implicit) {
   }
 }
 
+// BMF's rated priors: one draw of the items' vectors (users' prior) or of the users' vectors
+// (items' prior), its CG run to convergence, equals the dense solution of the perturbed ridge
+// regression that defines the draw (Als::draw_rated, draw_raters), each dimension apart, from
+// the same normal draws.
+void check_rated_draw(bool items_prior) {
+  Comm c;
+  Tiny tiny(false);
+  Partition p = tiny.partition(c);
+  const int k = 3;
+  Factors f;
+  init_factors(p, k, true, 7, f);
+  AlsOptions o;
+  o.gibbs = true;
+  o.rated_prior = o.rater_prior = true;
+  o.rated_cg_steps = 200;
+  o.seed = 5;
+  Als als(c, p, o, f);
+  RowPrior prior;
+  prior.precision = {2.0f, 0.5f, 4.0f, 1.0f};
+  prior.mean = {0.1f, -0.2f, 0.3f, 0.0f};
+  Timings t;
+  IterationStats s;
+  if (items_prior) als.draw_raters(prior, t, s);
+  else als.draw_rated(prior, t, s);
+  // The rows whose prior is shifted, and X: those rows x the vectors' rows, |N|^-1/2 of the row
+  // on each rating (scattered ids).
+  const Matrix rows = items_prior ? f.items : all_users(c, p, f);
+  const index_t n_rows = items_prior ? tiny.items : tiny.users, n_vectors = items_prior ? tiny.users : tiny.items;
+  const Scatter& row_ids = items_prior ? p.item_scatter : p.user_scatter;
+  const Scatter& vector_ids = items_prior ? p.user_scatter : p.item_scatter;
+  Eigen::MatrixXd X = Eigen::MatrixXd::Zero(n_rows, n_vectors);
+  for (count_t j = 0; j < tiny.all.size(); ++j) {
+    const index_t su = p.user_scatter.forward(tiny.all.user[j]), si = p.item_scatter.forward(tiny.all.item[j]);
+    if (items_prior) X(si, su) = 1;
+    else X(su, si) = 1;
+  }
+  for (index_t r = 0; r < n_rows; ++r) X.row(r) /= std::sqrt(X.row(r).sum());
+  Matrix got;
+  if (items_prior) {
+    Factors z;  // the users' vectors, gathered as user rows
+    z.k = k;
+    z.users = als.raters();
+    got = all_users(c, p, z);
+  } else {
+    got = als.rated();
+  }
+  std::vector<real> draws(k);
+  for (int d = 0; d < k; ++d) {
+    const double lambda = prior.precision[d], lambda_v = 1;  // the vectors' precision before any draw
+    Eigen::VectorXd target(n_rows), centre(n_vectors);
+    for (index_t r = 0; r < n_rows; ++r) {
+      normal_draws(gibbs_stream(o.seed, 0, items_prior ? kRaterRows : kRatedRows, static_cast<std::uint64_t>(row_ids.inverse(r))),
+                   draws.data(), k);
+      target(r) = rows(r, d) - prior.mean[d] + draws[d] / std::sqrt(lambda);
+    }
+    for (index_t j = 0; j < n_vectors; ++j) {
+      normal_draws(gibbs_stream(o.seed, 0, items_prior ? kRaterUsers : kRatedItems, static_cast<std::uint64_t>(vector_ids.inverse(j))),
+                   draws.data(), k);
+      centre(j) = draws[d] / std::sqrt(lambda_v);
+    }
+    // min lambda |target - X v|^2 + lambda_v |v - centre|^2, with v = centre + x.
+    const Eigen::VectorXd want =
+        centre + dense_solve(X, target - X * centre, Eigen::VectorXd::Constant(n_rows, lambda), lambda_v);
+    EXPECT_LT(rel(got.col(d).cast<double>(), want), 1e-4) << "dimension " << d;
+  }
+}
+
 }  // namespace
+
+TEST(DistributedAls, RatedPriorDrawEqualsDensePerturbedSolve) { check_rated_draw(false); }
+TEST(DistributedAls, RaterPriorDrawEqualsDensePerturbedSolve) { check_rated_draw(true); }
 
 TEST(DistributedAls, ExplicitHalfStepsEqualDenseSolves) { check_half_steps(false); }
 TEST(DistributedAls, ImplicitHalfStepsEqualDenseSolves) { check_half_steps(true); }

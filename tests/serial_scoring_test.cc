@@ -96,3 +96,17 @@ TEST_P(Scoring, DotsOfScatteredRowsEqualDenseDots) {
     }
   }
 }
+
+TEST_P(Scoring, GatherSumOfScatteredRowsEqualsDenseSum) {
+  for (int width : {1, 7, 16, 64, 100}) {
+    const int rows = 50;
+    const Matrix Y = random_matrix(rows, width, 60 + width);
+    std::vector<index_t> cols;
+    for (int j = 0; j < 71; ++j) cols.push_back(static_cast<index_t>((j * 17 + 3) % rows));
+    std::vector<real> out(width, real(99));  // overwritten, not added to
+    K().gather_sum(Y.data(), width, cols.data(), static_cast<count_t>(cols.size()), out.data());
+    Eigen::VectorXd want = Eigen::VectorXd::Zero(width);
+    for (index_t c : cols) want += Y.row(c).transpose().cast<double>();
+    for (int i = 0; i < width; ++i) EXPECT_NEAR(out[i], want(i), 1e-4 * (1 + std::abs(want(i)))) << "width " << width << " i " << i;
+  }
+}

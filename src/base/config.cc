@@ -126,6 +126,10 @@ void describe_train(OptionTable& t, TrainOptions& o) {
   t.add("burn-in", &o.burn_in, "bmf: sweeps before the draws are averaged into the model; -1: a quarter of --iterations");
   t.add("noise-precision", &o.noise_precision,
         "bmf: precision of the ratings' noise (2: Salakhutdinov and Mnih's); 0: drawn each sweep from the residuals; -1: 2");
+  t.add("rated-prior", &o.rated_prior,
+        "bmf: both | users (each user's prior mean follows the items they rated: Bayesian SVD++) | items (each "
+        "item's follows the users who rated it) | none (plain BMF)");
+  t.add("rated-steps", &o.rated_steps, "bmf: CG steps a sweep drawing the vectors of --rated-prior");
   t.add("feedback", &o.feedback, "auto (from the input) | explicit | implicit");
   t.add("factors", &o.factors, "latent factors k; -1: 64 for explicit ratings, 128 for implicit");
   t.add("iterations", &o.iterations, "ALS iterations, SGD epochs or BMF sweeps; -1: 100 for bmf, 15 for als and sgd");
@@ -387,6 +391,8 @@ void validate(const Config& c) {
     if (t.noise_precision != -1 && !(t.noise_precision >= 0 && t.noise_precision < 1e6))
       fail(Exit::usage, "--noise-precision {} is out of range: give a positive value (2: noise of standard deviation 0.71), "
                         "0 to draw it from the residuals, or -1 for the default", t.noise_precision);
+    one_of("rated-prior", t.rated_prior, {"both", "users", "items", "none"});
+    between("rated-steps", t.rated_steps, 1, 1000);
     if (t.burn_in < -1 || (t.iterations != -1 && t.burn_in >= t.iterations))
       fail(Exit::usage, "--burn-in {} is out of range: give a value below --iterations ({}), or -1 for a quarter of them",
            t.burn_in, t.iterations);

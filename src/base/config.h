@@ -48,6 +48,8 @@ struct TrainOptions {
   std::string algorithm = "auto";      // auto (bmf explicit, als implicit) | als | sgd | bmf (Bayesian MF by Gibbs sampling)
   int burn_in = -1;                    // bmf: sweeps before the draws are averaged; -1: a quarter of --iterations
   double noise_precision = -1;         // bmf: of the ratings; 0: drawn from the residuals; -1: 2
+  std::string rated_prior = "both";    // bmf: both | users | items | none (Bayesian SVD++, flipped)
+  int rated_steps = 8;                 // bmf: CG steps a sweep drawing the rated priors' vectors
   std::string feedback = "auto";       // auto (from the input) | explicit | implicit
   int factors = -1;                    // -1: 64 explicit, 128 implicit
   int iterations = -1;                 // -1: 100 bmf, 15 als and sgd

@@ -157,6 +157,9 @@ struct Kernels {
   void (*count_above)(const real* s, index_t n, real p, index_t* above, index_t* level);
   // out[j] = x . rows[cols[j]] over k values, for j < n; rows `width` apart.
   void (*dots)(const real* x, const real* rows, int width, int k, const index_t* cols, count_t n, real* out);
+  // out[0, width) = the sum over j < n of rows[cols[j]]; rows `width` apart (BMF's rated
+  // priors). The same sums at every level.
+  void (*gather_sum)(const real* rows, int width, const index_t* cols, count_t n, real* out);
 };
 
 // The kernels in use: chosen at the first call from the CPU and CROSSMF_ISA. Throws Error

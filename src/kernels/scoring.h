@@ -21,4 +21,8 @@ void count_above(const real* s, index_t n, real p, index_t* above, index_t* equa
 // out[j] = x . rows[cols[j]] over k values, for j < n; rows `width` apart.
 void dots(const real* x, const real* rows, int width, int k, const index_t* cols, count_t n, real* out);
 
+// out[0, width) = the sum over j < n of rows[cols[j]], rows `width` apart; adds alone, in the same
+// order at every level, so every level gives the same sums.
+void gather_sum(const real* rows, int width, const index_t* cols, count_t n, real* out);
+
 }  // namespace crossmf::CROSSMF_LEVEL

@@ -52,6 +52,7 @@ constexpr Kernels kTable = {
     first_at_or_above,
     count_above,
     dots,
+    gather_sum,
 };
 
 }  // namespace

@@ -11,6 +11,15 @@ namespace crossmf {
 
 namespace {
 
+// Runs f, adding its seconds to t.compute less those it added to t.comm.
+template <class F>
+void compute_part(Timings& t, F f) {
+  const double comm = t.comm;
+  Stopwatch watch;
+  f();
+  t.compute += watch.seconds() - (t.comm - comm);
+}
+
 // Floating-point operations of one row's solve, for GFLOP/s reporting.
 double explicit_row_flops(count_t n, int d) {
   // SYRK (n d^2), GEMV (2 n d), Cholesky (d^3 / 3) and two triangular solves (2 d^2); with
@@ -65,6 +74,164 @@ Als::Als(const Comm& comm, const Partition& part, const AlsOptions& opt, Factors
     chain_users_ = f_.users;
     chain_items_ = f_.items;
   }
+  if (shifts()) {
+    const int k = f_.k;
+    rated_ = Matrix::Zero(part.n_items, k);
+    raters_ = Matrix::Zero(part.local_users, k);
+    user_shift_ = Matrix::Zero(part.local_users, k);
+    item_shift_ = Matrix::Zero(part.n_items, k);
+    rated_precision_.assign(k, real(1));
+    raters_precision_.assign(k, real(1));
+    auto scale = [](count_t n) { return n > 0 ? static_cast<real>(1 / std::sqrt(static_cast<double>(n))) : real(0); };
+    user_scale_.resize(part.local_users);
+    for (index_t u = 0; u < part.local_users; ++u) user_scale_[u] = scale(part.by_user.ptr[u + 1] - part.by_user.ptr[u]);
+    // Every item's rating count: R^T ones, gathered like the item factors.
+    Matrix ones = Matrix::Ones(part.local_users, 1), counts;
+    Timings t;
+    IterationStats s;
+    users_to_items(ones, nullptr, nullptr, counts, t, s);
+    item_scale_.resize(part.n_items);
+    for (index_t j = 0; j < part.n_items; ++j) item_scale_[j] = scale(static_cast<count_t>(std::lround(counts(j, 0))));
+  }
+}
+
+void Als::items_to_users(const Matrix& item_rows, const real* item_scale, const real* user_scale, Matrix& out) const {
+  const Csr& csr = part_.by_user;
+  out.resize(csr.rows(), item_rows.cols());
+  // Scaled first, so that the kernel only adds: the same sums at every kernel level (no FMA).
+  Matrix scaled;
+  if (item_scale) scaled = Eigen::Map<const Vector>(item_scale, item_rows.rows()).asDiagonal() * item_rows;
+  const Matrix& rows = item_scale ? scaled : item_rows;
+  const Kernels& K = kernels();
+  const int width = static_cast<int>(item_rows.cols());
+#pragma omp parallel for num_threads(opt_.threads) schedule(static)
+  for (index_t u = 0; u < csr.rows(); ++u) {
+    K.gather_sum(rows.data(), width, csr.col.data() + csr.ptr[u], csr.ptr[u + 1] - csr.ptr[u],
+                 out.data() + static_cast<std::size_t>(u) * width);
+    if (user_scale) out.row(u) *= user_scale[u];
+  }
+}
+
+void Als::users_to_items(const Matrix& user_rows, const real* user_scale, const real* item_scale, Matrix& out,
+                         Timings& t, IterationStats& s) {
+  const int k = static_cast<int>(user_rows.cols()), P = comm_.size(), me = comm_.rank();
+  Matrix send(static_cast<Eigen::Index>(part_.send_rows.size()), k), routed(static_cast<Eigen::Index>(part_.recv_rows), k);
+  for (std::size_t r = 0; r < part_.send_rows.size(); ++r)
+    send.row(r) = user_rows.row(part_.send_rows[r]) * (user_scale ? user_scale[part_.send_rows[r]] : real(1));
+  {
+    Timed timed(t.comm);
+    std::vector<count_t> sc(P), rc(P);
+    for (int p = 0; p < P; ++p) { sc[p] = part_.send_counts[p] * k; rc[p] = part_.recv_counts[p] * k; }
+    comm_.alltoallv<real>(std::span<const real>(send.data(), send.size()), sc, std::span<real>(routed.data(), routed.size()), rc);
+    for (int p = 0; p < P; ++p)
+      if (p != me) s.bytes_sent += sc[p] * static_cast<count_t>(sizeof(real));
+  }
+  out.resize(part_.n_items, k);
+  const Csr& csr = part_.by_item;
+  const Kernels& K = kernels();
+#pragma omp parallel for num_threads(opt_.threads) schedule(static)
+  for (index_t i = 0; i < csr.rows(); ++i) {
+    K.gather_sum(routed.data(), k, csr.col.data() + csr.ptr[i], csr.ptr[i + 1] - csr.ptr[i],
+                 out.data() + static_cast<std::size_t>(part_.item_begin + i) * k);
+    if (item_scale) out.row(part_.item_begin + i) *= item_scale[part_.item_begin + i];
+  }
+  Timed timed(t.comm);
+  std::vector<count_t> counts(P);
+  for (int p = 0; p < P; ++p) counts[p] = static_cast<count_t>(part_.items.size(p)) * k;
+  const real* mine = out.data() + static_cast<std::size_t>(part_.item_begin) * k;
+  comm_.allgatherv<real>(std::span<const real>(mine, counts[me]), std::span<real>(out.data(), out.size()), counts);
+  s.bytes_sent += counts[me] * static_cast<count_t>(sizeof(real)) * (P - 1);
+}
+
+namespace {
+
+using Row = Eigen::Array<real, 1, Eigen::Dynamic>;
+
+// Standard normal rows keyed by each row's original id: row r of `out` is scatter.inverse(first + r).
+void normal_rows(std::uint64_t seed, int sweep, int what, const Scatter& scatter, index_t first, Matrix& out) {
+  std::vector<real> z(out.cols());
+  for (index_t r = 0; r < out.rows(); ++r) {
+    normal_draws(gibbs_stream(seed, sweep, what, static_cast<std::uint64_t>(scatter.inverse(first + r))), z.data(),
+                 static_cast<int>(z.size()));
+    out.row(r) = Eigen::Map<const Row>(z.data(), static_cast<Eigen::Index>(z.size())).matrix();
+  }
+}
+
+// One draw of the vectors V (rows x k) that shift the prior mean of the other side's rows by
+// A V, given `residual` = those rows - prior mean - A V + e1 / sqrt(lambda): per dimension d the
+// solution of (lambda_v I + lambda A^T A) v_d = lambda A^T (residual_d + A v_d) + sqrt(lambda_v) e2_d
+// (perturb and solve: a draw from v_d's Gaussian conditional), by CG warm-started at V.
+// `global`: V's rows are split over the ranks, so its dot products are summed.
+template <class Apply, class Transpose>
+void cg_draw(const Comm& comm, bool global, int steps, const Row& lambda, const Row& lambda_v, const Matrix& residual,
+             const Matrix& e2, Apply A, Transpose At, Matrix& V) {
+  // In double: summed over ranks in any order, they round to the same floats on any rank count.
+  auto dots = [&](const Matrix& x, const Matrix& y) {
+    Eigen::Array<double, 1, Eigen::Dynamic> d = (x.array().cast<double>() * y.array().cast<double>()).colwise().sum();
+    if (global) comm.sum(std::span<double>(d.data(), static_cast<std::size_t>(d.size())));
+    return Row(d.cast<real>());
+  };
+  Matrix r, ap;
+  At(residual, r);
+  r.array().rowwise() *= lambda;
+  r.array() += (e2.array().rowwise() * lambda_v.sqrt()) - V.array().rowwise() * lambda_v;
+  Matrix p = r;
+  Row rr = dots(r, r);
+  for (int step = 0; step < steps; ++step) {
+    Matrix ax;
+    A(p, ax);
+    At(ax, ap);
+    ap.array().rowwise() *= lambda;
+    ap.array() += p.array().rowwise() * lambda_v;
+    const Row pap = dots(p, ap);
+    const Row a = (pap > 0).select(rr / pap, real(0));
+    V.array() += p.array().rowwise() * a;
+    r.array() -= ap.array().rowwise() * a;
+    const Row next = dots(r, r);
+    const Row b = (rr > 0).select(next / rr, real(0));
+    p = (r.array() + p.array().rowwise() * b).matrix();
+    rr = next;
+  }
+}
+
+}  // namespace
+
+void Als::draw_rated(const RowPrior& prior, Timings& t, IterationStats& s) {
+  // Users' rows given their prior: P - mu - X Y ~ N(0, 1 / lambda), X = diag(user_scale) R.
+  const int k = f_.k;
+  const Eigen::Map<const Row> lambda(prior.precision.data(), k), mu(prior.mean.data(), k),
+      lambda_y(rated_precision_.data(), k);
+  Matrix residual(part_.local_users, k), e2(part_.n_items, k);
+  normal_rows(opt_.seed, sweeps_, kRatedRows, part_.user_scatter, part_.user_begin, residual);
+  residual.array().rowwise() /= lambda.sqrt();
+  residual += f_.users.leftCols(k) - user_shift_;
+  residual.array().rowwise() -= mu;
+  normal_rows(opt_.seed, sweeps_, kRatedItems, part_.item_scatter, 0, e2);
+  cg_draw(comm_, false, opt_.rated_cg_steps, lambda, Row(lambda_y), residual, e2,
+          [&](const Matrix& y, Matrix& out) { items_to_users(y, nullptr, user_scale_.data(), out); },
+          [&](const Matrix& x, Matrix& out) { users_to_items(x, user_scale_.data(), nullptr, out, t, s); }, rated_);
+  s.flops += 4.0 * (opt_.rated_cg_steps + 1) * static_cast<double>(part_.by_user.nnz()) * k;
+  rated_precision_ = draw_zero_mean_precision(comm_, rated_.data() + static_cast<std::size_t>(part_.item_begin) * k,
+                                              part_.local_items, k, gibbs_stream(opt_.seed, sweeps_, kRatedPrior, 0));
+}
+
+void Als::draw_raters(const RowPrior& prior, Timings& t, IterationStats& s) {
+  // Items' rows (replicated) given their prior: Q - mu - X' Z ~ N(0, 1 / lambda), X' = diag(item_scale) R^T.
+  const int k = f_.k;
+  const Eigen::Map<const Row> lambda(prior.precision.data(), k), mu(prior.mean.data(), k),
+      lambda_z(raters_precision_.data(), k);
+  Matrix residual(part_.n_items, k), e2(part_.local_users, k);
+  normal_rows(opt_.seed, sweeps_, kRaterRows, part_.item_scatter, 0, residual);
+  residual.array().rowwise() /= lambda.sqrt();
+  residual += f_.items.leftCols(k) - item_shift_;
+  residual.array().rowwise() -= mu;
+  normal_rows(opt_.seed, sweeps_, kRaterUsers, part_.user_scatter, part_.user_begin, e2);
+  cg_draw(comm_, true, opt_.rated_cg_steps, lambda, Row(lambda_z), residual, e2,
+          [&](const Matrix& z, Matrix& out) { users_to_items(z, nullptr, item_scale_.data(), out, t, s); },
+          [&](const Matrix& q, Matrix& out) { items_to_users(q, item_scale_.data(), nullptr, out); }, raters_);
+  s.flops += 4.0 * (opt_.rated_cg_steps + 1) * static_cast<double>(part_.by_user.nnz()) * k;
+  raters_precision_ = draw_zero_mean_precision(comm_, raters_.data(), part_.local_users, k,
+                                               gibbs_stream(opt_.seed, sweeps_, kRaterPrior, 0));
 }
 
 ColMatrix Als::gram(const Matrix& rows, index_t first, index_t count, Timings& t, IterationStats& s) const {
@@ -108,13 +275,14 @@ void Als::solve_rows(const Csr& csr, const real* other, index_t count, const Col
   const Kernels& K = kernels();
   // Gibbs: the rows' conditional, divided through by the noise precision (ExplicitRow).
   std::vector<real> precision;
+  const bool row_mean = draws && draws->row_mean;
   if (draws)
     for (real p : draws->prior.precision) precision.push_back(static_cast<real>(p / noise_));
   double flops = 0, arithmetic = 0;  // arithmetic in ticks
 #pragma omp parallel num_threads(opt_.threads) reduction(+ : flops, arithmetic)
   {
     AlsWorkspace ws;
-    std::vector<real> z(draws ? w : 0);
+    std::vector<real> z(draws ? w : 0), mean(row_mean ? w : 0);
     // Blocks of rows a thread at a time: within one, the next rows' neighbours are known
     // (RowProblem::ahead) and fetched while this row's arithmetic runs.
     constexpr index_t kBlock = 16;
@@ -136,6 +304,10 @@ void Als::solve_rows(const Csr& csr, const real* other, index_t count, const Col
             normal_draws(gibbs_stream(opt_.seed, sweeps_, draws->what, static_cast<std::uint64_t>(original)), z.data(), w);
             how.precision = precision.data();
             how.mean = draws->prior.mean.data();
+            if (row_mean) {
+              for (int i = 0; i < w; ++i) mean[i] = draws->prior.mean[i] + (i < k ? draws->row_mean[static_cast<std::size_t>(r) * k + i] : 0);
+              how.mean = mean.data();
+            }
             how.draw = z.data();
             how.draw_scale = static_cast<real>(1 / std::sqrt(noise_));
           }
@@ -160,17 +332,26 @@ IterationStats Als::user_half(Timings& t) {
   ColMatrix g;
   if (opt_.implicit) g = gram(f_.items, part_.item_begin, part_.local_items, t, s);
   RowPrior prior;
+  const bool rated = opt_.gibbs && opt_.rated_prior;
   if (opt_.gibbs) {
+    Matrix offset;
+    if (rated) compute_part(t, [&] {  // the prior is of the rows less their shift
+        items_to_users(rated_, nullptr, user_scale_.data(), user_shift_);
+        offset = f_.users;
+        offset.leftCols(f_.k) -= user_shift_;
+      });
     Timed timed(t.comm);
-    prior = draw_prior(comm_, f_.users.data(), part_.local_users, f_.width(), gibbs_stream(opt_.seed, sweeps_, kUserPrior, 0));
+    prior = draw_prior(comm_, rated ? offset.data() : f_.users.data(), part_.local_users, f_.width(),
+                       gibbs_stream(opt_.seed, sweeps_, kUserPrior, 0));
   }
-  const RowDraws draws{prior, kUserRows, part_.user_scatter, part_.user_begin};
+  const RowDraws draws{prior, kUserRows, part_.user_scatter, part_.user_begin, rated ? user_shift_.data() : nullptr};
   Stopwatch watch;
   {
     Timed timed(t.compute);
     solve_rows(part_.by_user, f_.items.data(), static_cast<index_t>(f_.items.rows()), g, conf_by_user_, reg_by_user_,
                bias_reg_by_user_, opt_.gibbs ? &draws : nullptr, f_.users.data(), s);
   }
+  if (rated) compute_part(t, [&] { draw_rated(prior, t, s); });
   s.work_seconds += watch.seconds();
   return s;
 }
@@ -181,12 +362,21 @@ IterationStats Als::item_half(Timings& t) {
   ColMatrix g;
   if (opt_.implicit) g = gram(f_.users, 0, part_.local_users, t, s);
   RowPrior prior;
+  const bool raters = opt_.gibbs && opt_.rater_prior;
+  const std::size_t first = static_cast<std::size_t>(part_.item_begin);
   if (opt_.gibbs) {
+    Matrix offset;
+    if (raters) compute_part(t, [&] {  // the prior is of the rows less their shift
+        users_to_items(raters_, nullptr, item_scale_.data(), item_shift_, t, s);
+        offset = f_.items.middleRows(part_.item_begin, part_.local_items);
+        offset.leftCols(f_.k) -= item_shift_.middleRows(part_.item_begin, part_.local_items);
+      });
     Timed timed(t.comm);
-    prior = draw_prior(comm_, f_.items.data() + static_cast<std::size_t>(part_.item_begin) * w, part_.local_items, w,
+    prior = draw_prior(comm_, raters ? offset.data() : f_.items.data() + first * w, part_.local_items, w,
                        gibbs_stream(opt_.seed, sweeps_, kItemPrior, 0));
   }
-  const RowDraws draws{prior, kItemRows, part_.item_scatter, part_.item_begin};
+  const RowDraws draws{prior, kItemRows, part_.item_scatter, part_.item_begin,
+                       raters ? item_shift_.data() + first * f_.k : nullptr};
   {
     Timed timed(t.compute);
     send_buffer_.resize(static_cast<Eigen::Index>(part_.send_rows.size()), w);
@@ -218,6 +408,7 @@ IterationStats Als::item_half(Timings& t) {
     comm_.allgatherv<real>(std::span<const real>(mine, counts[me]), std::span<real>(f_.items.data(), f_.items.size()), counts);
     s.bytes_sent += counts[me] * static_cast<count_t>(sizeof(real)) * (P - 1);
   }
+  if (raters) compute_part(t, [&] { draw_raters(prior, t, s); });
   return s;
 }
 
@@ -271,8 +462,29 @@ void Als::draw_noise(Timings& t) {
                : draw_noise_precision(chain_error_, part_.train_nnz, gibbs_stream(opt_.seed, sweeps_, kNoise, 0));
 }
 
+real* Als::packed_state(Matrix& chain, const Matrix& vectors, Matrix& state) {
+  if (!opt_.gibbs) return nullptr;
+  if (!shifts()) return chain.data();
+  state.resize(chain.rows(), state_width());
+  state << chain, vectors;
+  return state.data();
+}
+real* Als::user_state() { return packed_state(chain_users_, raters_, user_state_); }
+real* Als::item_state() { return packed_state(chain_items_, rated_, item_state_); }
+
 void Als::set_iterations_done(int done) {
   if (!opt_.gibbs || done == 0) return;
+  if (shifts()) {  // restored into the packed rows; the vectors' precisions drawn again as at the end of sweep `done`
+    const int w = f_.width(), k = f_.k;
+    chain_users_ = user_state_.leftCols(w);
+    raters_ = user_state_.rightCols(k);
+    chain_items_ = item_state_.leftCols(w);
+    rated_ = item_state_.rightCols(k);
+    rated_precision_ = draw_zero_mean_precision(comm_, rated_.data() + static_cast<std::size_t>(part_.item_begin) * k,
+                                                part_.local_items, k, gibbs_stream(opt_.seed, done, kRatedPrior, 0));
+    raters_precision_ = draw_zero_mean_precision(comm_, raters_.data(), part_.local_users, k,
+                                                 gibbs_stream(opt_.seed, done, kRaterPrior, 0));
+  }
   sweeps_ = done;
   kept_ = std::max(0, done - opt_.burn_in);
   // The noise precision the next sweep uses, drawn again from the restored chain as at the end of

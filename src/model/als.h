@@ -29,6 +29,13 @@ struct AlsOptions {
   bool gibbs = false;
   int burn_in = 0;
   double noise_precision = 0;  // of the ratings; <= 0: drawn each sweep from the chain's residuals
+  // Gibbs: each user's prior mean moves by |N(u)|^-1/2 times the sum of a vector of each item
+  // they rated (Bayesian SVD++), and with rater_prior each item's by |N(i)|^-1/2 times the sum of
+  // a vector of each user who rated it ("flipped"); the vectors are drawn too, by
+  // `rated_cg_steps` CG steps a sweep.
+  bool rated_prior = false;
+  bool rater_prior = false;
+  int rated_cg_steps = 8;
   std::uint64_t seed = 42;
   double alpha = 1.0;
   bool log_confidence = false;
@@ -48,11 +55,18 @@ class Als : public Trainer {
   // One half-step alone (for tests against a dense solve).
   IterationStats user_half(Timings& t);
   IterationStats item_half(Timings& t);
-  // BMF: the chain's state, saved in checkpoints beside the mean of the draws.
-  int state_width() const override { return opt_.gibbs ? f_.width() : 0; }
-  real* user_state() override { return opt_.gibbs ? chain_users_.data() : nullptr; }
-  real* item_state() override { return opt_.gibbs ? chain_items_.data() : nullptr; }
+  // BMF: the chain's state, saved in checkpoints beside the mean of the draws; with the rated
+  // priors, each row followed by its k-vector of the other side's prior (zeros when unused).
+  int state_width() const override { return opt_.gibbs ? f_.width() + (shifts() ? f_.k : 0) : 0; }
+  real* user_state() override;
+  real* item_state() override;
   void set_iterations_done(int done) override;
+  // Rated priors: one draw of the items' vectors given the users' rows and their prior, and of
+  // the users' vectors given the items' (tests call them directly).
+  void draw_rated(const RowPrior& user_prior, Timings& t, IterationStats& s);
+  void draw_raters(const RowPrior& item_prior, Timings& t, IterationStats& s);
+  const Matrix& rated() const { return rated_; }
+  const Matrix& raters() const { return raters_; }
 
  private:
   ColMatrix gram(const Matrix& rows, index_t first, index_t count, Timings& t, IterationStats& s) const;
@@ -65,10 +79,20 @@ class Als : public Trainer {
     int what;  // GibbsDraw
     const Scatter& scatter;
     index_t first;
+    const real* row_mean = nullptr;  // rows x k added to the prior's mean (rated prior)
   };
   void solve_rows(const Csr& csr, const real* other, index_t count, const ColMatrix& gram,
                   const std::vector<real>& conf, const std::vector<real>& reg, const std::vector<real>& bias_reg,
                   const RowDraws* draws, real* out, IterationStats& s);
+  bool shifts() const { return opt_.gibbs && (opt_.rated_prior || opt_.rater_prior); }
+  // The checkpoint's rows of one side: the chain's, then the vectors that side's rows own.
+  real* packed_state(Matrix& chain, const Matrix& vectors, Matrix& state);
+  // Rated priors, with R the ratings' pattern and the scales |N|^-1/2 where given (else 1):
+  // out = diag(user_scale) R diag(item_scale) rows, local users from all items; and its
+  // transpose, all items (replicated) from the local users, along the item half's routing.
+  void items_to_users(const Matrix& item_rows, const real* item_scale, const real* user_scale, Matrix& out) const;
+  void users_to_items(const Matrix& user_rows, const real* user_scale, const real* item_scale, Matrix& out, Timings& t,
+                      IterationStats& s);
   // BMF: the chain's squared training error, global, and the noise precision drawn from it.
   void draw_noise(Timings& t);
   // sum over local users and local items of (row L2 weight) |row|^2, bias terms included.
@@ -92,6 +116,12 @@ class Als : public Trainer {
   int sweeps_ = 0, kept_ = 0;
   double noise_ = 2;
   double chain_error_ = 0;
+  // Rated priors: the items' vectors (replicated) and the users' shifts they make (local);
+  // the users' vectors (local) and the items' shifts (replicated); |N|^-1/2 of each local user
+  // and of every item; each set of vectors' prior precision per dimension.
+  Matrix rated_, user_shift_, raters_, item_shift_;
+  std::vector<real> user_scale_, item_scale_, rated_precision_, raters_precision_;
+  Matrix user_state_, item_state_;  // the checkpoint's rows, packed on request
 };
 
 // Confidence of an implicit strength r: 1 + alpha r, or 1 + alpha log(1 + r / epsilon).

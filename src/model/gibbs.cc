@@ -55,6 +55,21 @@ RowPrior draw_prior(const Comm& comm, const real* rows, index_t local, int width
   return p;
 }
 
+std::vector<real> draw_zero_mean_precision(const Comm& comm, const real* rows, index_t local, int width, std::uint64_t stream) {
+  std::vector<double> sums(static_cast<std::size_t>(width) + 1, 0);  // squares per dimension, then the count
+  for (index_t r = 0; r < local; ++r)
+    for (int i = 0; i < width; ++i) {
+      const double x = rows[static_cast<std::size_t>(r) * width + i];
+      sums[i] += x * x;
+    }
+  sums[width] = static_cast<double>(local);
+  comm.sum(std::span<double>(sums));
+  Rng rng(stream);
+  std::vector<real> precision(width);
+  for (int i = 0; i < width; ++i) precision[i] = static_cast<real>(gamma_draw(rng, 1 + sums[width] / 2) / (1 + sums[i] / 2));
+  return precision;
+}
+
 double draw_noise_precision(double squared_error, count_t ratings, std::uint64_t stream) {
   Rng rng(stream);
   return gamma_draw(rng, 1 + static_cast<double>(ratings) / 2) / (1 + squared_error / 2);

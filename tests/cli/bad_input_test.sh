@@ -189,6 +189,8 @@ fi
 printf 'factors = 4\nbogus-key = 1\n' >"$W/unknown_key.ini"
 bad factors_0 3 2 "--factors 0 is too small" --input "$I/valid.h5" --factors 0
 bad algorithm_foo 2 2 "--algorithm 'foo' is not one of: auto, als, sgd, bmf" --input "$I/valid.h5" --algorithm foo
+bad rated_prior_foo 2 2 "--rated-prior 'foo' is not one of: both, users, items, none" --input "$I/valid.h5" --rated-prior foo
+bad rated_steps_0 3 2 "--rated-steps 0 is too small: give at least 1" --input "$I/valid.h5" --rated-steps 0
 bad test_fraction_2 2 2 "--test-fraction 2 is out of range: give a value between 0 and 0\.9" --input "$I/valid.h5" --test-fraction 2
 bad iterations_0 2 2 "--iterations 0 is too small" --input "$I/valid.h5" --iterations 0
 bad factors_abc 2 2 "argument \('abc'\) for option '--factors' is invalid" --input "$I/valid.h5" --factors abc

@@ -519,7 +519,8 @@ OPTIONS = {
     },
     "train": {
         "input": [""], "output": [""], "algorithm": ["foo"], "feedback": ["both"], "factors": ["0", "4097", "1e3", ""],
-        "iterations": ["0", "99999999999"], "burn-in": ["-2", "99999999"], "noise-precision": ["-0.5", "nan"], "lambda": ["-2", "nan", "AUTO"],
+        "iterations": ["0", "99999999999"], "burn-in": ["-2", "99999999"], "noise-precision": ["-0.5", "nan"], "rated-prior": ["all"],
+        "rated-steps": ["0", "1001"], "lambda": ["-2", "nan", "AUTO"],
         "lambda-exponent": ["2.5", "nan"], "bias-lambda": ["-0.5", "inf"], "alpha": ["0", "inf", "auto5"], "confidence": ["square"],
         "epsilon": ["0", "nan"], "solver": ["lu"], "cg-steps": ["1001"], "biases": ["maybe"],
         "learning-rate": ["10", "nan"], "sync-every": ["0"], "sgd-sync": ["sum"], "implicit-loss": ["mse"],
