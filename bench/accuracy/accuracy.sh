@@ -12,6 +12,7 @@
 # usage: bash bench/accuracy/accuracy.sh NAME=FORMAT:FILE[:MIN_ITEM_RATINGS] ...
 #   e.g. ml-1m=movielens-1m:/var/tmp/data/ml-1m/ratings.dat ml-100k=movielens-100k:/var/tmp/data/ml-100k/u.data
 #        ciao=ciao:/var/tmp/data/ciao/rating_with_timestamp.tsv ciao-10=ciao:/var/tmp/data/ciao/rating_with_timestamp.tsv:10
+#        filmtrust=filmtrust:/var/tmp/data/filmtrust/ratings.txt
 #   (MIN_ITEM_RATINGS: only items with that many ratings, split.py --min-item-ratings)
 # env: LIBMF (default /var/tmp/libmf/mf-train, built from LIBMF's public source: bench/README.md),
 #      PARTS ("explicit implicit"), SEED (1), EASE_MAX_ITEMS (20000), THREADS (2),
@@ -21,9 +22,11 @@ A=bench/accuracy
 LIBMF=${LIBMF:-/var/tmp/libmf/mf-train}
 parts=${PARTS:-"explicit implicit"}
 seed=${SEED:-1}
-# The ALS and SGD defaults, ALS at its best lambda and at the one it chooses, and a longer,
-# wider BMF chain.
-TUNED_EXPLICIT=${TUNED_EXPLICIT:-"--algorithm als
+# BMF with one rated prior and with none, the ALS and SGD defaults, ALS at its best lambda and
+# at the one it chooses, and a longer, wider BMF chain.
+TUNED_EXPLICIT=${TUNED_EXPLICIT:-"--rated-prior users
+--rated-prior none
+--algorithm als
 --algorithm als --lambda 0.06
 --algorithm als --lambda auto
 --algorithm sgd --iterations 20

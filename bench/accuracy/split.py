@@ -9,7 +9,8 @@
 
 Repeated (user, item) pairs keep the last row. Formats: movielens-100k (u.data, tab),
 movielens-1m (`::`), ciao (rating_with_timestamp.tsv, header, rating in the 4th column; the
-published file's 34 ratings of 0 are dropped). --min-item-ratings N keeps only the items with
+published file's 34 ratings of 0 are dropped), filmtrust (ratings.txt: `user item rating`, 0.5 to 4
+stars). --min-item-ratings N keeps only the items with
 at least N ratings before the split (the usual k-core preprocessing; EASE needs a dense item x
 item inverse).
 
@@ -21,7 +22,7 @@ import os
 import numpy as np
 
 p = argparse.ArgumentParser()
-p.add_argument("format", choices=["movielens-100k", "movielens-1m", "ciao"])
+p.add_argument("format", choices=["movielens-100k", "movielens-1m", "ciao", "filmtrust"])
 p.add_argument("file")
 p.add_argument("out")
 p.add_argument("--seed", type=int, default=1)
@@ -33,10 +34,12 @@ if a.format == "movielens-100k":
     raw = np.loadtxt(a.file, dtype=np.int64, usecols=(0, 1, 2))
 elif a.format == "movielens-1m":
     raw = np.array([line.split("::")[:3] for line in open(a.file)], dtype=np.int64)
+elif a.format == "filmtrust":
+    raw = np.loadtxt(a.file, usecols=(0, 1, 2))
 else:
     raw = np.loadtxt(a.file, dtype=np.int64, skiprows=1, usecols=(0, 1, 3))
     raw = raw[raw[:, 2] > 0]
-u, i, r = raw[:, 0], raw[:, 1], raw[:, 2].astype(float)
+u, i, r = raw[:, 0].astype(np.int64), raw[:, 1].astype(np.int64), raw[:, 2].astype(float)
 # The last row of each (user, item) pair.
 order = np.lexsort((np.arange(len(u)), i, u))
 last = np.ones(len(u), bool)
