@@ -47,6 +47,8 @@ TEST(Config, HelpListsEveryOptionWithItsDefault) {
   EXPECT_TRUE(c.help);
   EXPECT_NE(c.resolved.find("--factors arg (=-1)"), std::string::npos);
   EXPECT_NE(c.resolved.find("--algorithm arg (=auto)"), std::string::npos);
+  EXPECT_NE(c.resolved.find("--test-fraction arg (=0.1)"), std::string::npos) << "defaults as a person writes them";
+  EXPECT_EQ(c.resolved.find("000000000000"), std::string::npos) << c.resolved;  // 0.10000000000000001
 }
 
 TEST(Config, BadValuesAreUsageErrorsNamingTheOption) {

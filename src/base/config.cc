@@ -30,7 +30,8 @@ class OptionTable {
   explicit OptionTable(const std::string& caption) : desc_(caption) {}
   template <class T>
   void add(const char* name, T* field, const char* help) {
-    desc_.add_options()(name, po::value<T>(field)->default_value(*field), help);
+    // The default as a person writes it (0.1), not as Boost's lexical_cast does (0.10000000000000001).
+    desc_.add_options()(name, po::value<T>(field)->default_value(*field, fmt::format("{}", *field)), help);
     printers_.push_back([name, field](std::ostream& os) { os << name << " = " << *field << "\n"; });
   }
   // Boost reads "-1" into an unsigned as 2^64 - 1; seeds are read strictly instead.
