@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
-#include <map>
 #include <string>
 
 #include "jobs/jobs.h"
@@ -62,11 +61,14 @@ int main(int argc, char** argv) {
       } else if (config.help) {
         if (world.root()) std::fputs(config.resolved.c_str(), stdout);
       } else {
-        init_logging(world.rank(), config.log_level);
+        init_logging(world.rank(), name_of(config.log_level));
         phase(world, [&] { check_same_everywhere(world, config.resolved); });
-        static const std::map<std::string, void (*)(const Config&, const Comm&)> jobs = {
-            {"generate", run_generate}, {"import", run_import}, {"train", run_train}, {"inspect", run_inspect}};
-        jobs.at(config.command)(config, world);
+        switch (config.command) {
+          case Command::kGenerate: run_generate(config, world); break;
+          case Command::kImport: run_import(config, world); break;
+          case Command::kTrain: run_train(config, world); break;
+          case Command::kInspect: run_inspect(config, world); break;
+        }
       }
     } catch (const AgreedError& e) {
       code = static_cast<int>(e.code());

@@ -36,7 +36,7 @@ TEST(Config, FileFillsInAndTheCommandLineWins) {
   EXPECT_EQ(c.train.factors, 12);      // from the file
   EXPECT_EQ(c.train.iterations, 3);    // the command line wins
   EXPECT_DOUBLE_EQ(c.train.lambda, 0.3);
-  EXPECT_EQ(c.train.algorithm, "auto"); // default
+  EXPECT_EQ(c.train.algorithm, Algorithm::kAuto); // default
   EXPECT_NE(c.resolved.find("factors = 12\n"), std::string::npos);
   EXPECT_NE(c.resolved.find("iterations = 3\n"), std::string::npos);
   std::remove(ini.c_str());

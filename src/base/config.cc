@@ -66,6 +66,21 @@ class OptionTable {
                         help);
     printers_.push_back([name, field, text](std::ostream& os) { os << name << " = " << text(*field) << "\n"; });
   }
+  // One of an enum's named values (src/base/choices.h): the table gives the help's list, the
+  // parse and the INI text. `what`, if any, comes before the list.
+  template <class E>
+  void choice(const char* name, E* field, const std::string& what) {
+    const std::string help = what.empty() ? choice_help<E>() : what + ": " + choice_help<E>();
+    desc_.add_options()(name, po::value<std::string>()->default_value(name_of(*field))->notifier(
+                                  [name, field](const std::string& in) {
+                                    const std::optional<E> v = choice_named<E>(in);
+                                    if (!v) fail(Exit::usage, "--{} '{}' is not one of: {}; choose one of them", name, in,
+                                                 choice_list<E>());
+                                    *field = *v;
+                                  }),
+                        help.c_str());
+    printers_.push_back([name, field](std::ostream& os) { os << name << " = " << name_of(*field) << "\n"; });
+  }
   void flag(const char* name, bool* field, const char* help) {
     desc_.add_options()(name, po::value<bool>(field)->default_value(*field)->implicit_value(true), help);
     printers_.push_back([name, field](std::ostream& os) { os << name << " = " << (*field ? "true" : "false") << "\n"; });
@@ -123,15 +138,13 @@ void describe_import(OptionTable& t, ImportOptions& o) {
 void describe_train(OptionTable& t, TrainOptions& o) {
   t.add("input", &o.input, "input HDF5 file");
   t.add("output", &o.output, "output HDF5 file (written atomically)");
-  t.add("algorithm", &o.algorithm, "auto (bmf for explicit ratings, als for implicit) | als | sgd | bmf (explicit: Bayesian MF by Gibbs sampling)");
+  t.choice("algorithm", &o.algorithm, "");
   t.add("burn-in", &o.burn_in, "bmf: sweeps before the draws are averaged into the model; -1: a quarter of --iterations");
   t.add("noise-precision", &o.noise_precision,
         "bmf: precision of the ratings' noise (2: Salakhutdinov and Mnih's); 0: drawn each sweep from the residuals; -1: 2");
-  t.add("rated-prior", &o.rated_prior,
-        "bmf: both | users (each user's prior mean follows the items they rated: Bayesian SVD++) | items (each "
-        "item's follows the users who rated it) | none (plain BMF)");
+  t.choice("rated-prior", &o.rated_prior, "bmf");
   t.add("rated-steps", &o.rated_steps, "bmf: CG steps a sweep drawing the vectors of --rated-prior");
-  t.add("feedback", &o.feedback, "auto (from the input) | explicit | implicit");
+  t.choice("feedback", &o.feedback, "");
   t.add("factors", &o.factors, "latent factors k; -1: 64 for explicit ratings, 128 for implicit");
   t.add("iterations", &o.iterations, "ALS iterations, SGD epochs or BMF sweeps; -1: 100 for bmf, 15 for als and sgd");
   t.add_or_auto("lambda", &o.lambda, "L2 regularisation (ALS: times each row's mass^exponent); auto: chosen on a validation "
@@ -143,18 +156,18 @@ void describe_train(OptionTable& t, TrainOptions& o) {
   t.add("bias-lambda", &o.bias_lambda, "explicit ALS: L2 regularisation of the biases, scaled as --lambda; -1: as --lambda");
   t.add_or_auto("alpha", &o.alpha, "implicit confidence 1 + alpha * r; auto: chosen on a validation split of the "
                                    "training ratings (implicit als); -1: 1 for sgd, auto from 3 for als");
-  t.add("confidence", &o.confidence, "implicit confidence: linear | log");
+  t.choice("confidence", &o.confidence, "implicit confidence");
   t.add("epsilon", &o.epsilon, "log confidence 1 + alpha * log(1 + r / epsilon)");
-  t.add("solver", &o.solver, "implicit ALS solver: cg | cholesky");
+  t.choice("solver", &o.solver, "implicit ALS solver");
   t.add("cg-steps", &o.cg_steps, "conjugate-gradient steps per row (warm-started)");
   t.flag("biases", &o.biases, "explicit: global mean and user/item biases");
   t.add("learning-rate", &o.learning_rate, "SGD initial learning rate (AdaGrad-scaled per row)");
   t.add("sync-every", &o.sync_every, "SGD: local updates between item-factor allreduces");
-  t.add("sgd-sync", &o.sgd_sync, "SGD item-factor combination: average | delta");
-  t.add("implicit-loss", &o.implicit_loss, "SGD implicit loss: bpr | wsl");
+  t.choice("sgd-sync", &o.sgd_sync, "SGD item-factor combination");
+  t.choice("implicit-loss", &o.implicit_loss, "SGD implicit loss");
   t.add("negatives", &o.negatives, "SGD implicit: sampled negatives per positive");
   t.add("test-fraction", &o.test_fraction, "held-out fraction when the input has no /test");
-  t.add("split", &o.split, "held-out split: random (by rating) | time (latest per user)");
+  t.choice("split", &o.split, "held-out split");
   t.add("patience", &o.patience, "stop after this many iterations without held-out improvement (0: never)");
   t.add("eval-users", &o.eval_users, "implicit: final ranking metrics over about this many held-out users, sampled by "
                                      "id (0: all; each user costs a pass over every item); 2000 after each iteration");
@@ -162,7 +175,7 @@ void describe_train(OptionTable& t, TrainOptions& o) {
   t.add("top-n", &o.top_n, "recommendations per user, and k of the ranking metrics");
   t.add("segments", &o.segments, "user segments (k-means)");
   t.add("risk-threshold", &o.risk_threshold, "users with risk above this get no finance/insurance offers");
-  t.add("gating", &o.gating, "risky users' finance/insurance recommendations: withhold | flag");
+  t.choice("gating", &o.gating, "risky users' finance/insurance recommendations");
   t.add("audience-size", &o.audience_size, "users per finance/insurance product audience");
   t.add("control-fraction", &o.control_fraction, "share of each audience held out as a control group");
   t.add("checkpoint", &o.checkpoint, "checkpoint HDF5 file");
@@ -191,43 +204,42 @@ std::string read_config_file(const std::string& file) {
   return s;
 }
 
-const std::set<std::string> kCommands = {"generate", "import", "train", "inspect"};
-
 std::string usage() {
-  return "usage: crossmf SUBCOMMAND [options]\n"
-         "  generate   write a synthetic platform data set (input schema) with its planted truth\n"
-         "  import     convert delimited text (CSV, TSV, ::) into the input schema\n"
-         "  train      read, partition, train, evaluate, profile, recommend, score risk, write\n"
-         "  inspect    summarise an input, output or checkpoint file\n"
-         "'crossmf SUBCOMMAND --help' lists every option with its default.\n";
+  std::string out = "usage: crossmf SUBCOMMAND [options]\n";
+  for (const auto& c : kCommandNames) out += fmt::format("  {:<10} {}\n", c.name, c.help);
+  return out + "'crossmf SUBCOMMAND --help' lists every option with its default.\n";
 }
 
 }  // namespace
 
 Config parse_config(int argc, const char* const* argv) {
   Config c;
-  if (argc < 2) throw Error(Exit::usage, "no subcommand given; give one of generate, import, train, inspect\n" + usage());
-  c.command = argv[1];
-  if (c.command == "--help" || c.command == "-h") {
+  if (argc < 2)
+    throw Error(Exit::usage, fmt::format("no subcommand given; give one of {}\n{}", choice_list<Command>(), usage()));
+  const std::string_view first = argv[1];
+  if (first == "--help" || first == "-h") {
     c.help = true;
     c.resolved = usage();
     return c;
   }
-  if (!kCommands.count(c.command))
-    fail(Exit::usage, "unknown subcommand '{}'; give one of generate, import, train, inspect\n{}", c.command, usage());
+  const std::optional<Command> command = choice_named<Command>(first);
+  if (!command)
+    fail(Exit::usage, "unknown subcommand '{}'; give one of {}\n{}", first, choice_list<Command>(), usage());
+  c.command = *command;
+  const std::string name = name_of(c.command);
 
-  OptionTable table("crossmf " + c.command + " options");
-  if (c.command == "generate") describe_generate(table, c.generate);
-  if (c.command == "import") describe_import(table, c.import);
-  if (c.command == "train") describe_train(table, c.train);
-  po::options_description general("general options");
-  general.add_options()("help,h", "show this help")
-      ("config", po::value<std::string>(&c.config_file), "INI file of options (command line wins)")
-      ("log-level", po::value<std::string>(&c.log_level)->default_value(c.log_level), "trace | debug | info | warn | error");
+  OptionTable table("crossmf " + name + " options");
+  if (c.command == Command::kGenerate) describe_generate(table, c.generate);
+  if (c.command == Command::kImport) describe_import(table, c.import);
+  if (c.command == Command::kTrain) describe_train(table, c.train);
+  OptionTable general("general options");
+  general.desc().add_options()("help,h", "show this help")
+      ("config", po::value<std::string>(&c.config_file), "INI file of options (command line wins)");
+  general.choice("log-level", &c.log_level, "");
   po::options_description all;
-  all.add(table.desc()).add(general);
+  all.add(table.desc()).add(general.desc());
   po::positional_options_description positional;
-  if (c.command == "inspect") {
+  if (c.command == Command::kInspect) {
     all.add_options()("file", po::value<std::string>(&c.inspect.file), "file to summarise");
     positional.add("file", 1);
   }
@@ -237,7 +249,7 @@ Config parse_config(int argc, const char* const* argv) {
     po::store(po::command_line_parser(argc - 1, argv + 1).options(all).positional(positional).run(), vm);
     if (vm.count("help")) {
       std::ostringstream os;
-      os << "usage: crossmf " << c.command << (c.command == "inspect" ? " FILE" : "") << " [options]\n" << all;
+      os << "usage: crossmf " << name << (c.command == Command::kInspect ? " FILE" : "") << " [options]\n" << all;
       c.help = true;
       c.resolved = os.str();
       return c;
@@ -249,14 +261,14 @@ Config parse_config(int argc, const char* const* argv) {
         po::store(po::parse_config_file(in, all, false), vm);
       } catch (const po::error& e) {
         fail(Exit::usage, "--config {}: {}; write each line as 'option = value' with the option names of "
-                          "'crossmf {} --help'", file, e.what(), c.command);
+                          "'crossmf {} --help'", file, e.what(), name);
       }
     }
     po::notify(vm);
   } catch (const po::error& e) {
-    fail(Exit::usage, "{}; see 'crossmf {} --help'", e.what(), c.command);
+    fail(Exit::usage, "{}; see 'crossmf {} --help'", e.what(), name);
   }
-  c.resolved = "# crossmf " + c.command + "\n" + table.ini();
+  c.resolved = "# crossmf " + name + "\n" + table.ini();
   return c;
 }
 
@@ -328,8 +340,7 @@ std::vector<double> domain_shares(const GenerateOptions& g) {
 }
 
 void validate(const Config& c) {
-  one_of("log-level", c.log_level, {"trace", "debug", "info", "warn", "error"});
-  if (c.command == "generate") {
+  if (c.command == Command::kGenerate) {
     const auto& g = c.generate;
     required("output", g.output);
     check_distinct_files({{"--config", c.config_file}, {"--output", g.output, true}});
@@ -353,7 +364,7 @@ void validate(const Config& c) {
     between("user-features", g.user_features, 0, 1024);
     between("item-features", g.item_features, 0, 1024);
     in_range("labelled", g.labelled, 0, 1);
-  } else if (c.command == "import") {
+  } else if (c.command == Command::kImport) {
     const auto& o = c.import;
     required("ratings", o.ratings);
     required("output", o.output);
@@ -366,14 +377,12 @@ void validate(const Config& c) {
     between("show-bad", o.show_bad, 0, 1000000);
     // Reserved up front as address space (32 bytes a row): a billion rows is 32 GB.
     between<std::int64_t>("sort-rows", o.sort_rows, 1, 1000000000);
-  } else if (c.command == "train") {
+  } else if (c.command == Command::kTrain) {
     const auto& t = c.train;
     required("input", t.input);
     required("output", t.output);
     check_distinct_files({{"--input", t.input}, {"--config", c.config_file}, {"--output", t.output, true},
                           {"--checkpoint", t.checkpoint, true}});
-    one_of("algorithm", t.algorithm, {"auto", "als", "sgd", "bmf"});
-    one_of("feedback", t.feedback, {"auto", "explicit", "implicit"});
     if (t.factors != -1) between("factors", t.factors, 1, 4096);
     if (t.iterations != -1) between("iterations", t.iterations, 1, 1000000);
     if (t.lambda != -1 && t.lambda != kAuto && !(t.lambda >= 0 && t.lambda < 1e6))
@@ -381,9 +390,9 @@ void validate(const Config& c) {
                         "feedback type, or auto", t.lambda);
     if (t.alpha != -1 && t.alpha != kAuto && !(t.alpha > 0 && t.alpha < 1e6))
       fail(Exit::usage, "--alpha {} is out of range: give a positive value (typical: 1 to 40), or auto", t.alpha);
-    if (t.lambda == kAuto && t.algorithm == "bmf")
+    if (t.lambda == kAuto && t.algorithm == Algorithm::kBmf)
       fail(Exit::usage, "--lambda auto tunes als or sgd; bmf draws its regularisation from the data: drop --lambda");
-    if (t.alpha == kAuto && t.algorithm == "sgd")
+    if (t.alpha == kAuto && t.algorithm == Algorithm::kSgd)
       fail(Exit::usage, "--alpha auto tunes implicit als; give --alpha a number for sgd, or --algorithm als");
     if (t.lambda_exponent != -1 && !(t.lambda_exponent >= 0 && t.lambda_exponent <= 2))
       fail(Exit::usage, "--lambda-exponent {} is out of range: give a value from 0 to 2 (1: ALS-WR), or -1 for the default", t.lambda_exponent);
@@ -392,22 +401,16 @@ void validate(const Config& c) {
     if (t.noise_precision != -1 && !(t.noise_precision >= 0 && t.noise_precision < 1e6))
       fail(Exit::usage, "--noise-precision {} is out of range: give a positive value (2: noise of standard deviation 0.71), "
                         "0 to draw it from the residuals, or -1 for the default", t.noise_precision);
-    one_of("rated-prior", t.rated_prior, {"both", "users", "items", "none"});
     between("rated-steps", t.rated_steps, 1, 1000);
     if (t.burn_in < -1 || (t.iterations != -1 && t.burn_in >= t.iterations))
       fail(Exit::usage, "--burn-in {} is out of range: give a value below --iterations ({}), or -1 for a quarter of them",
            t.burn_in, t.iterations);
-    one_of("confidence", t.confidence, {"linear", "log"});
     if (!(t.epsilon > 0 && t.epsilon < 1e30)) fail(Exit::usage, "--epsilon {} is out of range: give a positive number", t.epsilon);
-    one_of("solver", t.solver, {"cg", "cholesky"});
     between("cg-steps", t.cg_steps, 1, 1000);
     if (!(t.learning_rate > 0 && t.learning_rate < 10)) fail(Exit::usage, "--learning-rate {} is out of range: give a value in (0, 10)", t.learning_rate);
     at_least<std::int64_t>("sync-every", t.sync_every, 1);
-    one_of("sgd-sync", t.sgd_sync, {"average", "delta"});
-    one_of("implicit-loss", t.implicit_loss, {"bpr", "wsl"});
     between("negatives", t.negatives, 1, 1000);
     in_range("test-fraction", t.test_fraction, 0, 0.9);
-    one_of("split", t.split, {"random", "time"});
     between("patience", t.patience, 0, 1000000);
     at_least<std::int64_t>("eval-users", t.eval_users, 0);
     // Outputs are [n_users, top-n] per list and [products, audience-size]: bounded so that a typo
@@ -415,7 +418,6 @@ void validate(const Config& c) {
     between("top-n", t.top_n, 1, 10000);
     between("segments", t.segments, 1, 10000);
     in_range("risk-threshold", t.risk_threshold, 0, 1);
-    one_of("gating", t.gating, {"withhold", "flag"});
     between("audience-size", t.audience_size, 1, 1000000);
     in_range("control-fraction", t.control_fraction, 0, 0.9);
     between("checkpoint-every", t.checkpoint_every, 0, 1000000);
@@ -423,7 +425,7 @@ void validate(const Config& c) {
       fail(Exit::usage, "--checkpoint-every and --resume need --checkpoint FILE; give it");
     between("threads", t.threads, 0, kMaxThreads);
     resolve_threads(t.threads);  // checks the environment variables it falls back on
-  } else if (c.command == "inspect") {
+  } else if (c.command == Command::kInspect) {
     required("file", c.inspect.file);
   }
 }

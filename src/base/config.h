@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "src/base/choices.h"
+
 namespace crossmf {
 
 struct GenerateOptions {
@@ -45,37 +47,37 @@ inline constexpr double kAuto = -2;
 
 struct TrainOptions {
   std::string input, output;
-  std::string algorithm = "auto";      // auto (bmf explicit, als implicit) | als | sgd | bmf (Bayesian MF by Gibbs sampling)
+  Algorithm algorithm = Algorithm::kAuto;
   int burn_in = -1;                    // bmf: sweeps before the draws are averaged; -1: a quarter of --iterations
   double noise_precision = -1;         // bmf: of the ratings; 0: drawn from the residuals; -1: 2
-  std::string rated_prior = "both";    // bmf: both | users | items | none (Bayesian SVD++, flipped)
+  RatedPrior rated_prior = RatedPrior::kBoth;  // bmf
   int rated_steps = 8;                 // bmf: CG steps a sweep drawing the rated priors' vectors
-  std::string feedback = "auto";       // auto (from the input) | explicit | implicit
+  TrainFeedback feedback = TrainFeedback::kAuto;
   int factors = -1;                    // -1: 64 explicit, 128 implicit
   int iterations = -1;                 // -1: 100 bmf, 15 als and sgd
   double lambda = -1;                  // -1: 0.05 explicit, tuned from 0.01 implicit ALS, 0.1 implicit SGD; kAuto: tuned
   double lambda_exponent = -1;         // ALS: each row's lambda times its mass^exponent; -1: 1
   double bias_lambda = -1;             // explicit ALS: L2 of the biases; -1: as --lambda
   double alpha = -1;                   // implicit confidence 1 + alpha * r; -1: tuned from 3 als, 1 sgd; kAuto: tuned
-  std::string confidence = "linear";   // linear | log  (log: 1 + alpha * log(1 + r / epsilon))
+  Confidence confidence = Confidence::kLinear;
   double epsilon = 1.0;
-  std::string solver = "cg";           // implicit: cg | cholesky
+  Solver solver = Solver::kCg;         // implicit ALS
   int cg_steps = 3;
   bool biases = true;                  // explicit: global mean + user and item biases
   double learning_rate = 0.1;
   std::int64_t sync_every = 1000000;   // SGD: local updates between item-factor allreduces
-  std::string sgd_sync = "average";    // average (model averaging) | delta (summed: diverged on 4 ranks, bench/README.md)
-  std::string implicit_loss = "bpr";   // SGD implicit: bpr | wsl
+  SgdSync sgd_sync = SgdSync::kAverage;  // delta diverged on 4 ranks (bench/README.md)
+  ImplicitLoss implicit_loss = ImplicitLoss::kBpr;  // SGD implicit
   int negatives = 1;
   double test_fraction = 0.1;
-  std::string split = "random";        // random | time
+  Split split = Split::kRandom;
   int patience = 2;
   std::int64_t eval_users = 0;         // implicit: final ranking metrics over a sample of this many users (0: all)
   std::uint64_t seed = 42;
   int top_n = 10;
   int segments = 8;
   double risk_threshold = 0.2;
-  std::string gating = "withhold";     // withhold | flag
+  Gating gating = Gating::kWithhold;
   int audience_size = 500;
   double control_fraction = 0.1;
   std::string checkpoint;
@@ -85,31 +87,32 @@ struct TrainOptions {
 
   // bmf was the most accurate on explicit public data (bench/README.md, accuracy); ALS is the model
   // of implicit feedback.
-  std::string effective_algorithm(bool implicit) const {
-    return algorithm != "auto" ? algorithm : implicit ? "als" : "bmf";
+  Algorithm effective_algorithm(bool implicit) const {
+    return algorithm != Algorithm::kAuto ? algorithm : implicit ? Algorithm::kAls : Algorithm::kBmf;
   }
   // Implicit ALS with frequency-scaled regularisation gained from k = 64 to 128 and 256 on
   // MovieLens-1M; explicit BMF barely (bench/README.md, accuracy).
   int effective_factors(bool implicit) const { return factors > 0 ? factors : implicit ? 128 : 64; }
   int effective_iterations(bool implicit) const {
-    return iterations > 0 ? iterations : effective_algorithm(implicit) == "bmf" ? 100 : 15;
+    return iterations > 0 ? iterations : effective_algorithm(implicit) == Algorithm::kBmf ? 100 : 15;
   }
   // Implicit ALS's best lambda and alpha moved 4x and 16x between public data sets
   // (bench/README.md, accuracy), so by default they are chosen on a validation split, starting
   // from effective_lambda and effective_alpha.
   bool tunes_lambda(bool implicit) const {
-    return lambda == kAuto || (lambda == -1 && implicit && effective_algorithm(implicit) == "als");
+    return lambda == kAuto || (lambda == -1 && implicit && effective_algorithm(implicit) == Algorithm::kAls);
   }
   bool tunes_alpha(bool implicit) const {
-    return alpha == kAuto || (alpha == -1 && implicit && effective_algorithm(implicit) == "als");
+    return alpha == kAuto || (alpha == -1 && implicit && effective_algorithm(implicit) == Algorithm::kAls);
   }
   // Implicit: a row's mass is the summed extra confidence of its positives plus the other side's
   // count (the unobserved); Rendle et al. 2021's frequency scaling, tuned on MovieLens-1M.
   // (SGD's implicit defaults are those it had before: its own measurements.)
   double effective_lambda(bool implicit) const {
-    return lambda >= 0 ? lambda : !implicit ? 0.05 : algorithm == "sgd" ? 0.1 : 0.01;
+    return lambda >= 0 ? lambda : !implicit ? 0.05 : algorithm == Algorithm::kSgd ? 0.1 : 0.01;
   }
-  double effective_alpha() const { return alpha > 0 ? alpha : algorithm == "sgd" ? 1 : 3; }
+  double effective_alpha() const { return alpha > 0 ? alpha : algorithm == Algorithm::kSgd ? 1 : 3; }
+  int effective_burn_in() const { return burn_in >= 0 ? burn_in : iterations / 4; }
   double effective_lambda_exponent() const { return lambda_exponent >= 0 ? lambda_exponent : 1; }
 };
 
@@ -118,9 +121,9 @@ struct InspectOptions {
 };
 
 struct Config {
-  std::string command;          // generate | import | train | inspect
+  Command command = Command::kTrain;
   std::string config_file;
-  std::string log_level = "info";
+  LogLevel log_level = LogLevel::kInfo;
   GenerateOptions generate;
   ImportOptions import;
   TrainOptions train;

@@ -88,8 +88,7 @@ Als::Als(const Comm& comm, const Partition& part, const AlsOptions& opt, Factors
     // Every item's rating count: R^T ones, gathered like the item factors.
     Matrix ones = Matrix::Ones(part.local_users, 1), counts;
     Timings t;
-    IterationStats s;
-    users_to_items(ones, nullptr, nullptr, counts, t, s);
+    users_to_items(ones, nullptr, nullptr, counts, t);
     item_scale_.resize(part.n_items);
     for (index_t j = 0; j < part.n_items; ++j) item_scale_[j] = scale(static_cast<count_t>(std::lround(counts(j, 0))));
   }
@@ -113,7 +112,7 @@ void Als::items_to_users(const Matrix& item_rows, const real* item_scale, const 
 }
 
 void Als::users_to_items(const Matrix& user_rows, const real* user_scale, const real* item_scale, Matrix& out,
-                         Timings& t, IterationStats& s) {
+                         Timings& t) {
   const int k = static_cast<int>(user_rows.cols()), P = comm_.size(), me = comm_.rank();
   Matrix send(static_cast<Eigen::Index>(part_.send_rows.size()), k), routed(static_cast<Eigen::Index>(part_.recv_rows), k);
   for (std::size_t r = 0; r < part_.send_rows.size(); ++r)
@@ -123,8 +122,6 @@ void Als::users_to_items(const Matrix& user_rows, const real* user_scale, const 
     std::vector<count_t> sc(P), rc(P);
     for (int p = 0; p < P; ++p) { sc[p] = part_.send_counts[p] * k; rc[p] = part_.recv_counts[p] * k; }
     comm_.alltoallv<real>(std::span<const real>(send.data(), send.size()), sc, std::span<real>(routed.data(), routed.size()), rc);
-    for (int p = 0; p < P; ++p)
-      if (p != me) s.bytes_sent += sc[p] * static_cast<count_t>(sizeof(real));
   }
   out.resize(part_.n_items, k);
   const Csr& csr = part_.by_item;
@@ -140,7 +137,6 @@ void Als::users_to_items(const Matrix& user_rows, const real* user_scale, const 
   for (int p = 0; p < P; ++p) counts[p] = static_cast<count_t>(part_.items.size(p)) * k;
   const real* mine = out.data() + static_cast<std::size_t>(part_.item_begin) * k;
   comm_.allgatherv<real>(std::span<const real>(mine, counts[me]), std::span<real>(out.data(), out.size()), counts);
-  s.bytes_sent += counts[me] * static_cast<count_t>(sizeof(real)) * (P - 1);
 }
 
 namespace {
@@ -209,7 +205,7 @@ void Als::draw_rated(const RowPrior& prior, Timings& t, IterationStats& s) {
   normal_rows(opt_.seed, sweeps_, kRatedItems, part_.item_scatter, 0, e2);
   cg_draw(comm_, false, opt_.rated_cg_steps, lambda, Row(lambda_y), residual, e2,
           [&](const Matrix& y, Matrix& out) { items_to_users(y, nullptr, user_scale_.data(), out); },
-          [&](const Matrix& x, Matrix& out) { users_to_items(x, user_scale_.data(), nullptr, out, t, s); }, rated_);
+          [&](const Matrix& x, Matrix& out) { users_to_items(x, user_scale_.data(), nullptr, out, t); }, rated_);
   s.flops += 4.0 * (opt_.rated_cg_steps + 1) * static_cast<double>(part_.by_user.nnz()) * k;
   rated_precision_ = draw_zero_mean_precision(comm_, rated_.data() + static_cast<std::size_t>(part_.item_begin) * k,
                                               part_.local_items, k, gibbs_stream(opt_.seed, sweeps_, kRatedPrior, 0));
@@ -227,7 +223,7 @@ void Als::draw_raters(const RowPrior& prior, Timings& t, IterationStats& s) {
   residual.array().rowwise() -= mu;
   normal_rows(opt_.seed, sweeps_, kRaterUsers, part_.user_scatter, part_.user_begin, e2);
   cg_draw(comm_, true, opt_.rated_cg_steps, lambda, Row(lambda_z), residual, e2,
-          [&](const Matrix& z, Matrix& out) { users_to_items(z, nullptr, item_scale_.data(), out, t, s); },
+          [&](const Matrix& z, Matrix& out) { users_to_items(z, nullptr, item_scale_.data(), out, t); },
           [&](const Matrix& q, Matrix& out) { items_to_users(q, item_scale_.data(), nullptr, out); }, raters_);
   s.flops += 4.0 * (opt_.rated_cg_steps + 1) * static_cast<double>(part_.by_user.nnz()) * k;
   raters_precision_ = draw_zero_mean_precision(comm_, raters_.data(), part_.local_users, k,
@@ -246,7 +242,6 @@ ColMatrix Als::gram(const Matrix& rows, index_t first, index_t count, Timings& t
   }
   Timed timed(t.comm);
   comm_.sum(std::span<real>(g.data(), g.size()));
-  if (comm_.size() > 1) s.bytes_sent += static_cast<count_t>(g.size() * sizeof(real));
   return g;
 }
 
@@ -367,7 +362,7 @@ IterationStats Als::item_half(Timings& t) {
   if (opt_.gibbs) {
     Matrix offset;
     if (raters) compute_part(t, [&] {  // the prior is of the rows less their shift
-        users_to_items(raters_, nullptr, item_scale_.data(), item_shift_, t, s);
+        users_to_items(raters_, nullptr, item_scale_.data(), item_shift_, t);
         offset = f_.items.middleRows(part_.item_begin, part_.local_items);
         offset.leftCols(f_.k) -= item_shift_.middleRows(part_.item_begin, part_.local_items);
       });
@@ -389,8 +384,6 @@ IterationStats Als::item_half(Timings& t) {
     for (int p = 0; p < P; ++p) { sc[p] = part_.send_counts[p] * w; rc[p] = part_.recv_counts[p] * w; }
     comm_.alltoallv<real>(std::span<const real>(send_buffer_.data(), send_buffer_.size()), sc,
                           std::span<real>(routed_.data(), routed_.size()), rc);
-    for (int p = 0; p < P; ++p)
-      if (p != me) s.bytes_sent += sc[p] * static_cast<count_t>(sizeof(real));
   }
   Stopwatch watch;
   {
@@ -406,7 +399,6 @@ IterationStats Als::item_half(Timings& t) {
     for (int p = 0; p < P; ++p) counts[p] = static_cast<count_t>(part_.items.size(p)) * w;
     const real* mine = f_.items.data() + static_cast<std::size_t>(part_.item_begin) * w;
     comm_.allgatherv<real>(std::span<const real>(mine, counts[me]), std::span<real>(f_.items.data(), f_.items.size()), counts);
-    s.bytes_sent += counts[me] * static_cast<count_t>(sizeof(real)) * (P - 1);
   }
   if (raters) compute_part(t, [&] { draw_raters(prior, t, s); });
   return s;
@@ -422,7 +414,6 @@ IterationStats Als::iterate(Timings& t) {
   IterationStats b = item_half(t);
   IterationStats both = a;
   both.flops += b.flops;
-  both.bytes_sent += b.bytes_sent;
   both.work_seconds += b.work_seconds;
   both.arithmetic_seconds += b.arithmetic_seconds;
   if (opt_.gibbs) {

@@ -91,8 +91,7 @@ class Als : public Trainer {
   // out = diag(user_scale) R diag(item_scale) rows, local users from all items; and its
   // transpose, all items (replicated) from the local users, along the item half's routing.
   void items_to_users(const Matrix& item_rows, const real* item_scale, const real* user_scale, Matrix& out) const;
-  void users_to_items(const Matrix& user_rows, const real* user_scale, const real* item_scale, Matrix& out, Timings& t,
-                      IterationStats& s);
+  void users_to_items(const Matrix& user_rows, const real* user_scale, const real* item_scale, Matrix& out, Timings& t);
   // BMF: the chain's squared training error, global, and the noise precision drawn from it.
   void draw_noise(Timings& t);
   // sum over local users and local items of (row L2 weight) |row|^2, bias terms included.

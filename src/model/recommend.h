@@ -28,6 +28,10 @@ Recommendations recommend(const Partition& part, const Factors& f, int top_n, co
                           const std::vector<std::string>& domain_names, const std::vector<count_t>& popularity,
                           const std::vector<std::uint8_t>& withhold, const std::vector<bool>& gated_domain, int threads);
 
+// The domains whose offers risky users must not get (--gating) and which get audiences: the
+// products a bank or insurer sells, by the names the input's /items/domain uses for them.
+inline bool is_gated_domain(const std::string& name) { return name == "finance" || name == "insurance"; }
+
 // Each item's global rating count, by scattered item id (every rank).
 std::vector<count_t> item_popularity(const Comm& comm, const Partition& part);
 

@@ -55,7 +55,7 @@ Sgd::Sgd(const Comm& comm, const Partition& part, const SgdOptions& opt, Factors
                  syncs_per_epoch_, static_cast<double>(f_.items.size() + g_items_.size()) * sizeof(real) / 1e6);
 }
 
-void Sgd::combine(Timings& t, IterationStats& s) {
+void Sgd::combine(Timings& t) {
   if (comm_.size() == 1) return;
   Timed timed(t.comm);
   const int P = comm_.size();
@@ -71,7 +71,6 @@ void Sgd::combine(Timings& t, IterationStats& s) {
   // The items' AdaGrad sums are averaged too, so they stay replicated (and checkpointable).
   comm_.sum(std::span<real>(g_items_));
   for (real& g : g_items_) g /= static_cast<real>(P);
-  s.bytes_sent += static_cast<count_t>((f_.items.size() + g_items_.size()) * sizeof(real));
 }
 
 IterationStats Sgd::iterate(Timings& t) {
@@ -88,7 +87,7 @@ IterationStats Sgd::iterate(Timings& t) {
   Rng order(hash2(opt_.seed ^ 0x726f756e64ULL, static_cast<std::uint64_t>(epoch_)));
   for (int r = B_; r > 1; --r) std::swap(shift[r - 1], shift[order.below(r)]);
   const real lambda = static_cast<real>(opt_.lambda), eta = static_cast<real>(opt_.learning_rate);
-  const bool wsl = opt_.implicit_loss == "wsl";
+  const bool wsl = opt_.implicit_loss == ImplicitLoss::kWsl;
   const Csr& c = part_.by_user;
   const Kernels& K = kernels();
   double loss_sum = 0;
@@ -125,7 +124,7 @@ IterationStats Sgd::iterate(Timings& t) {
         }
       }
     }
-    combine(t, s);
+    combine(t);
   }
   s.work_seconds = work.seconds();
   s.updates = updates;

@@ -10,6 +10,7 @@
 // runs of the block at once (see iterate). Implicit feedback
 // samples negatives from the same item block, which keeps the schedule conflict-free.
 #pragma once
+#include "src/base/choices.h"
 #include "src/kernels/kernels.h"
 #include "src/model/factors.h"
 #include "src/model/trainer.h"
@@ -18,7 +19,7 @@ namespace crossmf {
 
 struct SgdOptions {
   bool implicit = false;
-  std::string implicit_loss = "bpr";  // bpr | wsl
+  ImplicitLoss implicit_loss = ImplicitLoss::kBpr;
   int negatives = 1;
   double alpha = 1.0;                 // wsl positive confidence 1 + alpha r
   double lambda = 0.05;
@@ -54,7 +55,7 @@ class Sgd : public Trainer {
 
  private:
   using Entry = SgdRating;
-  void combine(Timings& t, IterationStats& s);
+  void combine(Timings& t);
   const Comm& comm_;
   const Partition& part_;
   SgdOptions opt_;

@@ -12,7 +12,6 @@ namespace crossmf {
 struct IterationStats {
   double flops = 0;        // this iteration, this rank (ALS solves)
   count_t updates = 0;     // this iteration, this rank (SGD rating updates)
-  count_t bytes_sent = 0;  // this iteration, this rank
   double work_seconds = 0; // time in the solves or update loops
   // ALS: core-seconds in the arithmetic of the solves alone (normal equations, Cholesky, CG
   // steps; not the gathering of neighbour rows nor communication), summed over threads.

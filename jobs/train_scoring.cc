@@ -1,0 +1,101 @@
+#include "jobs/train_scoring.h"
+
+#include "jobs/train_loop.h"
+#include "src/base/log.h"
+#include "src/base/signals.h"
+#include "src/model/file_order.h"
+#include "src/model/new_items.h"
+#include "src/model/risk.h"
+
+namespace crossmf {
+
+namespace {
+
+// L2 of the feature map that places new items and of the risk model's logistic regression: one
+// unit of prior precision per coefficient keeps both solvable when features are collinear.
+constexpr double kNewItemRidge = 1.0;
+constexpr double kRiskRidge = 1.0;
+// Items listed per segment in its profile.
+constexpr int kSegmentTopItems = 10;
+
+// Items without interactions get factors from their features.
+void place_new(TrainContext& run, const std::vector<count_t>& popularity) {
+  const InputInfo& info = run.info();
+  if (!info.has_item_features) return;
+  TrainResults& r = run.results;
+  r.feature_map = place_new_items(run.part, run.side.item_features, info.item_features, popularity, kNewItemRidge,
+                                  run.factors, &r.item_from_features);
+  spdlog::info("new items: {} items without interactions placed from {} item features", r.feature_map.placed,
+               info.item_features);
+}
+
+void fit_risk_model(TrainContext& run) {
+  const InputInfo& info = run.info();
+  RiskInputs ri;
+  ri.F = info.user_features;
+  ri.names = info.user_feature_names;
+  if (info.has_user_features) ri.features = users_from_file_order<real>(run.comm, run.part, run.side.user_features, ri.F);
+  if (info.has_labels) {
+    ri.labels = to_owners<real>(run.comm, run.part, run.side.labels.user, run.side.labels.value);
+    ri.have_labels = true;
+  }
+  RiskModel& risk = run.results.risk;
+  {
+    Timed t(run.time().compute);
+    risk = fit_risk(run.comm, run.part, run.factors, ri, run.o.risk_threshold, kRiskRidge, run.o.seed);
+  }
+  if (risk.available)
+    spdlog::info("risk: logistic model on {} fitted, {} held-out labelled users: AUC {:.4f}, KS {:.4f}, Brier {:.4f} "
+                 "({} Newton steps)", risk.n_fit, risk.n_held_out, risk.held_out.auc(), risk.held_out.ks(),
+                 risk.held_out.brier(), risk.newton_iterations);
+  else
+    spdlog::warn("risk: {}; finance and insurance offers are not risk-gated", risk.status);
+}
+
+// Recommendations, profiles, similar items and audiences, risky users gated.
+void recommend_and_profile(TrainContext& run, const std::vector<std::int32_t>& domain,
+                           const std::vector<count_t>& popularity) {
+  const TrainOptions& o = run.o;
+  const Partition& part = run.part;
+  TrainResults& r = run.results;
+  std::vector<std::uint8_t> risky(part.local_users, 0), eligible(part.local_users, 0);
+  for (index_t u = 0; u < part.local_users; ++u) {
+    risky[u] = r.risk.available && r.risk.score[u] >= o.risk_threshold;
+    eligible[u] = !risky[u] && part.by_user.ptr[u + 1] > part.by_user.ptr[u];
+  }
+  if (o.gating == Gating::kFlag) r.gated = risky;
+  Timed t(run.time().compute);
+  r.recommendations = recommend(part, run.factors, o.top_n, domain, r.domain_names, popularity,
+                                o.gating == Gating::kWithhold ? risky : std::vector<std::uint8_t>{}, r.gated_domain,
+                                run.threads);
+  r.behaviour = behaviour(part, domain, static_cast<int>(r.domain_names.size()));
+  r.segments = segment_users(run.comm, part, run.factors, r.behaviour, o.segments, kSegmentTopItems, o.seed, run.threads);
+  r.similar = similar_items(run.comm, part, run.factors, o.top_n, run.threads);
+  for (std::size_t d = 0; d < r.domain_names.size(); ++d)
+    if (r.gated_domain[d])
+      r.audiences.push_back(build_audience(run.comm, part, run.factors, r.domain_names[d], static_cast<int>(d), domain,
+                                           eligible, o.audience_size, o.control_fraction, o.seed, run.threads));
+}
+
+}  // namespace
+
+void score_users(TrainContext& run) {
+  const Comm& comm = run.comm;
+  TrainResults& r = run.results;
+  const std::vector<std::int32_t> domain = std::move(run.side.domain);
+  const std::vector<count_t> popularity = item_popularity(comm, run.part);
+  place_new(run, popularity);
+  r.domain_names = run.info().domain_names;
+  for (const auto& name : r.domain_names) r.gated_domain.push_back(is_gated_domain(name));
+  fit_risk_model(run);
+  run.side = SideTables();
+  recommend_and_profile(run, domain, popularity);
+  stop_point(comm, "scoring", after_training(run.o));
+  const double seconds = comm.max(r.recommendations.seconds), flops = comm.sum(r.recommendations.flops);
+  spdlog::info("recommendations: top-{} for {} users in {} lists, {:.2f}s, {:.1f} GFLOP/s scoring; {} segments "
+               "({} k-means steps); {} audiences", run.o.top_n, run.info().n_users, r.recommendations.lists.size(),
+               seconds, seconds > 0 ? flops / seconds * 1e-9 : 0.0, r.segments.S, r.segments.iterations,
+               r.audiences.size());
+}
+
+}  // namespace crossmf

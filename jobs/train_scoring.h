@@ -1,0 +1,12 @@
+// What the platform acts on, computed from the trained factors: new items placed from their
+// features, the risk model, risk-gated recommendations, behaviour and segments, similar items
+// and the audiences of finance and insurance products.
+#pragma once
+#include "jobs/train_context.h"
+
+namespace crossmf {
+
+// Collective. Fills run.results; frees run.side.
+void score_users(TrainContext& run);
+
+}  // namespace crossmf
