@@ -45,9 +45,8 @@ bool write_fully(int fd, const char* buf, std::uint64_t bytes, std::uint64_t at)
 }
 
 // Threads that carry requests: twice the rank's threads (at least 4, at most 16), so that
-// while some wait for the disk the others copy and fault in the caller's fresh pages. On this
-// machine a first touch of fresh memory runs at about the disk's speed; one rank reading 3.6 GB
-// of ratings with 2 threads took 5.1-5.2 s, with 4 threads 4.5-4.6 s (bench/scale.md).
+// while some wait for the disk the others copy and fault in the caller's fresh pages (a first
+// touch of fresh memory is about as slow as the disk; bench/scale.md).
 int io_threads() { return std::clamp(2 * omp_get_max_threads(), 4, 16); }
 
 // Runs body(piece, aligned buffer) for the pieces [0, pieces) on io_threads() threads, one

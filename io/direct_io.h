@@ -1,8 +1,8 @@
 // Reading and writing a byte range of a file with O_DIRECT, spread over twice the rank's
 // OpenMP threads (requests waiting on the disk leave the cores to the copies).
 //
-// One rank's buffered read or write was bound by the kernel's copy between the page cache and
-// the process (one core, about 0.5 GB/s here), below the disk. With O_DIRECT the disk moves
+// A buffered read or write is bound by the kernel's copy between the page cache and the
+// process, on one core, below the disk's rate. With O_DIRECT the disk moves
 // the bytes to and from aligned 4 MiB buffers, and the threads copy between those and the
 // caller's memory; a write from memory aligned as the file is needs no copy. io/h5 uses these
 // for contiguous datasets stored in the caller's own type, io/output_writer for routed rows.

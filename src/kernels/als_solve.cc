@@ -24,8 +24,7 @@ real* room(AlsWorkspace::Buffer& buffer, std::size_t size) {
 constexpr count_t kPrefetch = 8;
 
 // Neighbours per step of the gather: their rows (64 x 4 cache lines for k = 64) are still in L1
-// when the SYRK adds them, beside the next chunk's, which it requests meanwhile (chunks of 128
-// rows without those requests: 256 rows, from L2, were 0.5% slower; 32 rows with them: equal).
+// when the SYRK adds them, beside the next chunk's, which it requests meanwhile.
 constexpr count_t kGatherChunk = 64;
 
 // Past this many neighbours the implicit CG copies their rows together: it reads them four

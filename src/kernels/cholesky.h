@@ -11,8 +11,7 @@ namespace crossmf::CROSSMF_LEVEL {
 //
 // Right-looking and blocked by kLanes: each kLanes-column step factors its diagonal block in registers,
 // solves the panel below it against that block, and hands the trailing update, which holds most
-// of the d^3 / 3 flops, to syrk_lower. The unblocked left-looking loop it replaces loaded and
-// stored a column per multiply-add and ran at 8 GFLOP/s.
+// of the d^3 / 3 flops, to syrk_lower, so that the flops run from registers, not memory.
 bool cholesky_solve(real* a, int lda, real* b, int d);
 
 // After cholesky_solve on `a` (A = L L^T): z := L^-T z, in place. z needs room for padded(d)

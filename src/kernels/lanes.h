@@ -1,7 +1,7 @@
 // Lanes: one vector register of floats, of the width of the level being compiled (16 under
 // AVX-512, 8 under AVX2, 4 under SSE2 or NEON), so the kernels say what they compute and GCC
 // picks the instructions. A vector wider than the level's registers would be split by GCC into
-// pieces that go through memory (AVX2 ran the AVX-512 kernels 30x slower than AVX-512 itself).
+// pieces that go through memory, many times slower than the level's own width.
 //
 // Compiled once per level only: see src/kernels/level.h.
 #pragma once

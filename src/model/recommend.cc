@@ -11,9 +11,8 @@
 namespace crossmf {
 
 namespace {
-// A tile of 256 users x 512 items: Eigen's GEMM with inner dimension k = 64 runs at 90-95% of
-// its 1024-cube rate on this shape (64 x 4096 tiles: 83%), and the 512 KB of scores are still
-// in L2 when the selection pass reads them.
+// A tile of 256 users x 512 items: near GEMM's peak rate at k = 64, and the 512 KB of scores
+// are still in L2 when the selection pass reads them (bench/README.md, code choices).
 constexpr index_t kUserTile = 256;
 constexpr index_t kItemTile = 512;
 

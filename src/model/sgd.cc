@@ -79,9 +79,8 @@ IterationStats Sgd::iterate(Timings& t) {
   const int k = f_.k, w = f_.width();
   // The epoch's randomness is the order of the rounds: round r pairs user block b with item
   // block (b + shift[r]) mod B. Inside a block ratings stay sorted by user, as LIBMF keeps them:
-  // a user's row is loaded once for its run of ratings and the item block's rows stay in L2.
-  // Shuffling every rating (as before) cost a cache miss per update (9.4 M updates/s/core
-  // against 17 M when everything fitted in cache) and a copy of all ratings per epoch.
+  // a user's row is loaded once for its run of ratings and the item block's rows stay in L2
+  // (shuffling every rating costs a cache miss per update and a copy of all ratings per epoch).
   std::vector<int> shift(B_);
   for (int r = 0; r < B_; ++r) shift[r] = r;
   Rng order(hash2(opt_.seed ^ 0x726f756e64ULL, static_cast<std::uint64_t>(epoch_)));

@@ -34,8 +34,7 @@ class Sgd : public Trainer {
  public:
   // B x B blocks of (users, items): more blocks than threads, so a block's rows stay in cache;
   // fixed unless there are more threads, so up to kBlocks threads the result does not depend on
-  // the thread count. With ratings sorted by user inside a block, 8 blocks ran at 25 M updates/s
-  // per core, 16 at 24 M, 32 at 22 M (MovieLens-20M shape, 2 threads): 16 keeps the thread bound.
+  // the thread count (block counts compared in bench/README.md, code choices).
   static constexpr int kBlocks = 16;
 
   Sgd(const Comm& comm, const Partition& part, const SgdOptions& opt, Factors& f);
