@@ -4,13 +4,6 @@
 
 namespace crossmf {
 
-DuplicatePolicy duplicate_policy(const std::string& option) {
-  if (option == "sum") return DuplicatePolicy::sum;
-  if (option == "mean") return DuplicatePolicy::mean;
-  if (option == "error") return DuplicatePolicy::error;
-  return DuplicatePolicy::last;
-}
-
 void fold(DuplicatePolicy policy, Rating& kept, const Rating& later, const std::string& path, const PairNamer& name) {
   switch (policy) {
     case DuplicatePolicy::error:

@@ -11,13 +11,9 @@
 #include <string>
 
 #include "io/rating.h"
+#include "src/base/choices.h"
 
 namespace crossmf {
-
-enum class DuplicatePolicy { last, sum, mean, error };
-
-// From the --duplicates choice (validated already).
-DuplicatePolicy duplicate_policy(const std::string& option);
 
 // Names a pair for messages, e.g. "user 'u17', item 'i3'".
 using PairNamer = std::function<std::string(std::uint64_t key)>;

@@ -8,6 +8,7 @@
 #include "io/dataset_checks.h"
 #include "io/h5_listing.h"
 #include "io/schema.h"
+#include "src/base/choices.h"
 #include "src/base/names.h"
 #include "src/comm/duplicates.h"
 #include "src/numerics/random.h"
@@ -92,9 +93,10 @@ InputReader::InputReader(const std::string& path, const Comm& comm)
   info_.n_users = static_cast<index_t>(file_.attr_int(schema::kRatings, "n_users"));
   info_.n_items = static_cast<index_t>(file_.attr_int(schema::kRatings, "n_items"));
   const std::string feedback = file_.attr_string(schema::kRatings, "feedback");
-  if (feedback != "explicit" && feedback != "implicit")
+  const std::optional<Feedback> kind = choice_named<Feedback>(feedback);
+  if (!kind)
     fail(Exit::data, "{}: /ratings attribute feedback = '{}': set it to \"explicit\" or \"implicit\"", path, feedback);
-  info_.implicit = feedback == "implicit";
+  info_.implicit = *kind == Feedback::kImplicit;
   check_ratings_group(schema::kRatings, &info_.nnz, &info_.has_time);
   if (info_.nnz == 0) fail(Exit::data, "{}: /ratings is empty: there is nothing to train on; give it ratings", path);
   info_.has_test = file_.exists(schema::kTest);

@@ -8,6 +8,7 @@
 #include "io/h5_listing.h"
 #include "io/row_slices.h"
 #include "io/schema.h"
+#include "src/base/choices.h"
 #include "src/numerics/radix_quantiles.h"
 
 namespace crossmf {
@@ -43,7 +44,9 @@ TableSummary summarize_table(const h5::File& f, const Comm& comm, const std::str
   t.has_time = f.exists(group + "/time");
   std::optional<h5::Dataset> time;
   if (t.has_time) time.emplace(f.dataset(group + "/time"));
-  const bool stars = in.feedback != "implicit", quantiles = in.feedback != "explicit";
+  // An unknown or missing feedback attribute: both summaries.
+  const std::optional<Feedback> kind = choice_named<Feedback>(in.feedback);
+  const bool stars = kind != Feedback::kImplicit, quantiles = kind != Feedback::kExplicit;
 
   std::vector<std::uint8_t> user_seen(in.n_users, 0);
   std::vector<count_t> per_item(in.n_items, 0);

@@ -29,17 +29,19 @@ bool blank_line(std::string_view line) {
 
 }  // namespace
 
-std::string Delimiter::name() const {
-  if (sep == "\t") return "tab";
-  if (sep == " ") return "space";
-  return sep;
+std::optional<Delimiter> delimiter_from_option(DelimiterChoice option) {
+  switch (option) {
+    case DelimiterChoice::kAuto: return std::nullopt;
+    case DelimiterChoice::kTab: return Delimiter{"\t"};
+    case DelimiterChoice::kSpace: return Delimiter{" "};
+    default: return Delimiter{name_of(option)};  // the others are named by their separator
+  }
 }
 
-std::optional<Delimiter> delimiter_from_option(const std::string& option) {
-  if (option == "auto") return std::nullopt;
-  if (option == "tab") return Delimiter{"\t"};
-  if (option == "space") return Delimiter{" "};
-  return Delimiter{option};
+std::string Delimiter::name() const {
+  for (const auto& c : kDelimiterNames)
+    if (const auto d = delimiter_from_option(c.value); d && d->sep == sep) return c.name;
+  return sep;
 }
 
 std::optional<Delimiter> detect_delimiter(const std::vector<std::string>& sample) {
@@ -224,8 +226,8 @@ bool LineReader::next(std::string_view& line) {
   }
 }
 
-TableReader::TableReader(const std::string& path, const std::string& delimiter_option,
-                         const std::string& header_option, TableShape shape)
+TableReader::TableReader(const std::string& path, DelimiterChoice delimiter_option, Header header_option,
+                         TableShape shape)
     : lines_(path) {
   std::string_view line;
   while (ahead_.size() < kSampleLines && lines_.next(line))
@@ -251,8 +253,8 @@ TableReader::TableReader(const std::string& path, const std::string& delimiter_o
   std::vector<std::string> first_copy(first.begin(), first.end());  // the next split reuses scratch
   columns_ = first_copy.size();
 
-  bool header = header_option == "yes";
-  if (header_option == "auto") {
+  bool header = header_option == Header::kYes;
+  if (header_option == Header::kAuto) {
     double number;
     std::int64_t integer;
     if (shape.value_column >= 0 && static_cast<std::size_t>(shape.value_column) < columns_) {

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "src/base/choices.h"
 #include "src/base/types.h"
 
 namespace crossmf::text {
@@ -18,8 +19,8 @@ struct Delimiter {
   std::string name() const;  // as --delimiter spells it: ",", "tab", "::", ";", "space"
 };
 
-// The delimiter of a --delimiter choice; nullopt for "auto".
-std::optional<Delimiter> delimiter_from_option(const std::string& option);
+// The delimiter of a --delimiter choice; nullopt for auto.
+std::optional<Delimiter> delimiter_from_option(DelimiterChoice option);
 
 // The first of "::", tab, ",", ";", space that splits every sample line into the same number
 // (at least two) of fields; nullopt if none does.
@@ -86,8 +87,7 @@ struct TableShape {
 // the next line's are.
 class TableReader {
  public:
-  TableReader(const std::string& path, const std::string& delimiter_option, const std::string& header_option,
-              TableShape shape);
+  TableReader(const std::string& path, DelimiterChoice delimiter_option, Header header_option, TableShape shape);
 
   // The next data row, or false at the end. If the row is malformed (cannot be split, or has
   // the wrong field count) `bad` says why and `fields` is unusable.

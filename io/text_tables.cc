@@ -91,7 +91,7 @@ bool read_ratings(const std::string& path, const ImportOptions& options, bool ad
                   RatingRuns& runs, TextStats& stats) {
   text::TableReader table(path, options.delimiter, options.header, {/*value_column=*/2, /*id_columns=*/2});
   const std::size_t columns = table.columns();
-  const bool implicit = options.feedback == "implicit";
+  const bool implicit = options.feedback == Feedback::kImplicit;
   if (columns != 0 && (columns < 2 || columns > 4))
     fail(Exit::data, "{}: {} columns (separated by '{}'); ratings have 2 to 4: user, item[, value[, time]]", path,
          columns, table.delimiter().name());
@@ -151,7 +151,7 @@ real* claim_row(FeatureRows& t, index_t index, count_t line, std::string_view id
                 const ImportOptions& options, const std::string& path, TextStats& stats) {
   if (static_cast<std::size_t>(index) >= t.line.size()) t.resize(index + 1);
   if (t.line[index] != 0) {
-    repeated_row(duplicate_policy(options.duplicates), path, t.line[index], line, fmt::format("{} '{}'", what, id));
+    repeated_row(options.duplicates, path, t.line[index], line, fmt::format("{} '{}'", what, id));
     ++stats.repeated;
   }
   t.line[index] = line;
@@ -222,7 +222,7 @@ LabelsTable read_labels(const std::string& path, const ImportOptions& options, c
       return;
     }
     if (position[u] >= 0) {
-      repeated_row(duplicate_policy(options.duplicates), path, label_line[position[u]], line,
+      repeated_row(options.duplicates, path, label_line[position[u]], line,
                    fmt::format("user '{}'", f[0]));
       ++stats.repeated;
       out.value[position[u]] = static_cast<std::int8_t>(v);

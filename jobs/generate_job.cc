@@ -92,7 +92,7 @@ void run_generate(const Config& config, const Comm& comm) {
   phase(comm, [&] { counts = plan_user_counts(g.ratings, g.test_ratings, (g.items + 1) / 2, users.activity, global_sums(comm)); });
   stop_point(comm, "planning the platform", unchanged);
   spdlog::info("generate: {} users, {} items, {} ratings + {} test, {} feedback, {} planted factors, {} ranks; model {}",
-               g.users, g.items, g.ratings, g.test_ratings, g.feedback, g.true_factors, comm.size(),
+               g.users, g.items, g.ratings, g.test_ratings, name_of(g.feedback), g.true_factors, comm.size(),
                human_seconds(total.seconds()));
 
   Stopwatch writing;
@@ -102,7 +102,7 @@ void run_generate(const Config& config, const Comm& comm) {
     std::optional<InputWriter> writer;
     phase(comm, [&] {
       file.emplace(h5::File::create(out.temp_path(), comm.raw()));
-      writer.emplace(*file, comm, InputHeader{g.users, g.items, g.feedback, generator_name(), config.resolved, g.compress});
+      writer.emplace(*file, comm, InputHeader{g.users, g.items, name_of(g.feedback), generator_name(), config.resolved, g.compress});
       if (g.seed <= static_cast<std::uint64_t>(INT64_MAX)) file->set_attr("/", "seed", static_cast<std::int64_t>(g.seed));
       else file->set_attr("/", "seed", std::to_string(g.seed));
     });

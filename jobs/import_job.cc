@@ -39,7 +39,7 @@ std::string spill_path(const std::string& output, const char* what) {
 void import_on_root(const Config& config, const std::string& temp_output) {
   const ImportOptions& o = config.import;
   Stopwatch total;
-  const DuplicatePolicy policy = duplicate_policy(o.duplicates);
+  const DuplicatePolicy policy = o.duplicates;
   IdMap users("user"), items("item");
   const PairNamer name = [&](std::uint64_t key) {
     const Rating r{key, 0, 0, 0, 0};
@@ -97,13 +97,13 @@ void import_on_root(const Config& config, const std::string& temp_output) {
   ImportWriter out(temp_output, config.resolved);
   const count_t nnz = out.ratings(ratings_paths(), ratings, ratings_time);
   spdlog::info("ratings: {} rows, {} kept, {} duplicate rows folded (--duplicates {}), sorted {}", ratings.rows(),
-               nnz, ratings.rows() - nnz, o.duplicates,
+               nnz, ratings.rows() - nnz, name_of(o.duplicates),
                ratings.runs() == 0 ? std::string("in memory") : fmt::format("in {} runs spilled to disk", ratings.runs()));
   if (test) {
     const count_t test_nnz = out.ratings(test_paths(), *test, test_time);
     spdlog::info("test: {} rows, {} kept, {} duplicate rows folded", test->rows(), test_nnz, test->rows() - test_nnz);
   }
-  out.ratings_attributes(users.size(), items.size(), o.feedback);
+  out.ratings_attributes(users.size(), items.size(), name_of(o.feedback));
   out.ids(schema::kUsersId, users);
   out.ids(schema::kItemsId, items);
   if (item_table) out.items(*item_table, items.size());

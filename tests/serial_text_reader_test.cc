@@ -115,8 +115,11 @@ TEST(Delimiter, Detects) {
   EXPECT_EQ(detect_delimiter({"u i 3", "v j 4"})->sep, " ");
   EXPECT_EQ(detect_delimiter({"Toy Story, The\t5\tx", "Heat\t4\ty"})->sep, "\t");
   EXPECT_FALSE(detect_delimiter({"lonely", "words"}));
-  EXPECT_EQ(delimiter_from_option("tab")->sep, "\t");
-  EXPECT_FALSE(delimiter_from_option("auto"));
+  EXPECT_EQ(delimiter_from_option(DelimiterChoice::kTab)->sep, "\t");
+  EXPECT_EQ(delimiter_from_option(DelimiterChoice::kDoubleColon)->sep, "::");
+  EXPECT_FALSE(delimiter_from_option(DelimiterChoice::kAuto));
+  for (const auto& c : kDelimiterNames)  // every named separator reads back as its name
+    if (c.value != DelimiterChoice::kAuto) EXPECT_EQ(delimiter_from_option(c.value)->name(), c.name);
 }
 
 TEST(LineReader, EndingsBomAndLastLine) {
@@ -153,8 +156,8 @@ struct Read {
   std::vector<std::string> header;
   std::vector<std::pair<count_t, std::string>> rows;
 };
-Read read_table(const std::string& content, TableShape shape, const std::string& header = "auto",
-                const std::string& delimiter = "auto") {
+Read read_table(const std::string& content, TableShape shape, Header header = Header::kAuto,
+                DelimiterChoice delimiter = DelimiterChoice::kAuto) {
   TempFile f(content);
   TableReader t(f.path, delimiter, header, shape);
   Read out{t.header(), {}};
@@ -178,8 +181,8 @@ TEST(TableReader, HeaderByValueColumn) {
   EXPECT_EQ(r.rows[2], (std::pair<count_t, std::string>{5, "!expected 4 fields separated by ',', found 2"}));
 
   EXPECT_TRUE(read_table("1,2,3.5\n", {2, 2}).header.empty());
-  EXPECT_EQ(read_table("1,2,3.5\n", {2, 2}, "yes").rows.size(), 0u);
-  EXPECT_EQ(read_table("a,b,c\n1,2,3\n", {2, 2}, "no").rows.size(), 2u);
+  EXPECT_EQ(read_table("1,2,3.5\n", {2, 2}, Header::kYes).rows.size(), 0u);
+  EXPECT_EQ(read_table("a,b,c\n1,2,3\n", {2, 2}, Header::kNo).rows.size(), 2u);
 }
 
 TEST(TableReader, HeaderWithoutANumericColumnByIds) {
@@ -191,7 +194,7 @@ TEST(TableReader, HeaderWithoutANumericColumnByIds) {
 TEST(TableReader, DetectionAndForcedDelimiter) {
   auto r = read_table("1::2::5\n3::4::1\n", {2, 2});
   EXPECT_EQ(r.rows[1].second, "3|4|1|");
-  r = read_table("a;b,c;1\n", {2, 2}, "no", ";");
+  r = read_table("a;b,c;1\n", {2, 2}, Header::kNo, DelimiterChoice::kSemicolon);
   EXPECT_EQ(r.rows[0].second, "a|b,c|1|");
   EXPECT_THROW(read_table("justone\nword\n", {2, 2}), Error);
   EXPECT_TRUE(read_table("", {2, 2}).rows.empty());

@@ -86,6 +86,12 @@ enum class Header { kAuto, kYes, kNo };
 inline constexpr Choice<Header> kHeaderNames[] = {{Header::kAuto, "auto", ""}, {Header::kYes, "yes", ""},
                                                   {Header::kNo, "no", ""}};
 
+// import --duplicates: what a (user, item) pair seen twice becomes (io/duplicate_policy.h).
+enum class DuplicatePolicy { last, sum, mean, error };
+inline constexpr Choice<DuplicatePolicy> kDuplicatePolicyNames[] = {
+    {DuplicatePolicy::last, "last", ""}, {DuplicatePolicy::sum, "sum", ""}, {DuplicatePolicy::mean, "mean", ""},
+    {DuplicatePolicy::error, "error", ""}};
+
 // The table of each enum, found by overload.
 constexpr std::span<const Choice<Command>> choices(Command) { return kCommandNames; }
 constexpr std::span<const Choice<LogLevel>> choices(LogLevel) { return kLogLevelNames; }
@@ -101,6 +107,7 @@ constexpr std::span<const Choice<Split>> choices(Split) { return kSplitNames; }
 constexpr std::span<const Choice<Gating>> choices(Gating) { return kGatingNames; }
 constexpr std::span<const Choice<DelimiterChoice>> choices(DelimiterChoice) { return kDelimiterNames; }
 constexpr std::span<const Choice<Header>> choices(Header) { return kHeaderNames; }
+constexpr std::span<const Choice<DuplicatePolicy>> choices(DuplicatePolicy) { return kDuplicatePolicyNames; }
 
 template <class E>
 constexpr const char* name_of(E value) {

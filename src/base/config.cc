@@ -104,7 +104,7 @@ void describe_generate(OptionTable& t, GenerateOptions& o) {
   t.add("ratings", &o.ratings, "number of ratings (nnz) in /ratings");
   t.add("test-ratings", &o.test_ratings, "also write a fixed held-out set /test of this many ratings");
   t.add("true-factors", &o.true_factors, "rank of the planted model");
-  t.add("feedback", &o.feedback, "explicit (1-5 stars) or implicit (counts)");
+  t.choice("feedback", &o.feedback, "");
   t.add("noise", &o.noise, "standard deviation of the noise around the planted ratings");
   t.add("popularity", &o.popularity, "power-law exponent of item popularity");
   t.add("domains", &o.domains, "comma-separated product domain names");
@@ -125,10 +125,10 @@ void describe_import(OptionTable& t, ImportOptions& o) {
   t.add("users", &o.users, "text file of users: user, features... (optional)");
   t.add("labels", &o.labels, "text file of labels: user, 0/1 (optional)");
   t.add("output", &o.output, "output HDF5 file (input schema)");
-  t.add("delimiter", &o.delimiter, "auto | , | tab | :: | space | ;");
-  t.add("header", &o.header, "auto | yes | no: first line holds column names");
-  t.add("feedback", &o.feedback, "explicit | implicit");
-  t.add("duplicates", &o.duplicates, "same (user, item) twice: last | sum | mean | error");
+  t.choice("delimiter", &o.delimiter, "");
+  t.choice("header", &o.header, "first line holds column names");
+  t.choice("feedback", &o.feedback, "");
+  t.choice("duplicates", &o.duplicates, "same (user, item) twice");
   t.flag("strict", &o.strict, "any malformed row is fatal");
   t.add("show-bad", &o.show_bad, "how many malformed rows to show");
   t.add("sort-rows", &o.sort_rows, "ratings sorted in memory at a time (32 bytes each); beyond it, sorted runs "
@@ -273,14 +273,6 @@ Config parse_config(int argc, const char* const* argv) {
 }
 
 namespace {
-void one_of(const std::string& option, const std::string& value, std::initializer_list<const char*> choices) {
-  std::string list;
-  for (const char* ch : choices) {
-    if (value == ch) return;
-    list += list.empty() ? ch : std::string(", ") + ch;
-  }
-  fail(Exit::usage, "--{} '{}' is not one of: {}; choose one of them", option, value, list);
-}
 template <class T>
 void at_least(const std::string& option, T value, T low) {
   if (value < low) fail(Exit::usage, "--{} {} is too small: give at least {}", option, value, low);
@@ -358,7 +350,6 @@ void validate(const Config& c) {
     if (shares.size() != names.size())
       fail(Exit::usage, "--domain-shares '{}' has {} values but --domains '{}' names {} domains; give one share per domain",
            g.domain_shares, shares.size(), g.domains, names.size());
-    one_of("feedback", g.feedback, {"explicit", "implicit"});
     in_range("noise", g.noise, 0, 10);
     in_range("popularity", g.popularity, 0, 3);
     between("user-features", g.user_features, 0, 1024);
@@ -370,10 +361,6 @@ void validate(const Config& c) {
     required("output", o.output);
     check_distinct_files({{"--ratings", o.ratings}, {"--test", o.test}, {"--items", o.items}, {"--users", o.users},
                           {"--labels", o.labels}, {"--config", c.config_file}, {"--output", o.output, true}});
-    one_of("delimiter", o.delimiter, {"auto", ",", "tab", "::", "space", ";"});
-    one_of("header", o.header, {"auto", "yes", "no"});
-    one_of("feedback", o.feedback, {"explicit", "implicit"});
-    one_of("duplicates", o.duplicates, {"last", "sum", "mean", "error"});
     between("show-bad", o.show_bad, 0, 1000000);
     // Reserved up front as address space (32 bytes a row): a billion rows is 32 GB.
     between<std::int64_t>("sort-rows", o.sort_rows, 1, 1000000000);

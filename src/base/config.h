@@ -17,7 +17,7 @@ struct GenerateOptions {
   std::int64_t ratings = 250000;       // target nnz of /ratings
   std::int64_t test_ratings = 0;       // also write a fixed /test set of this many ratings
   int true_factors = 8;                // rank of the planted model
-  std::string feedback = "explicit";   // explicit: 1-5 stars; implicit: counts
+  Feedback feedback = Feedback::kExplicit;
   double noise = 0.3;                  // std of rating noise around the planted model
   double popularity = 0.8;             // power-law exponent of item popularity
   std::string domains = "content,finance,insurance";
@@ -33,10 +33,10 @@ struct GenerateOptions {
 struct ImportOptions {
   std::string ratings, test, items, users, labels;  // delimited text inputs
   std::string output;
-  std::string delimiter = "auto";      // auto | , | tab | :: | space | ;
-  std::string header = "auto";         // auto | yes | no
-  std::string feedback = "explicit";
-  std::string duplicates = "last";     // last | sum | mean | error
+  DelimiterChoice delimiter = DelimiterChoice::kAuto;
+  Header header = Header::kAuto;
+  Feedback feedback = Feedback::kExplicit;
+  DuplicatePolicy duplicates = DuplicatePolicy::last;
   bool strict = false;
   int show_bad = 5;
   std::int64_t sort_rows = 8000000;    // ratings sorted in memory at a time (32 bytes each)

@@ -76,7 +76,7 @@ PlatformSpec platform_spec(const GenerateOptions& g) {
   s.ratings = g.ratings;
   s.test_ratings = g.test_ratings;
   s.factors = g.true_factors;
-  s.implicit = g.feedback == "implicit";
+  s.implicit = g.feedback == Feedback::kImplicit;
   s.stars = g.stars;
   s.noise = g.noise;
   s.popularity = g.popularity;
