@@ -9,20 +9,12 @@
 #include <vector>
 
 #include "io/h5.h"
+#include "src/base/triplets.h"
 #include "src/base/types.h"
-#include "src/base/uninitialised.h"
 #include "src/comm/comm.h"
+#include "src/numerics/slices.h"
 
 namespace crossmf {
-
-// Ratings as parallel arrays: one rank's share, in any order. The columns start uninitialised:
-// the read's threads fill them, so they also first touch their pages.
-struct Triplets {
-  UninitVector<index_t> user, item;
-  UninitVector<real> value;
-  UninitVector<std::int64_t> time;  // empty when the file has no times
-  count_t size() const { return static_cast<count_t>(user.size()); }
-};
 
 struct InputInfo {
   std::string path;
@@ -80,12 +72,5 @@ class InputReader {
 // Collective. A checksum of the ratings that does not depend on their order or on how they are
 // split across ranks (a sum of per-rating hashes), for fingerprints.
 std::uint64_t ratings_checksum(const Comm& comm, const Triplets& t);
-
-// Rows [begin, end) of `total` rows that rank `rank` of `size` reads.
-struct Slice { count_t begin, end; };
-Slice even_slice(count_t total, int rank, int size);
-// The same in whole chunks of `chunk` rows: a chunk is read and inflated whole, so ranks that
-// split one (generate deflates up to a million ids into a chunk) would each inflate all of it.
-Slice chunk_slice(count_t total, count_t chunk, int rank, int size);
 
 }  // namespace crossmf

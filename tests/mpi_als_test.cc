@@ -6,6 +6,7 @@
 
 #include "src/model/als.h"
 #include "src/numerics/random.h"
+#include "src/numerics/slices.h"
 #include "tests/dense_reference.h"
 
 using namespace crossmf;

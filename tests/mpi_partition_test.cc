@@ -9,6 +9,7 @@
 
 #include "src/model/partition.h"
 #include "src/numerics/random.h"
+#include "src/numerics/slices.h"
 
 using namespace crossmf;
 

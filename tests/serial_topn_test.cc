@@ -9,9 +9,9 @@
 #include <numeric>
 #include <vector>
 
+#include "src/model/topn_scan.h"
 #include "src/numerics/random.h"
 #include "src/numerics/topn.h"
-#include "src/numerics/topn_scan.h"
 
 using namespace crossmf;
 

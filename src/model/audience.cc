@@ -1,9 +1,10 @@
 #include "src/model/audience.h"
 
 #include "src/kernels/kernels.h"
+#include "src/model/topn_scan.h"
 #include "src/numerics/random.h"
+#include "src/numerics/slices.h"
 #include "src/numerics/topn.h"
-#include "src/numerics/topn_scan.h"
 
 namespace crossmf {
 

@@ -5,9 +5,9 @@
 #include <numeric>
 
 #include "src/kernels/kernels.h"
+#include "src/model/topn_scan.h"
 #include "src/numerics/random.h"
 #include "src/numerics/topn.h"
-#include "src/numerics/topn_scan.h"
 
 namespace crossmf {
 

@@ -14,6 +14,7 @@
 
 #include "src/base/uninitialised.h"
 #include "src/model/partition.h"
+#include "src/numerics/slices.h"
 
 namespace crossmf {
 

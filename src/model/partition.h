@@ -13,8 +13,8 @@
 #include <span>
 #include <vector>
 
-#include "io/input_reader.h"
 #include "src/base/timer.h"
+#include "src/base/triplets.h"
 #include "src/base/types.h"
 #include "src/comm/comm.h"
 

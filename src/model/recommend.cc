@@ -5,8 +5,9 @@
 
 #include "src/base/timer.h"
 #include "src/kernels/kernels.h"
+#include "src/model/topn_scan.h"
+#include "src/numerics/slices.h"
 #include "src/numerics/topn.h"
-#include "src/numerics/topn_scan.h"
 
 namespace crossmf {
 

@@ -1,4 +1,4 @@
-#include "io/truth_writer.h"
+#include "jobs/truth_output.h"
 
 #include "io/row_slices.h"
 #include "io/schema.h"
