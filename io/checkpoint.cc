@@ -35,38 +35,38 @@ int state_columns(int state_width) { return state_width == 1 ? 0 : state_width; 
 void write_checkpoint_file(const std::string& temp, const Comm& comm, const CheckpointState& s, index_t n_users,
                            index_t n_items) {
   h5::File f = h5::File::create(temp, comm.raw());
-  f.set_attr("/", "format", std::string(schema::kCheckpointFormat));
-  f.set_attr("/", "format_version", std::int64_t{schema::kCheckpointVersion});
-  f.set_attr("/", "crossmf_version", std::string(CROSSMF_VERSION));
-  f.set_attr("/", "input_fingerprint", s.input_fingerprint);
-  f.set_attr("/", "options", s.options);
-  f.set_attr("/", "kernels", s.kernels);
-  f.set_attr("/", "iteration", s.iteration);
-  f.set_attr("/", "best", s.best);
-  f.set_attr("/", "first_loss", s.first_loss);
-  f.set_attr("/", "spent", s.spent);
-  f.set_attr("/", "since_best", s.since_best);
-  f.set_attr("/", "training_complete", std::int64_t{s.complete ? 1 : 0});
-  f.set_attr("/", "global_mean", s.mu);
-  f.set_attr("/", "width", std::int64_t{s.width});
+  f.set_attr(schema::kRoot, schema::attr::kFormat, std::string(schema::kCheckpointFormat));
+  f.set_attr(schema::kRoot, schema::attr::kFormatVersion, std::int64_t{schema::kCheckpointVersion});
+  f.set_attr(schema::kRoot, schema::attr::kCrossmfVersion, std::string(CROSSMF_VERSION));
+  f.set_attr(schema::kRoot, schema::attr::kInputFingerprint, s.input_fingerprint);
+  f.set_attr(schema::kRoot, schema::attr::kOptions, s.options);
+  f.set_attr(schema::kRoot, schema::attr::kKernels, s.kernels);
+  f.set_attr(schema::kRoot, schema::attr::kIteration, s.iteration);
+  f.set_attr(schema::kRoot, schema::attr::kBest, s.best);
+  f.set_attr(schema::kRoot, schema::attr::kFirstLoss, s.first_loss);
+  f.set_attr(schema::kRoot, schema::attr::kSpent, s.spent);
+  f.set_attr(schema::kRoot, schema::attr::kSinceBest, s.since_best);
+  f.set_attr(schema::kRoot, schema::attr::kTrainingComplete, std::int64_t{s.complete ? 1 : 0});
+  f.set_attr(schema::kRoot, schema::attr::kGlobalMean, s.mu);
+  f.set_attr(schema::kRoot, schema::attr::kWidth, std::int64_t{s.width});
   const Slice us = even_slice(n_users, comm.rank(), comm.size()), is = even_slice(n_items, comm.rank(), comm.size());
   auto rows = [&](const char* name, const std::vector<real>& v, count_t total, int width, count_t first) {
     f.create<real>(name, width > 0 ? std::vector<hsize_t>{hsize_t(total), hsize_t(width)} : std::vector<hsize_t>{hsize_t(total)})
         .write<real>(v, first, v.size() / std::max(width, 1));
   };
-  rows("/users", s.users, n_users, s.width, us.begin);
-  rows("/items", s.items, n_items, s.width, is.begin);
+  rows(schema::kCheckpointUsers, s.users, n_users, s.width, us.begin);
+  rows(schema::kCheckpointItems, s.items, n_items, s.width, is.begin);
   if (s.state_width > 0) {
     const int sw = state_columns(s.state_width);
-    rows("/user_state", s.user_state, n_users, sw, us.begin);
-    rows("/item_state", s.item_state, n_items, sw, is.begin);
+    rows(schema::kCheckpointUserState, s.user_state, n_users, sw, us.begin);
+    rows(schema::kCheckpointItemState, s.item_state, n_items, sw, is.begin);
   }
-  f.create_group("/history");
-  f.set_attr("/history", "columns", s.history_columns);
+  f.create_group(schema::kCheckpointHistory);
+  f.set_attr(schema::kCheckpointHistory, schema::attr::kColumns, s.history_columns);
   for (const auto& c : s.history_columns) {
     const auto& v = s.history.at(c);
     std::vector<double> mine = comm.root() ? v : std::vector<double>{};
-    f.create<double>("/history/" + c, {hsize_t(v.size())}).write<double>(mine, 0, mine.size());
+    f.create<double>(schema::path(schema::kCheckpointHistory, c), {hsize_t(v.size())}).write<double>(mine, 0, mine.size());
   }
   f.close();
 }
@@ -92,7 +92,7 @@ void check_checkpoint_path(const std::string& path, const Comm& comm) {
                          "afresh, or point --checkpoint elsewhere", path, e.what());
       }
       const h5::File& f = *opened;
-      const std::string format = f.has_attr("/", "format") ? f.attr_string("/", "format") : "";
+      const std::string format = f.has_attr(schema::kRoot, schema::attr::kFormat) ? f.attr_string(schema::kRoot, schema::attr::kFormat) : "";
       return format == schema::kCheckpointFormat ? std::string()
              : format.empty()                     ? std::string("an HDF5 file but not a crossmf checkpoint")
                                                   : "a " + format + " file, not a checkpoint";
@@ -139,23 +139,24 @@ void read_checkpoint(const std::string& path, const Comm& comm, const Checkpoint
   phase(comm, [&] {
     file.emplace(h5::File::open(path, comm.raw(), false, "a crossmf checkpoint (or a new path for --checkpoint)"));
     const h5::File& f = *file;
-    if (!f.has_attr("/", "format") || f.attr_string("/", "format") != schema::kCheckpointFormat)
+    if (!f.has_attr(schema::kRoot, schema::attr::kFormat) || f.attr_string(schema::kRoot, schema::attr::kFormat) != schema::kCheckpointFormat)
       fail(Exit::usage, "--checkpoint {}: not a crossmf checkpoint; point --checkpoint at a checkpoint file or a new path",
            path);
-    for (const char* a : {"format_version", "input_fingerprint", "options", "iteration", "best", "first_loss", "spent",
-                          "since_best", "global_mean", "width"})
-      if (!f.has_attr("/", a)) damaged(path, fmt::format("root attribute {} is missing", a));
-    const std::int64_t version = f.attr_int("/", "format_version");
+    for (const char* a : {schema::attr::kFormatVersion, schema::attr::kInputFingerprint, schema::attr::kOptions,
+                          schema::attr::kIteration, schema::attr::kBest, schema::attr::kFirstLoss, schema::attr::kSpent,
+                          schema::attr::kSinceBest, schema::attr::kGlobalMean, schema::attr::kWidth})
+      if (!f.has_attr(schema::kRoot, a)) damaged(path, fmt::format("root attribute {} is missing", a));
+    const std::int64_t version = f.attr_int(schema::kRoot, schema::attr::kFormatVersion);
     if (version > schema::kCheckpointVersion)
       fail(Exit::usage, "--checkpoint {}: format_version {} is newer than this crossmf reads ({}); resume with a newer "
                         "crossmf, or remove it to start afresh", path, version, schema::kCheckpointVersion);
     if (version < 1) damaged(path, fmt::format("format_version {} is not a version", version));
-    s.input_fingerprint = f.attr_string("/", "input_fingerprint");
+    s.input_fingerprint = f.attr_string(schema::kRoot, schema::attr::kInputFingerprint);
     if (s.input_fingerprint != expected.input_fingerprint)
       fail(Exit::usage, "--resume: checkpoint {} was written for other input data ({}), not this input ({}); "
                         "remove the checkpoint or point --checkpoint elsewhere to start afresh",
            path, s.input_fingerprint, expected.input_fingerprint);
-    s.options = f.attr_string("/", "options");
+    s.options = f.attr_string(schema::kRoot, schema::attr::kOptions);
     if (s.options != expected.options) {
       const auto was = ini_lines(s.options), now = ini_lines(expected.options);
       std::string diff;
@@ -167,14 +168,14 @@ void read_checkpoint(const std::string& path, const Comm& comm, const Checkpoint
       fail(Exit::usage, "--resume: checkpoint {} was written with other options: {}; use the same options or remove the "
                         "checkpoint", path, diff.empty() ? "(option set changed)" : diff);
     }
-    s.iteration = f.attr_int("/", "iteration");
-    s.since_best = f.attr_int("/", "since_best");
-    s.best = f.attr_double("/", "best");
-    s.first_loss = f.attr_double("/", "first_loss");
-    s.spent = f.attr_double("/", "spent");
-    s.mu = f.attr_double("/", "global_mean");
-    s.complete = f.has_attr("/", "training_complete") && f.attr_int("/", "training_complete") != 0;
-    s.width = static_cast<int>(std::clamp<std::int64_t>(f.attr_int("/", "width"), -1, INT32_MAX));
+    s.iteration = f.attr_int(schema::kRoot, schema::attr::kIteration);
+    s.since_best = f.attr_int(schema::kRoot, schema::attr::kSinceBest);
+    s.best = f.attr_double(schema::kRoot, schema::attr::kBest);
+    s.first_loss = f.attr_double(schema::kRoot, schema::attr::kFirstLoss);
+    s.spent = f.attr_double(schema::kRoot, schema::attr::kSpent);
+    s.mu = f.attr_double(schema::kRoot, schema::attr::kGlobalMean);
+    s.complete = f.has_attr(schema::kRoot, schema::attr::kTrainingComplete) && f.attr_int(schema::kRoot, schema::attr::kTrainingComplete) != 0;
+    s.width = static_cast<int>(std::clamp<std::int64_t>(f.attr_int(schema::kRoot, schema::attr::kWidth), -1, INT32_MAX));
     if (s.iteration < 1 || s.iteration > 1000000)
       damaged(path, fmt::format("iteration = {} is not an iteration count (1 to 1000000)", s.iteration));
     if (s.since_best < 0 || s.since_best > s.iteration)
@@ -186,22 +187,22 @@ void read_checkpoint(const std::string& path, const Comm& comm, const Checkpoint
                                 s.first_loss, s.spent, s.mu));
     if (s.width != width)
       damaged(path, fmt::format("width = {} but its options give factor rows of width {}", s.width, width));
-    rows_dataset(f, path, "/users", n_users, width, "n_users");
-    rows_dataset(f, path, "/items", n_items, width, "n_items");
-    const bool user_state = f.exists("/user_state"), item_state = f.exists("/item_state");
+    rows_dataset(f, path, schema::kCheckpointUsers, n_users, width, "n_users");
+    rows_dataset(f, path, schema::kCheckpointItems, n_items, width, "n_items");
+    const bool user_state = f.exists(schema::kCheckpointUserState), item_state = f.exists(schema::kCheckpointItemState);
     if (with_state && !(user_state && item_state))
       damaged(path, "datasets /user_state and /item_state (the trainer's per-row state: SGD's step sizes, BMF's chain) are missing");
     if (with_state) {
-      rows_dataset(f, path, "/user_state", n_users, sw, "n_users");
-      rows_dataset(f, path, "/item_state", n_items, sw, "n_items");
+      rows_dataset(f, path, schema::kCheckpointUserState, n_users, sw, "n_users");
+      rows_dataset(f, path, schema::kCheckpointItemState, n_items, sw, "n_items");
     }
-    if (!f.exists("/history") || !f.has_attr("/history", "columns")) damaged(path, "/history or its attribute columns is missing");
-    s.history_columns = f.attr_strings("/history", "columns");
+    if (!f.exists(schema::kCheckpointHistory) || !f.has_attr(schema::kCheckpointHistory, schema::attr::kColumns)) damaged(path, "/history or its attribute columns is missing");
+    s.history_columns = f.attr_strings(schema::kCheckpointHistory, schema::attr::kColumns);
     std::set<std::string> seen;
     for (const std::string& c : s.history_columns) {
       if (c.empty() || c.find('/') != std::string::npos || !seen.insert(c).second)
         damaged(path, fmt::format("/history attribute columns holds '{}' (empty, with a '/', or twice)", c));
-      const h5::Dataset d = rows_dataset(f, path, "/history/" + c, s.iteration, 0, "iteration");
+      const h5::Dataset d = rows_dataset(f, path, schema::path(schema::kCheckpointHistory, c), s.iteration, 0, "iteration");
       s.history[c] = d.read_all<double>();
     }
   });
@@ -220,12 +221,12 @@ void read_checkpoint(const std::string& path, const Comm& comm, const Checkpoint
       for (std::size_t j = 0; non_negative && problem.empty() && j < v.size(); ++j)
         if (v[j] < 0) problem = fmt::format("dataset {} row {}: {} is negative", name, slice.begin + count_t(j), v[j]);
     };
-    read_rows("/users", s.users, us, width, false);
-    read_rows("/items", s.items, is, width, false);
+    read_rows(schema::kCheckpointUsers, s.users, us, width, false);
+    read_rows(schema::kCheckpointItems, s.items, is, width, false);
     if (with_state) {
       // SGD's AdaGrad sums are never negative; BMF's chain is factors.
-      read_rows("/user_state", s.user_state, us, sw, state_width == 1);
-      read_rows("/item_state", s.item_state, is, sw, state_width == 1);
+      read_rows(schema::kCheckpointUserState, s.user_state, us, sw, state_width == 1);
+      read_rows(schema::kCheckpointItemState, s.item_state, is, sw, state_width == 1);
     }
     if (!problem.empty()) damaged(path, problem);
   });

@@ -12,8 +12,8 @@
 #include "io/h5.h"
 #include "io/input_writer.h"
 #include "io/schema.h"
-#include "jobs/jobs.h"
 #include "jobs/truth_output.h"
+#include "jobs/jobs.h"
 #include "src/base/log.h"
 #include "src/base/timer.h"
 #include "src/model/activity.h"
@@ -41,6 +41,9 @@ GlobalSums global_sums(const Comm& comm) {
 }
 
 RatingRows rows_of(const Interactions& x) { return {x.user, x.item, x.value, x.time}; }
+
+// What stop_point says when a signal stops generate.
+constexpr const char* kUnchanged = "nothing was written and an existing output is unchanged; run again to start over";
 
 std::string generator_name() { return std::string("crossmf generate ") + CROSSMF_VERSION; }
 
@@ -70,6 +73,43 @@ count_t write_interactions(InputWriter& writer, const Platform& platform, const 
   return comm.sum(sampler.fallbacks());
 }
 
+// This rank's items, then its users, their labels and the planted truth, then the ratings.
+void write_platform(const std::string& path, const Config& config, const Comm& comm, const Platform& platform,
+                    const UserBlock& users, const UserCounts& counts, Block user_block, Block item_block) {
+  const GenerateOptions& g = config.generate;
+  std::optional<h5::File> file;
+  std::optional<InputWriter> writer;
+  phase(comm, [&] {
+    file.emplace(h5::File::create(path, comm.raw()));
+    writer.emplace(*file, comm, InputHeader{.n_users = g.users, .n_items = g.items, .feedback = g.feedback,
+                                            .config = config.resolved, .generator = generator_name(), .seed = g.seed,
+                                            .compress = g.compress});
+  });
+  phase(comm, [&] {
+    std::vector<std::int64_t> ids(item_block.count);
+    for (index_t j = 0; j < item_block.count; ++j) ids[j] = Platform::item_id(item_block.first + j);
+    writer->item_ids(ids);
+    writer->item_domains(platform.item_domain().subspan(item_block.first, item_block.count), platform.spec().domains);
+    if (g.item_features > 0)
+      writer->item_features(platform.item_features(item_block.first, item_block.count), platform.item_feature_names());
+  });
+  phase(comm, [&] {
+    std::vector<std::int64_t> ids(user_block.count);
+    for (index_t j = 0; j < user_block.count; ++j) ids[j] = Platform::user_id(user_block.first + j);
+    writer->user_ids(ids);
+    if (g.user_features > 0) writer->user_features(users.features, platform.user_feature_names());
+    if (g.labelled > 0) writer->labels(users.labelled, users.labels);
+    write_truth(*file, comm, platform, users, item_block.first, item_block.count);
+  });
+  stop_point(comm, "writing users and items", kUnchanged);
+  count_t fallbacks = 0;
+  phase(comm, [&] { fallbacks = write_interactions(*writer, platform, users, counts, comm); });
+  if (fallbacks > 0)
+    spdlog::warn("{} users needed the popularity-order fallback to find enough distinct items "
+                 "(a small platform or a steep --popularity)", fallbacks);
+  phase(comm, [&] { file->close(); });
+}
+
 }  // namespace
 
 void run_generate(const Config& config, const Comm& comm) {
@@ -77,7 +117,6 @@ void run_generate(const Config& config, const Comm& comm) {
   Stopwatch total;
   const Block user_block = block_of(g.users, comm), item_block = block_of(g.items, comm);
 
-  const std::string unchanged = "nothing was written and an existing output is unchanged; run again to start over";
   phase(comm, [&] {
     if (comm.root()) AtomicOutput::clear_stale(g.output);
   });
@@ -90,47 +129,15 @@ void run_generate(const Config& config, const Comm& comm) {
   UserCounts counts;
   // At most half of the items per user keeps sampling without replacement cheap.
   phase(comm, [&] { counts = plan_user_counts(g.ratings, g.test_ratings, (g.items + 1) / 2, users.activity, global_sums(comm)); });
-  stop_point(comm, "planning the platform", unchanged);
+  stop_point(comm, "planning the platform", kUnchanged);
   spdlog::info("generate: {} users, {} items, {} ratings + {} test, {} feedback, {} planted factors, {} ranks; model {}",
                g.users, g.items, g.ratings, g.test_ratings, name_of(g.feedback), g.true_factors, comm.size(),
                human_seconds(total.seconds()));
 
   Stopwatch writing;
   AtomicOutput out(g.output, comm);
-  {
-    std::optional<h5::File> file;
-    std::optional<InputWriter> writer;
-    phase(comm, [&] {
-      file.emplace(h5::File::create(out.temp_path(), comm.raw()));
-      writer.emplace(*file, comm, InputHeader{g.users, g.items, name_of(g.feedback), generator_name(), config.resolved, g.compress});
-      if (g.seed <= static_cast<std::uint64_t>(INT64_MAX)) file->set_attr("/", "seed", static_cast<std::int64_t>(g.seed));
-      else file->set_attr("/", "seed", std::to_string(g.seed));
-    });
-    phase(comm, [&] {
-      std::vector<std::int64_t> ids(item_block.count);
-      for (index_t j = 0; j < item_block.count; ++j) ids[j] = Platform::item_id(item_block.first + j);
-      writer->item_ids(ids);
-      writer->item_domains(platform->item_domain().subspan(item_block.first, item_block.count), platform->spec().domains);
-      if (g.item_features > 0)
-        writer->item_features(platform->item_features(item_block.first, item_block.count), platform->item_feature_names());
-    });
-    phase(comm, [&] {
-      std::vector<std::int64_t> ids(user_block.count);
-      for (index_t j = 0; j < user_block.count; ++j) ids[j] = Platform::user_id(user_block.first + j);
-      writer->user_ids(ids);
-      if (g.user_features > 0) writer->user_features(users.features, platform->user_feature_names());
-      if (g.labelled > 0) writer->labels(users.labelled, users.labels);
-      write_truth(*file, comm, *platform, users, item_block.first, item_block.count);
-    });
-    stop_point(comm, "writing users and items", unchanged);
-    count_t fallbacks = 0;
-    phase(comm, [&] { fallbacks = write_interactions(*writer, *platform, users, counts, comm); });
-    if (fallbacks > 0)
-      spdlog::warn("{} users needed the popularity-order fallback to find enough distinct items "
-                   "(a small platform or a steep --popularity)", fallbacks);
-    phase(comm, [&] { file->close(); });
-  }
-  stop_point(comm, "writing the ratings", unchanged);
+  write_platform(out.temp_path(), config, comm, *platform, users, counts, user_block, item_block);
+  stop_point(comm, "writing the ratings", kUnchanged);
   out.commit();
   double mb = 0;
   if (comm.root()) mb = static_cast<double>(std::filesystem::file_size(g.output)) / 1e6;

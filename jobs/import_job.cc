@@ -15,12 +15,13 @@
 #include <optional>
 
 #include "io/atomic_output.h"
-#include "io/import_writer.h"
+#include "io/input_writer.h"
 #include "io/rating_runs.h"
 #include "io/schema.h"
 #include "io/text_tables.h"
 #include "jobs/jobs.h"
 #include "src/base/log.h"
+#include "src/base/signals.h"
 #include "src/base/timer.h"
 
 namespace crossmf {
@@ -36,86 +37,163 @@ std::string spill_path(const std::string& output, const char* what) {
   return (dir / fmt::format(".{}.{}-runs.{}", out.filename().string(), what, ::getpid())).string();
 }
 
-void import_on_root(const Config& config, const std::string& temp_output) {
-  const ImportOptions& o = config.import;
-  Stopwatch total;
+// What rank 0 read from the text, before anything is written.
+struct ImportTables {
+  IdMap users{"user"}, items{"item"};
+  index_t rating_users = 0, rating_items = 0;  // ids the ratings introduced
+  std::optional<RatingRuns> ratings, test;
+  bool ratings_time = false, test_time = false;
+  std::optional<ItemsTable> item_table;
+  std::optional<FeatureRows> user_table;
+  std::optional<LabelsTable> label_table;
+};
+
+// Ratings, then the held-out test over the same ids.
+void read_rating_files(const ImportOptions& o, ImportTables& t) {
   const DuplicatePolicy policy = o.duplicates;
-  IdMap users("user"), items("item");
-  const PairNamer name = [&](std::uint64_t key) {
+  const PairNamer name = [&t](std::uint64_t key) {
     const Rating r{key, 0, 0, 0, 0};
-    return fmt::format("user '{}', item '{}'", users.id(r.user()), items.id(r.item()));
+    return fmt::format("user '{}', item '{}'", t.users.id(r.user()), t.items.id(r.item()));
   };
   const std::size_t buffer = static_cast<std::size_t>(o.sort_rows);
-
-  RatingRuns ratings(o.ratings, policy, buffer, spill_path(o.output, "ratings"), name);
+  t.ratings.emplace(o.ratings, policy, buffer, spill_path(o.output, "ratings"), name);
   TextStats ratings_stats;
-  const bool ratings_time = read_ratings(o.ratings, o, /*add_ids=*/true, users, items, ratings, ratings_stats);
+  t.ratings_time = read_ratings(o.ratings, o, /*add_ids=*/true, t.users, t.items, *t.ratings, ratings_stats);
   ratings_stats.log();
-  const index_t rating_users = users.size(), rating_items = items.size();
+  t.rating_users = t.users.size();
+  t.rating_items = t.items.size();
+  if (o.test.empty()) return;
+  t.test.emplace(o.test, policy, buffer, spill_path(o.output, "test"), name);
+  TextStats stats;
+  t.test_time = read_ratings(o.test, o, /*add_ids=*/false, t.users, t.items, *t.test, stats);
+  stats.log();
+  if (t.test->rows() == 0)
+    fail(Exit::data, "{}: none of its {} valid rows names both a user and an item of {}; a held-out set must "
+                     "use the ratings' ids", o.test, stats.rows - stats.bad, o.ratings);
+}
 
-  std::optional<RatingRuns> test;
-  bool test_time = false;
-  if (!o.test.empty()) {
-    test.emplace(o.test, policy, buffer, spill_path(o.output, "test"), name);
-    TextStats stats;
-    test_time = read_ratings(o.test, o, /*add_ids=*/false, users, items, *test, stats);
-    stats.log();
-    if (test->rows() == 0)
-      fail(Exit::data, "{}: none of its {} valid rows names both a user and an item of {}; a held-out set must "
-                       "use the ratings' ids", o.test, stats.rows - stats.bad, o.ratings);
-  }
-
-  std::optional<ItemsTable> item_table;
+// Items, users and labels: each optional.
+void read_side_files(const ImportOptions& o, ImportTables& t) {
   if (!o.items.empty()) {
     TextStats stats;
-    item_table = read_items(o.items, o, items, stats);
+    t.item_table = read_items(o.items, o, t.items, stats);
     stats.log();
+    const count_t described = t.item_table->features.described();
     spdlog::info("items: {} described, {} of them new (no ratings), {} of {} with no row in {} (domain -1, "
-                 "features 0)", item_table->features.described(), items.size() - rating_items,
-                 items.size() - item_table->features.described(), items.size(), o.items);
+                 "features 0)", described, t.items.size() - t.rating_items, t.items.size() - described,
+                 t.items.size(), o.items);
   }
-  std::optional<FeatureRows> user_table;
   if (!o.users.empty()) {
     TextStats stats;
-    user_table = read_users(o.users, o, users, stats);
+    t.user_table = read_users(o.users, o, t.users, stats);
     stats.log();
+    const count_t described = t.user_table->described();
     spdlog::info("users: {} described, {} of them new (no ratings), {} of {} with no row in {} (features 0)",
-                 user_table->described(), users.size() - rating_users, users.size() - user_table->described(),
-                 users.size(), o.users);
+                 described, t.users.size() - t.rating_users, t.users.size() - described, t.users.size(), o.users);
   }
-  std::optional<LabelsTable> label_table;
   if (!o.labels.empty()) {
     TextStats stats;
-    label_table = read_labels(o.labels, o, users, stats);
+    t.label_table = read_labels(o.labels, o, t.users, stats);
     stats.log();
-    if (label_table->user.empty())
+    if (t.label_table->user.empty())
       fail(Exit::data, "{}: none of its labels names a user of {}{}", o.labels, o.ratings,
            o.users.empty() ? "" : " or " + o.users);
   }
+}
 
-  Stopwatch writing;
-  ImportWriter out(temp_output, config.resolved);
-  const count_t nnz = out.ratings(ratings_paths(), ratings, ratings_time);
-  spdlog::info("ratings: {} rows, {} kept, {} duplicate rows folded (--duplicates {}), sorted {}", ratings.rows(),
-               nnz, ratings.rows() - nnz, name_of(o.duplicates),
-               ratings.runs() == 0 ? std::string("in memory") : fmt::format("in {} runs spilled to disk", ratings.runs()));
-  if (test) {
-    const count_t test_nnz = out.ratings(test_paths(), *test, test_time);
-    spdlog::info("test: {} rows, {} kept, {} duplicate rows folded", test->rows(), test_nnz, test->rows() - test_nnz);
+// Merges `runs` into /ratings or /test: a counting pass, then the writing pass. Returns the
+// number of ratings written (rows less folded duplicates).
+count_t write_runs(InputWriter& out, bool test, RatingRuns& runs, bool has_time) {
+  count_t nnz = 0;
+  runs.merge([&](std::span<const Rating> block) { nnz += static_cast<count_t>(block.size()); });
+  RatingsTable table = test ? out.test(nnz, has_time) : out.ratings(nnz, has_time);
+  std::vector<index_t> u, i;
+  std::vector<real> v;
+  std::vector<std::int64_t> t;
+  runs.merge([&](std::span<const Rating> block) {
+    throw_if_stopped("writing the imported ratings", "nothing was written and an existing output is unchanged; run again to start over");
+    const std::size_t n = block.size();
+    u.resize(n);
+    i.resize(n);
+    v.resize(n);
+    t.resize(has_time ? n : 0);
+    for (std::size_t k = 0; k < n; ++k) {
+      u[k] = block[k].user();
+      i[k] = block[k].item();
+      v[k] = block[k].value;
+      if (has_time) t[k] = block[k].time;
+    }
+    table.append({u, i, v, t});
+  });
+  table.finish();
+  return nnz;
+}
+
+// int64 if every id is an integer, strings otherwise.
+void write_ids(InputWriter& out, const IdMap& ids, bool users) {
+  if (ids.all_integers()) {
+    const std::vector<std::int64_t> values = ids.integer_ids();
+    users ? out.user_ids(values) : out.item_ids(values);
+  } else {
+    const std::vector<std::string> values = ids.string_ids();
+    users ? out.user_ids(values) : out.item_ids(values);
   }
-  out.ratings_attributes(users.size(), items.size(), name_of(o.feedback));
-  out.ids(schema::kUsersId, users);
-  out.ids(schema::kItemsId, items);
-  if (item_table) out.items(*item_table, items.size());
-  if (user_table) out.users(*user_table, users.size());
-  if (label_table) out.labels(*label_table);
-  out.close();
-  spdlog::info("users: {} ({} ids), items: {} ({} ids); written in {:.1f}s", users.size(),
-               users.all_integers() ? "integer" : "string", items.size(), items.all_integers() ? "integer" : "string",
-               writing.seconds());
+}
+
+// Ids, item domains (-1: no row in the items file) and features, user features (zeros for
+// users without a row), labels.
+void write_side_tables(InputWriter& out, ImportTables& t) {
+  write_ids(out, t.users, true);
+  write_ids(out, t.items, false);
+  if (t.item_table) {
+    t.item_table->domain.resize(t.items.size(), -1);
+    out.item_domains(t.item_table->domain, t.item_table->domain_names);
+    if (FeatureRows& f = t.item_table->features; !f.names.empty()) {
+      f.resize(t.items.size());
+      out.item_features(f.values, f.names);
+    }
+  }
+  if (t.user_table && !t.user_table->names.empty()) {
+    t.user_table->resize(t.users.size());
+    out.user_features(t.user_table->values, t.user_table->names);
+  }
+  if (t.label_table) out.labels(t.label_table->user, t.label_table->value);
+}
+
+// The input schema on one rank (MPI_COMM_SELF), every dataset contiguous.
+void write_tables(const Config& config, ImportTables& t, const std::string& temp_output) {
+  const ImportOptions& o = config.import;
+  const Comm self(MPI_COMM_SELF);
+  h5::File file = h5::File::create(temp_output, self.raw());
+  InputWriter out(file, self, {.n_users = t.users.size(), .n_items = t.items.size(), .feedback = o.feedback,
+                               .config = config.resolved, .created_by = "crossmf import", .dated = true,
+                               .compress = false, .pack_columns = false});
+  const count_t nnz = write_runs(out, false, *t.ratings, t.ratings_time);
+  spdlog::info("ratings: {} rows, {} kept, {} duplicate rows folded (--duplicates {}), sorted {}", t.ratings->rows(),
+               nnz, t.ratings->rows() - nnz, name_of(o.duplicates),
+               t.ratings->runs() == 0 ? std::string("in memory") : fmt::format("in {} runs spilled to disk", t.ratings->runs()));
+  if (t.test) {
+    const count_t test_nnz = write_runs(out, true, *t.test, t.test_time);
+    spdlog::info("test: {} rows, {} kept, {} duplicate rows folded", t.test->rows(), test_nnz, t.test->rows() - test_nnz);
+  }
+  write_side_tables(out, t);
+  file.close();
+}
+
+void import_on_root(const Config& config, const std::string& temp_output) {
+  const ImportOptions& o = config.import;
+  Stopwatch total;
+  ImportTables t;
+  read_rating_files(o, t);
+  read_side_files(o, t);
+  Stopwatch writing;
+  write_tables(config, t, temp_output);
+  spdlog::info("users: {} ({} ids), items: {} ({} ids); written in {:.1f}s", t.users.size(),
+               t.users.all_integers() ? "integer" : "string", t.items.size(),
+               t.items.all_integers() ? "integer" : "string", writing.seconds());
   const double seconds = total.seconds();
-  spdlog::info("import: {} rating rows in {:.1f}s ({:.0f} rows/s)", ratings.rows(), seconds,
-               seconds > 0 ? ratings.rows() / seconds : 0.0);
+  spdlog::info("import: {} rating rows in {:.1f}s ({:.0f} rows/s)", t.ratings->rows(), seconds,
+               seconds > 0 ? t.ratings->rows() / seconds : 0.0);
 }
 
 }  // namespace

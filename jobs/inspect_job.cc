@@ -121,8 +121,8 @@ void run_inspect(const Config& config, const Comm& comm) {
   std::string report;
   phase(comm, [&] {
     const h5::File file = h5::File::open(path, comm.raw(), false, "a crossmf input, output or checkpoint file");
-    const std::string format = file.has_attr("/", "format") ? file.attr_string("/", "format") : "";
-    const std::int64_t version = file.has_attr("/", "format_version") ? file.attr_int("/", "format_version") : 0;
+    const std::string format = file.has_attr(schema::kRoot, schema::attr::kFormat) ? file.attr_string(schema::kRoot, schema::attr::kFormat) : "";
+    const std::int64_t version = file.has_attr(schema::kRoot, schema::attr::kFormatVersion) ? file.attr_int(schema::kRoot, schema::attr::kFormatVersion) : 0;
     if (format == schema::kInputFormat || (format.empty() && file.exists(schema::kRatings))) {
       // The same checks of shapes, types and attributes as train's, and the same messages; bad
       // values are counted in the summary instead.

@@ -10,199 +10,261 @@
 
 namespace crossmf {
 
-std::size_t write_train_output(const std::string& path, const Comm& comm, const Config& config, const InputInfo& info,
-                               InputReader& input, const Partition& part, const TrainResults& r) {
-  const TrainOptions& o = config.train;
-  // Per-user arrays are kept in scattered order on their owners; one routing puts them all in
-  // file order, piece by piece, each piece written from the routing's buffers while the next is
-  // made: so `users` is made before, and outlives, the writer.
-  UserFileOrder users(comm, part);
-  OutputWriter w(path, comm, {config.resolved, r.fingerprint, o.input, kernels().description});
-  h5::File& file = w.file();
-  const Factors& f = r.factors;
-  const int k = f.k, width = f.width(), N = o.top_n;
-  const Slice us = even_slice(info.n_users, comm.rank(), comm.size());
-  const Slice is = even_slice(info.n_items, comm.rank(), comm.size());
-  auto routed = [&](const std::string& name, const auto* rows, int stride, int cols) {
-    using T = std::decay_t<decltype(*rows)>;
-    w.rows_streamed<T>(name, info.n_users, cols, us.begin,
+namespace {
+
+using namespace schema;  // the output's names: kModel..., attr::k...
+
+// What each output group's writer needs: the writer, this rank's slices of users and items, and
+// the routing that puts per-user rows (kept in scattered order on their owners) in file order.
+struct OutputRows {
+  OutputWriter& w;
+  h5::File& file;
+  const Comm& comm;
+  const Partition& part;
+  UserFileOrder& users;
+  const TrainOptions& o;
+  count_t n_users, n_items;
+  Slice us, is;
+
+  // Per-user rows of `cols` values (1-D when 0), `stride` apart in `rows`, routed to file order
+  // and streamed to the file piece by piece.
+  template <class T>
+  void routed(const std::string& name, const T* rows, int stride, int cols) {
+    w.rows_streamed<T>(name, n_users, cols, us.begin,
                        [&](auto phase, auto piece) { users.stream(rows, stride, std::max(cols, 1), phase, piece); });
-  };
-  auto users_out = [&](const std::string& name, const auto& local, int cols) {
+  }
+  template <class V>
+  void per_user(const std::string& name, const V& local, int cols) {
     routed(name, local.data(), std::max(cols, 1), cols);
-  };
+  }
+  // This rank's items' rows, already in file order.
+  template <class T>
+  void per_item(const std::string& name, std::span<const T> mine, int cols) {
+    w.rows<T>(name, mine, n_items, cols, is.begin);
+  }
+};
 
-  // Model: factors and biases routed straight from the [f, bias] rows; without biases the bias
-  // datasets hold zeros.
-  const count_t my_users = us.end - us.begin, my_items = is.end - is.begin;
-  routed("/model/user_factors", f.users.data(), width, k);
-  w.rows<real>("/model/item_factors", items_in_file_order<real>(comm, part, f.items.data(), width, k), info.n_items, k, is.begin);
-  const std::vector<real> zeros(f.biases ? 0 : my_users, 0);
+// Factors and biases routed straight from the [f, bias] rows; without biases the bias datasets
+// hold zeros. The /model attributes say how they were trained.
+void write_model(OutputRows& out, const TrainResults& r) {
+  const Factors& f = r.factors;
+  const int k = f.k, width = f.width();
+  out.routed(kModelUserFactors, f.users.data(), width, k);
+  out.per_item<real>(kModelItemFactors, items_in_file_order<real>(out.comm, out.part, f.items.data(), width, k), k);
   if (f.biases)
-    routed("/model/user_bias", f.users.data() + k, width, 0);
+    out.routed(kModelUserBias, f.users.data() + k, width, 0);
   else
-    w.rows<real>("/model/user_bias", zeros, info.n_users, 0, us.begin);
-  w.rows<real>("/model/item_bias", f.biases ? items_in_file_order<real>(comm, part, f.items.data() + k, width, 1)
-                                            : std::vector<real>(my_items, 0), info.n_items, 0, is.begin);
-  for (const char* b : {"/model/user_bias", "/model/item_bias"}) file.set_attr(b, "global_mean", static_cast<double>(f.mu));
-  if (!r.item_from_features.empty()) {
-    std::vector<std::uint8_t> mine(r.item_from_features.begin() + is.begin, r.item_from_features.begin() + is.end);
-    w.rows<std::uint8_t>("/model/item_from_features", mine, info.n_items, 0, is.begin);
-    file.set_attr("/model/item_from_features", "meaning",
-                  std::string("1 = no interactions: factors placed from /items/features by /model/feature_map"));
-    const FeatureMap& fm = r.feature_map;
-    std::vector<double> weights(fm.weights.size());
-    Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(weights.data(), fm.weights.rows(), fm.weights.cols()) = fm.weights;
-    w.whole<double>("/model/feature_map", weights, static_cast<int>(fm.weights.cols()));
-    file.set_attr("/model/feature_map", "meaning",
-                  std::string("ridge map [1, standardised item features] -> [item factors, bias]; rows: intercept then features"));
-    w.whole<double>("/model/feature_mean", fm.mean);
-    w.whole<double>("/model/feature_scale", fm.scale);
-  }
-  file.set_attr("/model", "algorithm", r.algorithm);
-  file.set_attr("/model", "feedback", std::string(r.implicit ? "implicit" : "explicit"));
-  file.set_attr("/model", "iterations_run", std::int64_t{r.iterations_run});
-  file.set_attr("/model", "lambda", r.lambda);
-  if (r.implicit) file.set_attr("/model", "alpha", r.alpha);
+    out.w.rows<real>(kModelUserBias, std::vector<real>(out.us.end - out.us.begin, 0), out.n_users, 0, out.us.begin);
+  out.per_item<real>(kModelItemBias, f.biases ? items_in_file_order<real>(out.comm, out.part, f.items.data() + k, width, 1)
+                                              : std::vector<real>(out.is.end - out.is.begin, 0), 0);
+  for (const char* b : {kModelUserBias, kModelItemBias}) out.file.set_attr(b, attr::kGlobalMean, static_cast<double>(f.mu));
+}
 
-  // Metrics.
-  for (const std::string& c : r.history.columns) w.whole<double>("/metrics/history/" + c, r.history.values.at(c));
-  if (const auto& trials = r.tuning.trials; !trials.empty()) {
-    auto column = [&](auto field) {
-      std::vector<double> v;
-      for (const Trial& t : trials) v.push_back(static_cast<double>(t.*field));
-      return v;
-    };
-    w.whole<double>("/metrics/tuning/lambda", column(&Trial::lambda));
-    w.whole<double>("/metrics/tuning/alpha", column(&Trial::alpha));
-    std::vector<double> score = column(&Trial::score);
-    if (!r.implicit)
-      for (double& s : score) s = -s;  // an RMSE
-    w.whole<double>(r.implicit ? "/metrics/tuning/validation_ndcg_at_k" : "/metrics/tuning/validation_rmse", score);
-    w.whole<double>("/metrics/tuning/iterations", column(&Trial::iterations));
-    w.whole<double>("/metrics/tuning/seconds", column(&Trial::seconds));
-    file.set_attr("/metrics/tuning", "validation_ratings", std::int64_t{r.tuning.validation_ratings});
-    file.set_attr("/metrics/tuning", "meaning",
-                  std::string("--lambda/--alpha auto: one row per candidate, in the order tried, scored on a validation "
-                              "split of the training ratings; /model lambda and alpha hold the choice"));
-  }
+// New items: which items were placed from /items/features, and the map that placed them.
+void write_feature_map(OutputRows& out, const TrainResults& r) {
+  if (r.item_from_features.empty()) return;
+  const auto from_features = std::span(r.item_from_features).subspan(out.is.begin, out.is.end - out.is.begin);
+  out.per_item<std::uint8_t>(kModelItemFromFeatures, from_features, 0);
+  out.file.set_attr(kModelItemFromFeatures, attr::kMeaning,
+                    std::string("1 = no interactions: factors placed from /items/features by /model/feature_map"));
+  const FeatureMap& fm = r.feature_map;
+  std::vector<double> weights(fm.weights.size());
+  Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(weights.data(), fm.weights.rows(), fm.weights.cols()) = fm.weights;
+  out.w.whole<double>(kModelFeatureMap, weights, static_cast<int>(fm.weights.cols()));
+  out.file.set_attr(kModelFeatureMap, attr::kMeaning,
+                    std::string("ridge map [1, standardised item features] -> [item factors, bias]; rows: intercept then features"));
+  out.w.whole<double>(kModelFeatureMean, fm.mean);
+  out.w.whole<double>(kModelFeatureScale, fm.scale);
+}
+
+void write_training_choice(OutputRows& out, const TrainResults& r) {
+  out.file.set_attr(kModel, attr::kAlgorithm, r.algorithm);
+  out.file.set_attr(kModel, attr::kFeedback, std::string(r.implicit ? "implicit" : "explicit"));
+  out.file.set_attr(kModel, attr::kIterationsRun, std::int64_t{r.iterations_run});
+  out.file.set_attr(kModel, attr::kLambda, r.lambda);
+  if (r.implicit) out.file.set_attr(kModel, attr::kAlpha, r.alpha);
+}
+
+// --lambda/--alpha auto: one row per candidate tried.
+void write_tuning(OutputRows& out, const TrainResults& r) {
+  const auto& trials = r.tuning.trials;
+  if (trials.empty()) return;
+  auto column = [&](auto field) {
+    std::vector<double> v;
+    for (const Trial& t : trials) v.push_back(static_cast<double>(t.*field));
+    return v;
+  };
+  out.w.whole<double>(kTuningLambda, column(&Trial::lambda));
+  out.w.whole<double>(kTuningAlpha, column(&Trial::alpha));
+  std::vector<double> score = column(&Trial::score);
+  if (!r.implicit)
+    for (double& s : score) s = -s;  // an RMSE
+  out.w.whole<double>(r.implicit ? kTuningValidationNdcg : kTuningValidationRmse, score);
+  out.w.whole<double>(kTuningIterations, column(&Trial::iterations));
+  out.w.whole<double>(kTuningSeconds, column(&Trial::seconds));
+  out.file.set_attr(kTuning, attr::kValidationRatings, std::int64_t{r.tuning.validation_ratings});
+  out.file.set_attr(kTuning, attr::kMeaning,
+                    std::string("--lambda/--alpha auto: one row per candidate, in the order tried, scored on a validation "
+                                "split of the training ratings; /model lambda and alpha hold the choice"));
+}
+
+// The per-iteration history, the tuning trials and the final held-out metrics.
+void write_metrics(OutputRows& out, const TrainResults& r) {
+  for (const std::string& c : r.history.columns) out.w.whole<double>(path(kMetricsHistory, c), r.history.values.at(c));
+  write_tuning(out, r);
   const Metrics& m = r.metrics;
   if (r.implicit) {
-    for (auto [name, v] : {std::pair{"precision_at_k", m.precision}, {"recall_at_k", m.recall}, {"ndcg_at_k", m.ndcg},
-                           {"map_at_k", m.map}, {"auc", m.auc}})
-      file.set_attr("/metrics", name, v);
-    file.set_attr("/metrics", "k", std::int64_t{N});
-    file.set_attr("/metrics", "users_evaluated", std::int64_t{m.users});
+    for (auto [name, v] : {std::pair{attr::kPrecisionAtK, m.precision}, {attr::kRecallAtK, m.recall},
+                           {attr::kNdcgAtK, m.ndcg}, {attr::kMapAtK, m.map}, {attr::kAuc, m.auc}})
+      out.file.set_attr(kMetrics, name, v);
+    out.file.set_attr(kMetrics, attr::kK, std::int64_t{out.o.top_n});
+    out.file.set_attr(kMetrics, attr::kUsersEvaluated, std::int64_t{m.users});
   } else {
-    file.set_attr("/metrics", "rmse", m.rmse);
-    file.set_attr("/metrics", "mae", m.mae);
+    out.file.set_attr(kMetrics, attr::kRmse, m.rmse);
+    out.file.set_attr(kMetrics, attr::kMae, m.mae);
   }
-  file.set_attr("/metrics", "held_out_ratings", std::int64_t{part.test_nnz});
+  out.file.set_attr(kMetrics, attr::kHeldOutRatings, std::int64_t{out.part.test_nnz});
+}
 
-  // Profiles.
+// Behaviour per user, and the segments with what characterises each.
+void write_profiles(OutputRows& out, const TrainResults& r) {
   const Behaviour& b = r.behaviour;
   const Segments& s = r.segments;
-  users_out("/profiles/activity", b.activity, 0);
-  users_out("/profiles/mean_rating", b.mean_rating, 0);
+  out.per_user(kProfilesActivity, b.activity, 0);
+  out.per_user(kProfilesMeanRating, b.mean_rating, 0);
   if (b.domains > 0) {
-    users_out("/profiles/domain_share", b.domain_share, b.domains);
-    file.set_attr("/profiles/domain_share", "names", r.domain_names);
+    out.per_user(kProfilesDomainShare, b.domain_share, b.domains);
+    out.file.set_attr(kProfilesDomainShare, attr::kNames, r.domain_names);
   }
-  users_out("/profiles/segment", s.segment, 0);
+  out.per_user(kProfilesSegment, s.segment, 0);
   std::vector<real> centroids(s.centroids.data(), s.centroids.data() + s.centroids.size());
-  w.whole<real>("/profiles/centroids", centroids, k);
-  w.whole<count_t>("/profiles/segments/size", s.size);
+  out.w.whole<real>(kProfilesCentroids, centroids, r.factors.k);
+  out.w.whole<count_t>(kSegmentsSize, s.size);
   if (b.domains > 0) {
-    w.whole<double>("/profiles/segments/domain_mix", s.domain_mix, b.domains);
-    file.set_attr("/profiles/segments/domain_mix", "names", r.domain_names);
+    out.w.whole<double>(kSegmentsDomainMix, s.domain_mix, b.domains);
+    out.file.set_attr(kSegmentsDomainMix, attr::kNames, r.domain_names);
   }
-  w.whole<index_t>("/profiles/segments/top_items", s.top_items, s.S > 0 ? static_cast<int>(s.top_items.size() / s.S) : 1);
-  file.set_attr("/profiles", "kmeans_iterations", std::int64_t{s.iterations});
+  out.w.whole<index_t>(kSegmentsTopItems, s.top_items, s.S > 0 ? static_cast<int>(s.top_items.size() / s.S) : 1);
+  out.file.set_attr(kProfiles, attr::kKmeansIterations, std::int64_t{s.iterations});
+}
 
-  // Recommendations.
+// Each top-N list, the fallback and gating flags, and each item's most similar items.
+void write_recommendations(OutputRows& out, const TrainResults& r) {
   const Recommendations& rec = r.recommendations;
+  const int N = out.o.top_n;
   for (std::size_t l = 0; l < rec.lists.size(); ++l) {
-    users_out("/recommendations/" + rec.lists[l] + "/items", rec.items[l], N);
-    users_out("/recommendations/" + rec.lists[l] + "/scores", rec.scores[l], N);
+    const std::string list = path(kRecommendations, rec.lists[l]);
+    out.per_user(path(list, kItemsLeaf), rec.items[l], N);
+    out.per_user(path(list, kScoresLeaf), rec.scores[l], N);
   }
-  users_out("/recommendations/fallback", rec.fallback, 0);
-  file.set_attr("/recommendations", "fallback_meaning", std::string("1 = user has no ratings: most popular items"));
+  out.per_user(kRecommendationsFallback, rec.fallback, 0);
+  out.file.set_attr(kRecommendations, attr::kFallbackMeaning, std::string("1 = user has no ratings: most popular items"));
   if (!r.gated.empty()) {
-    users_out("/recommendations/gated", r.gated, 0);
-    file.set_attr("/recommendations", "gated_meaning",
-                  std::string("1 = risk above --risk-threshold: do not offer finance/insurance items to this user"));
+    out.per_user(kRecommendationsGated, r.gated, 0);
+    out.file.set_attr(kRecommendations, attr::kGatedMeaning,
+                      std::string("1 = risk above --risk-threshold: do not offer finance/insurance items to this user"));
   }
-  w.rows<index_t>("/similar_items/items", r.similar.items, info.n_items, N, is.begin);
-  w.rows<real>("/similar_items/scores", r.similar.scores, info.n_items, N, is.begin);
+  out.per_item<index_t>(kSimilarItemsItems, r.similar.items, N);
+  out.per_item<real>(kSimilarItemsScores, r.similar.scores, N);
+}
 
-  // Risk.
-  const RiskModel& risk = r.risk;
-  file.create_group("/risk");
-  file.set_attr("/risk", "status", risk.available ? std::string("fitted") : risk.status);
-  if (risk.available) {
-    users_out("/risk/score", risk.score, 0);
-    users_out("/risk/tier", risk.tier, 0);
-    users_out("/risk/split", risk.split, 0);
-    file.set_attr("/risk/tier", "names", std::vector<std::string>{"low", "medium", "high"});
-    file.set_attr("/risk/split", "meaning", std::string("-1 unlabelled, 0 fitted on, 1 held out"));
-    w.whole<double>("/risk/coefficients", risk.coef);
-    file.set_attr("/risk/coefficients", "feature_names", risk.feature_names);
-    w.whole<double>("/risk/feature_mean", risk.feature_mean);
-    w.whole<double>("/risk/feature_std", risk.feature_std);
-    const ScoreHistogram& h = risk.held_out;
-    file.set_attr("/risk", "auc", h.auc());
-    file.set_attr("/risk", "ks", h.ks());
-    file.set_attr("/risk", "gini", 2 * h.auc() - 1);
-    file.set_attr("/risk", "brier", h.brier());
-    file.set_attr("/risk", "threshold", o.risk_threshold);
-    file.set_attr("/risk", "n_fit", std::int64_t{risk.n_fit});
-    file.set_attr("/risk", "n_held_out", std::int64_t{risk.n_held_out});
-    std::vector<double> pred(h.rel_n.size()), obs(h.rel_n.size());
-    for (std::size_t q = 0; q < h.rel_n.size(); ++q) {
-      pred[q] = h.rel_n[q] > 0 ? h.rel_sum_p[q] / h.rel_n[q] : NAN;
-      obs[q] = h.rel_n[q] > 0 ? h.rel_sum_y[q] / h.rel_n[q] : NAN;
-    }
-    w.whole<double>("/risk/reliability/predicted", pred);
-    w.whole<double>("/risk/reliability/observed", obs);
-    w.whole<double>("/risk/reliability/count", h.rel_n);
+// How well the risk model's scores matched the held-out labels, by score quantile.
+void write_reliability(OutputRows& out, const ScoreHistogram& h) {
+  std::vector<double> pred(h.rel_n.size()), obs(h.rel_n.size());
+  for (std::size_t q = 0; q < h.rel_n.size(); ++q) {
+    pred[q] = h.rel_n[q] > 0 ? h.rel_sum_p[q] / h.rel_n[q] : NAN;
+    obs[q] = h.rel_n[q] > 0 ? h.rel_sum_y[q] / h.rel_n[q] : NAN;
   }
+  out.w.whole<double>(kRiskReliabilityPredicted, pred);
+  out.w.whole<double>(kRiskReliabilityObserved, obs);
+  out.w.whole<double>(kRiskReliabilityCount, h.rel_n);
+}
 
-  // Audiences.
+// The risk model's status; when fitted, the scores, tiers, model and its held-out quality.
+void write_risk(OutputRows& out, const RiskModel& risk) {
+  out.file.create_group(kRisk);
+  out.file.set_attr(kRisk, attr::kStatus, risk.available ? std::string("fitted") : risk.status);
+  if (!risk.available) return;
+  out.per_user(kRiskScore, risk.score, 0);
+  out.per_user(kRiskTier, risk.tier, 0);
+  out.per_user(kRiskSplit, risk.split, 0);
+  out.file.set_attr(kRiskTier, attr::kNames, std::vector<std::string>{"low", "medium", "high"});
+  out.file.set_attr(kRiskSplit, attr::kMeaning, std::string("-1 unlabelled, 0 fitted on, 1 held out"));
+  out.w.whole<double>(kRiskCoefficients, risk.coef);
+  out.file.set_attr(kRiskCoefficients, attr::kFeatureNames, risk.feature_names);
+  out.w.whole<double>(kRiskFeatureMean, risk.feature_mean);
+  out.w.whole<double>(kRiskFeatureStd, risk.feature_std);
+  const ScoreHistogram& h = risk.held_out;
+  out.file.set_attr(kRisk, attr::kAuc, h.auc());
+  out.file.set_attr(kRisk, attr::kKs, h.ks());
+  out.file.set_attr(kRisk, attr::kGini, 2 * h.auc() - 1);
+  out.file.set_attr(kRisk, attr::kBrier, h.brier());
+  out.file.set_attr(kRisk, attr::kThreshold, out.o.risk_threshold);
+  out.file.set_attr(kRisk, attr::kNFit, std::int64_t{risk.n_fit});
+  out.file.set_attr(kRisk, attr::kNHeldOut, std::int64_t{risk.n_held_out});
+  write_reliability(out, h);
+}
+
+// Per gated domain, each product's best eligible users and its control group.
+void write_audiences(OutputRows& out, const TrainResults& r) {
+  const int A = out.o.audience_size;
   for (const Audience& a : r.audiences) {
-    const std::string g = "/audiences/" + a.domain;
-    const int A = o.audience_size;
-    w.rows<index_t>(g + "/items", a.items, a.products, 0, a.first);
-    w.rows<index_t>(g + "/users", a.users, a.products, A, a.first);
-    w.rows<real>(g + "/scores", a.scores, a.products, A, a.first);
-    w.rows<std::uint8_t>(g + "/control", a.control, a.products, A, a.first);
-    file.set_attr(g, "control_fraction", o.control_fraction);
-    file.set_attr(g, "eligibility", std::string(risk.available ? "risk score below --risk-threshold" : "no risk model: every user with ratings"));
+    const std::string g = path(kAudiences, a.domain);
+    out.w.rows<index_t>(path(g, kItemsLeaf), a.items, a.products, 0, a.first);
+    out.w.rows<index_t>(path(g, kUsersLeaf), a.users, a.products, A, a.first);
+    out.w.rows<real>(path(g, kScoresLeaf), a.scores, a.products, A, a.first);
+    out.w.rows<std::uint8_t>(path(g, kControlLeaf), a.control, a.products, A, a.first);
+    out.file.set_attr(g, attr::kControlFraction, out.o.control_fraction);
+    out.file.set_attr(g, attr::kEligibility, std::string(r.risk.available ? "risk score below --risk-threshold"
+                                                                          : "no risk model: every user with ratings"));
   }
+}
 
-  // Ids copied from the input in its own type (integers or fixed-length strings), each rank whole
-  // chunks of the input's layout (chunk_slice).
-  for (auto [name, n] : {std::pair{schema::kUsersId, info.n_users}, {schema::kItemsId, info.n_items}}) {
+// The ids copied from the input in its own type (integers or fixed-length strings), each rank
+// whole chunks of the input's layout (chunk_slice); then the item domains.
+void write_ids(OutputRows& out, const TrainResults& r, const InputInfo& info, InputReader& input) {
+  for (auto [name, n] : {std::pair{kUsersId, info.n_users}, {kItemsId, info.n_items}}) {
     if (!input.file().exists(name)) continue;
     h5::Dataset from = input.file().dataset(name);
-    const Slice mine = chunk_slice(n, static_cast<count_t>(from.chunk_rows()), comm.rank(), comm.size());
+    const Slice mine = chunk_slice(n, static_cast<count_t>(from.chunk_rows()), out.comm.rank(), out.comm.size());
     if (!from.fixed_size()) {
       // Variable-length strings, which parallel HDF5 cannot write: stored fixed-length, as wide as
       // the longest.
       const std::vector<std::string> ids = from.read_strings(mine.begin, mine.end - mine.begin);
       std::uint64_t width = 1;
       for (const std::string& id : ids) width = std::max<std::uint64_t>(width, id.size());
-      file.create_fixed_strings(name, n, comm.max(width)).write_strings(ids, mine.begin);
+      out.file.create_fixed_strings(name, n, out.comm.max(width)).write_strings(ids, mine.begin);
       continue;
     }
     const std::vector<char> bytes = from.read_raw(mine.begin, mine.end - mine.begin);
-    file.create_like(name, from).write_raw(bytes, mine.begin, mine.end - mine.begin);
+    out.file.create_like(name, from).write_raw(bytes, mine.begin, mine.end - mine.begin);
   }
   if (info.has_domains) {
     std::vector<std::int32_t> d = input.read_domains();
-    std::vector<std::int32_t> mine(d.begin() + is.begin, d.begin() + is.end);
-    w.rows<std::int32_t>("/items/domain", mine, info.n_items, 0, is.begin);
-    file.set_attr("/items/domain", "names", r.domain_names);
+    out.per_item<std::int32_t>(kItemsDomain, std::span(d).subspan(out.is.begin, out.is.end - out.is.begin), 0);
+    out.file.set_attr(kItemsDomain, attr::kNames, r.domain_names);
   }
+}
+
+}  // namespace
+
+std::size_t write_train_output(const std::string& path, const Comm& comm, const Config& config, const InputInfo& info,
+                               InputReader& input, const Partition& part, const TrainResults& r) {
+  // The routing's buffers hold the pieces the writer streams in the background: `users` is
+  // made before, and outlives, the writer.
+  UserFileOrder users(comm, part);
+  OutputWriter w(path, comm, {config.resolved, r.fingerprint, config.train.input, kernels().description});
+  OutputRows out{w, w.file(), comm, part, users, config.train, info.n_users, info.n_items,
+                 even_slice(info.n_users, comm.rank(), comm.size()), even_slice(info.n_items, comm.rank(), comm.size())};
+  write_model(out, r);
+  write_feature_map(out, r);
+  write_training_choice(out, r);
+  write_metrics(out, r);
+  write_profiles(out, r);
+  write_recommendations(out, r);
+  write_risk(out, r.risk);
+  write_audiences(out, r);
+  write_ids(out, r, info, input);
   const std::size_t bytes = w.bytes_written();
   w.close();
   return bytes;
