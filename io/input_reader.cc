@@ -7,6 +7,7 @@
 
 #include "io/dataset_checks.h"
 #include "io/h5_listing.h"
+#include "io/id_keys.h"
 #include "io/schema.h"
 #include "src/base/choices.h"
 #include "src/base/names.h"
@@ -39,18 +40,6 @@ std::string text_at(const Comm& comm, const std::function<Slice(int)>& slice, co
   comm.bcast(text, owner);
   return text;
 }
-
-// External ids of this rank's slice: integers as they are, strings by two hashes.
-struct IdSlice {
-  std::vector<Key128> keys;
-  std::vector<std::int64_t> integers;
-  std::vector<std::string> strings;
-  bool is_unsigned = false;
-  std::string text(count_t k) const {
-    if (!strings.empty()) return fmt::format("'{}'", printable(strings[k]));  // fmt: GCC 12 warns wrongly on +
-    return is_unsigned ? std::to_string(static_cast<std::uint64_t>(integers[k])) : std::to_string(integers[k]);
-  }
-};
 
 }  // namespace
 
@@ -340,24 +329,7 @@ void InputReader::check_ids_unique(const char* name, index_t n) const {
   const count_t m = s.end - s.begin;
   IdSlice ids;
   // Read and checked alone first: a problem here is this rank's, agreed before the exchange.
-  phase(comm_, [&] {
-    if (d.kind() == h5::Kind::string) {
-      ids.strings = d.read_strings(s.begin, m);
-      for (count_t k = 0; k < m; ++k) {
-        if (ids.strings[k].empty())
-          d.fail_here(Exit::data, fmt::format("row {} is an empty string; give every {} an id", s.begin + k,
-                                              n == info_.n_users ? "user" : "item"));
-        ids.keys.push_back(string_key(ids.strings[k]));
-      }
-    } else {
-      ids.is_unsigned = d.is_unsigned();
-      ids.integers.resize(m);
-      // Unsigned ids are read as their bits, so that none past 2^63 is clipped into another.
-      if (ids.is_unsigned) d.read<std::uint64_t>(std::span(reinterpret_cast<std::uint64_t*>(ids.integers.data()), m), s.begin, m);
-      else d.read<std::int64_t>(ids.integers, s.begin, m);
-      for (std::int64_t v : ids.integers) ids.keys.push_back({0, static_cast<std::uint64_t>(v)});
-    }
-  });
+  phase(comm_, [&] { ids = read_id_slice(d, s.begin, m, n == info_.n_users ? "user" : "item"); });
   phase(comm_, [&] {
     if (const auto rep = first_repeated(comm_, ids.keys, s.begin)) {
       const std::string id = text_at(comm_, slice, rep->first, [&](count_t k) { return ids.text(k); });
@@ -365,6 +337,15 @@ void InputReader::check_ids_unique(const char* name, index_t n) const {
                                           rep->first, rep->second, id, n == info_.n_users ? "user" : "item"));
     }
   });
+}
+
+std::vector<Key128> InputReader::id_keys(const char* name, Slice s) const {
+  std::vector<Key128> keys;
+  phase(comm_, [&] {
+    keys = read_id_slice(file_.dataset(name), s.begin, s.end - s.begin,
+                         std::strcmp(name, schema::kUsersId) == 0 ? "user" : "item").keys;
+  });
+  return keys;
 }
 
 SideTables InputReader::read_side_tables() const {

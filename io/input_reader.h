@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "io/h5.h"
+#include "src/comm/duplicates.h"
 #include "src/base/triplets.h"
 #include "src/base/types.h"
 #include "src/comm/comm.h"
@@ -51,6 +52,8 @@ class InputReader {
   // Collective: reads and validates every optional table (domains, features, labels, ids), one
   // phase each, so a problem found by any rank stops every rank alike (AgreedError).
   SideTables read_side_tables() const;
+  // Collective: keys of rows [s.begin, s.end) of /users/id or /items/id (which must exist).
+  std::vector<Key128> id_keys(const char* name, Slice s) const;
   // Collective: every rank gets /items/domain, validated.
   std::vector<std::int32_t> read_domains() const;
   h5::File& file() { return file_; }

@@ -7,6 +7,7 @@
 
 #include "io/atomic_output.h"
 #include "io/input_reader.h"
+#include "io/previous_model.h"
 #include "jobs/job_timer.h"
 #include "jobs/train_output.h"
 #include "src/base/config.h"
@@ -32,6 +33,7 @@ struct TrainContext {
   std::string fingerprint;  // of the input: metadata and a checksum of the ratings
   Partition part;
 
+  PreviousModel previous;  // --init-from: read before the long work, used once the factors exist
   double lambda = 0;  // as trained: the option's, or chosen on a validation split
   Factors factors;
   std::unique_ptr<Trainer> trainer;

@@ -10,6 +10,7 @@
 
 #include "io/checkpoint.h"
 #include "io/h5.h"
+#include "io/schema.h"
 #include "jobs/jobs.h"
 #include "jobs/train_loop.h"
 #include "jobs/train_scoring.h"
@@ -20,6 +21,7 @@
 #include "src/model/risk.h"
 #include "src/model/sgd.h"
 #include "src/model/tune.h"
+#include "src/model/warm_start.h"
 
 namespace crossmf {
 
@@ -48,6 +50,10 @@ void check_run_fits_input(const TrainContext& run) {
     fail(Exit::usage, "--factors {} with {} user features: the output's /risk/coefficients attribute feature_names "
                       "would hold {} names, more than an HDF5 attribute holds (64 KiB); lower --factors", o.factors,
          info.user_features, 1 + o.factors + info.user_features);
+  for (auto [has, name] : {std::pair{info.has_user_ids, schema::kUsersId}, {info.has_item_ids, schema::kItemsId}})
+    if (!o.init_from.empty() && !has)
+      fail(Exit::usage, "--init-from matches users and items by external id, but {} has no {}; give ids (crossmf "
+                        "import and generate write them), or drop --init-from", o.input, name);
   if (info.has_domains && !h5::File::strings_attribute_fits(info.domain_names))
     fail(Exit::data, "{}: /items/domain attribute names has {} domains, more than an attribute of the output holds "
                      "(64 KiB of names); merge domains", o.input, info.domain_names.size());
@@ -83,6 +89,10 @@ void open_input(TrainContext& run) {
   resolve_for_input(run);
   phase(comm, [&] { check_run_fits_input(run); });
   run.output = std::make_unique<AtomicOutput>(o.output, comm);
+  if (!o.init_from.empty()) {
+    Timed t(run.time().io);
+    run.previous = read_previous_model(o.init_from, "--init-from", o.factors, comm);
+  }
   const InputInfo& info = run.info();
   spdlog::info("input {}: {} users, {} items, {} ratings ({}){}; {} for {} iterations, k = {}", o.input, info.n_users,
                info.n_items, info.nnz, run.implicit ? "implicit" : "explicit",
@@ -199,6 +209,23 @@ TuneResult choose_lambda_alpha(TrainContext& run, const MakeTrainer& make_traine
               [&] { stop_point(run.comm, "choosing --lambda/--alpha", kNothingWritten); }, run.time());
 }
 
+// --init-from: users and items the earlier model knows start from its rows.
+void start_from_previous(TrainContext& run) {
+  const InputInfo& info = run.info();
+  const PreviousModel& p = run.previous;
+  const std::vector<Key128> users = run.input->id_keys(schema::kUsersId, even_slice(info.n_users, run.comm.rank(), run.comm.size()));
+  const std::vector<Key128> items = run.input->id_keys(schema::kItemsId, even_slice(info.n_items, run.comm.rank(), run.comm.size()));
+  const WarmStarted n = warm_start(run.comm, run.part, users, items, {p.user_keys, p.user_rows}, {p.item_keys, p.item_rows},
+                                   run.factors);
+  run.previous = PreviousModel();
+  if (n.users == 0 && n.items == 0)
+    throw AgreedError(Exit::usage, fmt::format("--init-from {} shares no user and no item id with {}; give the output of "
+                                               "a training on this platform, or drop --init-from", run.o.init_from,
+                                               run.o.input));
+  spdlog::info("init-from {}: {} of {} users and {} of {} items start from its factors", run.o.init_from, n.users,
+               info.n_users, n.items, info.n_items);
+}
+
 // Stage 3: the factors and their trainer, after choosing lambda and alpha when asked.
 void build_model(TrainContext& run) {
   TrainOptions& o = run.o;
@@ -225,6 +252,7 @@ void build_model(TrainContext& run) {
     o.alpha = run.results.tuning.alpha;
   }
   start_factors(run.comm, run.part, o.factors, !run.implicit && o.biases, o.seed, run.factors);
+  if (!o.init_from.empty()) start_from_previous(run);
   run.trainer = make_trainer(run.part, run.factors, run.lambda, o.alpha);
 }
 

@@ -60,7 +60,7 @@ std::string training_options(const TrainContext& run) {
   static const std::set<std::string> keys = {
       "algorithm", "feedback", "factors", "lambda", "lambda-exponent", "bias-lambda", "burn-in", "noise-precision",
       "rated-prior", "rated-steps", "alpha", "confidence", "epsilon", "solver", "cg-steps", "biases", "learning-rate",
-      "sync-every", "sgd-sync", "implicit-loss", "negatives", "test-fraction", "split", "seed"};
+      "sync-every", "sgd-sync", "implicit-loss", "negatives", "test-fraction", "split", "seed", "init-from"};
   const TrainOptions& o = run.o;
   // Defaults that depend on the feedback as resolved for this input: "auto" and "als" are one run.
   const std::map<std::string, std::string> chosen = {

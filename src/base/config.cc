@@ -178,6 +178,8 @@ void describe_train(OptionTable& t, TrainOptions& o) {
   t.choice("gating", &o.gating, "risky users' finance/insurance recommendations");
   t.add("audience-size", &o.audience_size, "users per finance/insurance product audience");
   t.add("control-fraction", &o.control_fraction, "share of each audience held out as a control group");
+  t.add("init-from", &o.init_from, "an earlier crossmf output: users and items it knows (by external id) start from "
+                                   "its factors and biases, the others as usual");
   t.add("checkpoint", &o.checkpoint, "checkpoint HDF5 file");
   t.add("checkpoint-every", &o.checkpoint_every, "iterations between checkpoints (0: never)");
   t.flag("resume", &o.resume, "resume from --checkpoint");
@@ -369,7 +371,7 @@ void validate(const Config& c) {
     required("input", t.input);
     required("output", t.output);
     check_distinct_files({{"--input", t.input}, {"--config", c.config_file}, {"--output", t.output, true},
-                          {"--checkpoint", t.checkpoint, true}});
+                          {"--checkpoint", t.checkpoint, true}, {"--init-from", t.init_from}});
     if (t.factors != -1) between("factors", t.factors, 1, 4096);
     if (t.iterations != -1) between("iterations", t.iterations, 1, 1000000);
     if (t.lambda != -1 && t.lambda != kAuto && !(t.lambda >= 0 && t.lambda < 1e6))

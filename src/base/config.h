@@ -80,6 +80,7 @@ struct TrainOptions {
   Gating gating = Gating::kWithhold;
   int audience_size = 500;
   double control_fraction = 0.1;
+  std::string init_from;              // an earlier output: users and items it knows start from its factors
   std::string checkpoint;
   int checkpoint_every = 0;
   bool resume = false;

@@ -1,0 +1,24 @@
+// External ids (/users/id, /items/id) of a slice of rows, as 128-bit keys that match across
+// files however the rows are numbered: integers as they are, strings by two hashes.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "io/h5.h"
+#include "src/comm/duplicates.h"
+
+namespace crossmf {
+
+struct IdSlice {
+  std::vector<Key128> keys;
+  std::vector<std::int64_t> integers;
+  std::vector<std::string> strings;
+  bool is_unsigned = false;
+  std::string text(count_t k) const;  // row k as a message shows it
+};
+
+// Collective: rows [begin, begin + n) of an id dataset (integer or string, checked by the
+// caller). An empty string id fails with Exit::data naming the row; `what` is "user" or "item".
+IdSlice read_id_slice(const h5::Dataset& d, count_t begin, count_t n, const char* what);
+
+}  // namespace crossmf
