@@ -33,22 +33,22 @@ std::vector<real> read_rows(const h5::File& f, const std::string& factors, const
 // The output's shapes and ids, the same on every rank.
 void check_layout(const h5::File& f, const std::string& option, int k, PreviousModel& m) {
   const std::string path = f.path();
-  if (!f.has_attr("/", "format") || f.attr_string("/", "format") != schema::kOutputFormat)
-    fail(Exit::usage, "{} {} is not a crossmf output (no root attribute format = \"{}\"); give the output of an "
-                      "earlier 'crossmf train'", option, path, schema::kOutputFormat);
-  if (const auto v = f.attr_int("/", "format_version"); v > schema::kOutputVersion)
+  if (!f.has_attr("/", schema::attr::kFormat) || f.attr_string("/", schema::attr::kFormat) != schema::kOutputFormat)
+    fail(Exit::usage, "{} {} is not a crossmf output (no root attribute {} = \"{}\"); give the output of an "
+                      "earlier 'crossmf train'", option, path, schema::attr::kFormat, schema::kOutputFormat);
+  if (const auto v = f.attr_int("/", schema::attr::kFormatVersion); v > schema::kOutputVersion)
     fail(Exit::usage, "{} {} has output format_version {}, newer than this crossmf reads ({}); use a newer crossmf",
          option, path, v, schema::kOutputVersion);
   for (const char* ids : {schema::kUsersId, schema::kItemsId})
     if (!f.exists(ids))
       fail(Exit::usage, "{} {} has no {}: a model is matched to the new input by external ids; train from an input "
                         "with /users/id and /items/id", option, path, ids);
-  for (const char* name : {"/model/user_factors", "/model/item_factors", "/model/user_bias", "/model/item_bias"})
+  for (const char* name : {schema::kModelUserFactors, schema::kModelItemFactors, schema::kModelUserBias, schema::kModelItemBias})
     if (!f.exists(name)) fail(Exit::data, "{} {} has no {}; give a complete crossmf output", option, path, name);
   m.n_users = static_cast<count_t>(f.dataset(schema::kUsersId).rows());
   m.n_items = static_cast<count_t>(f.dataset(schema::kItemsId).rows());
-  for (auto [name, rows, bias] : {std::tuple{"/model/user_factors", m.n_users, "/model/user_bias"},
-                                  {"/model/item_factors", m.n_items, "/model/item_bias"}}) {
+  for (auto [name, rows, bias] : {std::tuple{schema::kModelUserFactors, m.n_users, schema::kModelUserBias},
+                                  {schema::kModelItemFactors, m.n_items, schema::kModelItemBias}}) {
     const int cols = require_matrix(f.dataset(name), rows, "the ids' rows");
     if (cols != k)
       fail(Exit::usage, "{} {}: {} has {} factors but this run trains {}; give --factors {} or drop {}", option, path,
@@ -75,11 +75,11 @@ PreviousModel read_previous_model(const std::string& path, const std::string& op
   const Slice s = even_slice(m.n_users, comm.rank(), comm.size());
   phase(comm, [&] {
     m.user_keys = read_id_slice(f->dataset(schema::kUsersId), s.begin, s.end - s.begin, "user").keys;
-    m.user_rows = read_rows(*f, "/model/user_factors", "/model/user_bias", s.begin, s.end - s.begin, k);
+    m.user_rows = read_rows(*f, schema::kModelUserFactors, schema::kModelUserBias, s.begin, s.end - s.begin, k);
   });
   phase(comm, [&] {
     m.item_keys = read_id_slice(f->dataset(schema::kItemsId), 0, m.n_items, "item").keys;
-    m.item_rows = read_rows(*f, "/model/item_factors", "/model/item_bias", 0, m.n_items, k);
+    m.item_rows = read_rows(*f, schema::kModelItemFactors, schema::kModelItemBias, 0, m.n_items, k);
   });
   return m;
 }
