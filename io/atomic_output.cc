@@ -50,7 +50,7 @@ double process_start(long pid) {
 }  // namespace
 
 AtomicOutput::AtomicOutput(const std::string& target, const Comm& comm) : target_(target), comm_(comm) {
-  phase(comm_, [&] {
+  agreed(comm_, [&] {
     if (!comm_.root()) return;
     const PathInfo info = inspect_path(target_);
     if (info.exists && !info.regular)
@@ -85,7 +85,7 @@ AtomicOutput::~AtomicOutput() {
 
 void AtomicOutput::commit() {
   comm_.barrier();
-  phase(comm_, [&] {
+  agreed(comm_, [&] {
     if (!comm_.root()) return;
     // Flushed to disk before the rename, so that a crash cannot leave the target name on a file
     // whose data never reached the disk.

@@ -75,12 +75,12 @@ void write_checkpoint_file(const std::string& temp, const Comm& comm, const Chec
 void write_checkpoint(const std::string& path, const Comm& comm, const CheckpointState& s, index_t n_users,
                       index_t n_items) {
   AtomicOutput out(path, comm);
-  phase(comm, [&] { out.naming_target([&] { write_checkpoint_file(out.temp_path(), comm, s, n_users, n_items); }); });
+  agreed(comm, [&] { out.naming_target([&] { write_checkpoint_file(out.temp_path(), comm, s, n_users, n_items); }); });
   out.commit();
 }
 
 void check_checkpoint_path(const std::string& path, const Comm& comm) {
-  phase(comm, [&] {
+  agreed(comm, [&] {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) return;
     const std::string what = !h5::is_hdf5(path) ? "not an HDF5 file" : [&] {
@@ -136,7 +136,7 @@ void read_checkpoint(const std::string& path, const Comm& comm, const Checkpoint
   s.state_width = state_width;
   std::optional<h5::File> file;
   // 1. What the file is, and its metadata: the same on every rank.
-  phase(comm, [&] {
+  agreed(comm, [&] {
     file.emplace(h5::File::open(path, comm.raw(), false, "a crossmf checkpoint (or a new path for --checkpoint)"));
     const h5::File& f = *file;
     if (!f.has_attr(schema::kRoot, schema::attr::kFormat) || f.attr_string(schema::kRoot, schema::attr::kFormat) != schema::kCheckpointFormat)
@@ -208,7 +208,7 @@ void read_checkpoint(const std::string& path, const Comm& comm, const Checkpoint
   });
   // 2. This rank's rows, all read (collectively) before any is judged: a problem is this rank's
   //    alone, so it may only be thrown after the last collective.
-  phase(comm, [&] {
+  agreed(comm, [&] {
     const h5::File& f = *file;
     const Slice us = even_slice(n_users, comm.rank(), comm.size()), is = even_slice(n_items, comm.rank(), comm.size());
     std::string problem;

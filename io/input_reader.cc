@@ -247,7 +247,7 @@ Triplets InputReader::read_ratings(bool test, bool with_time, std::optional<bool
       }
     }
   }
-  // Validation is local; the caller's phase boundary agrees on it.
+  // Validation is local; the caller's agreed() agrees on it.
   if (!bad.empty()) throw Error(Exit::data, bad);
   return t;
 }
@@ -329,8 +329,8 @@ void InputReader::check_ids_unique(const char* name, index_t n) const {
   const count_t m = s.end - s.begin;
   IdSlice ids;
   // Read and checked alone first: a problem here is this rank's, agreed before the exchange.
-  phase(comm_, [&] { ids = read_id_slice(d, s.begin, m, n == info_.n_users ? "user" : "item"); });
-  phase(comm_, [&] {
+  agreed(comm_, [&] { ids = read_id_slice(d, s.begin, m, n == info_.n_users ? "user" : "item"); });
+  agreed(comm_, [&] {
     if (const auto rep = first_repeated(comm_, ids.keys, s.begin)) {
       const std::string id = text_at(comm_, slice, rep->first, [&](count_t k) { return ids.text(k); });
       d.fail_here(Exit::data, fmt::format("rows {} and {} hold the same id {}; fix the ids: one per {}, each its own",
@@ -341,7 +341,7 @@ void InputReader::check_ids_unique(const char* name, index_t n) const {
 
 std::vector<Key128> InputReader::id_keys(const char* name, Slice s) const {
   std::vector<Key128> keys;
-  phase(comm_, [&] {
+  agreed(comm_, [&] {
     keys = read_id_slice(file_.dataset(name), s.begin, s.end - s.begin,
                          std::strcmp(name, schema::kUsersId) == 0 ? "user" : "item").keys;
   });
@@ -350,12 +350,12 @@ std::vector<Key128> InputReader::id_keys(const char* name, Slice s) const {
 
 SideTables InputReader::read_side_tables() const {
   SideTables t;
-  if (info_.has_domains) phase(comm_, [&] { t.domain = read_domains(); });
-  if (info_.has_item_features) phase(comm_, [&] { t.item_features = read_item_features(); });
-  if (info_.has_user_features) phase(comm_, [&] { t.user_features = read_user_features(); });
+  if (info_.has_domains) agreed(comm_, [&] { t.domain = read_domains(); });
+  if (info_.has_item_features) agreed(comm_, [&] { t.item_features = read_item_features(); });
+  if (info_.has_user_features) agreed(comm_, [&] { t.user_features = read_user_features(); });
   if (info_.has_labels) {
-    phase(comm_, [&] { t.labels = read_labels(); });
-    phase(comm_, [&] { check_labelled_users_unique(t.labels); });
+    agreed(comm_, [&] { t.labels = read_labels(); });
+    agreed(comm_, [&] { check_labelled_users_unique(t.labels); });
   }
   if (info_.has_user_ids) check_ids_unique(schema::kUsersId, info_.n_users);
   if (info_.has_item_ids) check_ids_unique(schema::kItemsId, info_.n_items);

@@ -47,10 +47,10 @@ class InputReader {
   // Collective: this rank's contiguous slice of /ratings (or /test), validated: implicit strengths
   // must be > 0 (`implicit`: the feedback the run uses; the file's by default). Times only when
   // asked for (and present). A problem is thrown by this rank alone, after the last collective:
-  // call it alone in a phase.
+  // call it alone in an agreed().
   Triplets read_ratings(bool test, bool with_time = false, std::optional<bool> implicit = std::nullopt) const;
   // Collective: reads and validates every optional table (domains, features, labels, ids), one
-  // phase each, so a problem found by any rank stops every rank alike (AgreedError).
+  // agreed() each, so a problem found by any rank stops every rank alike (AgreedError).
   SideTables read_side_tables() const;
   // Collective: keys of rows [s.begin, s.end) of /users/id or /items/id (which must exist).
   std::vector<Key128> id_keys(const char* name, Slice s) const;

@@ -35,8 +35,8 @@ class OutputWriter {
     bytes_ += mine.size() * sizeof(T);
   }
   // Collective. Like rows(), for rows made in pieces once the dataset exists:
-  // `stream(phase, piece)` calls piece(first, values) for runs of this rank's rows, `first`
-  // counted from first_row, each starting phase(first) bytes past a 4 KiB boundary, where it
+  // `stream(page_offset, piece)` calls piece(first, values) for runs of this rank's rows, `first`
+  // counted from first_row, each starting page_offset(first) bytes past a 4 KiB boundary, where it
   // also starts in the file, so the disk takes it without a copy (UserFileOrder::stream). Each
   // piece is written in the background while the next is made; it must stay valid until the
   // piece after it has been handed over (or close()).
@@ -55,8 +55,8 @@ class OutputWriter {
       bytes_ += mine.size() * sizeof(T);
       return;
     }
-    auto phase = [&](count_t first) { return *at % alignof(T) == 0 ? (*at + first * row_bytes) % 4096 : 0; };
-    stream(phase, [&](count_t first, std::span<const T> v) {
+    auto page_offset = [&](count_t first) { return *at % alignof(T) == 0 ? (*at + first * row_bytes) % 4096 : 0; };
+    stream(page_offset, [&](count_t first, std::span<const T> v) {
       settle();
       in_flight_ = name;
       background_.start(d.file_path(), *at + first * row_bytes, v.size_bytes(), v.data());

@@ -68,16 +68,16 @@ PreviousModel read_previous_model(const std::string& path, const std::string& op
   PreviousModel m;
   m.k = k;
   std::optional<h5::File> f;
-  phase(comm, [&] {
+  agreed(comm, [&] {
     f.emplace(h5::File::open(path, comm.raw(), false, "a crossmf output (" + option + ")"));
     check_layout(*f, option, k, m);
   });
   const Slice s = even_slice(m.n_users, comm.rank(), comm.size());
-  phase(comm, [&] {
+  agreed(comm, [&] {
     m.user_keys = read_id_slice(f->dataset(schema::kUsersId), s.begin, s.end - s.begin, "user").keys;
     m.user_rows = read_rows(*f, schema::kModelUserFactors, schema::kModelUserBias, s.begin, s.end - s.begin, k);
   });
-  phase(comm, [&] {
+  agreed(comm, [&] {
     m.item_keys = read_id_slice(f->dataset(schema::kItemsId), 0, m.n_items, "item").keys;
     m.item_rows = read_rows(*f, schema::kModelItemFactors, schema::kModelItemBias, 0, m.n_items, k);
   });

@@ -79,13 +79,13 @@ void write_platform(const std::string& path, const Config& config, const Comm& c
   const GenerateOptions& g = config.generate;
   std::optional<h5::File> file;
   std::optional<InputWriter> writer;
-  phase(comm, [&] {
+  agreed(comm, [&] {
     file.emplace(h5::File::create(path, comm.raw()));
     writer.emplace(*file, comm, InputHeader{.n_users = g.users, .n_items = g.items, .feedback = g.feedback,
                                             .config = config.resolved, .generator = generator_name(), .seed = g.seed,
                                             .compress = g.compress});
   });
-  phase(comm, [&] {
+  agreed(comm, [&] {
     std::vector<std::int64_t> ids(item_block.count);
     for (index_t j = 0; j < item_block.count; ++j) ids[j] = Platform::item_id(item_block.first + j);
     writer->item_ids(ids);
@@ -93,7 +93,7 @@ void write_platform(const std::string& path, const Config& config, const Comm& c
     if (g.item_features > 0)
       writer->item_features(platform.item_features(item_block.first, item_block.count), platform.item_feature_names());
   });
-  phase(comm, [&] {
+  agreed(comm, [&] {
     std::vector<std::int64_t> ids(user_block.count);
     for (index_t j = 0; j < user_block.count; ++j) ids[j] = Platform::user_id(user_block.first + j);
     writer->user_ids(ids);
@@ -103,11 +103,11 @@ void write_platform(const std::string& path, const Config& config, const Comm& c
   });
   stop_point(comm, "writing users and items", kUnchanged);
   count_t fallbacks = 0;
-  phase(comm, [&] { fallbacks = write_interactions(*writer, platform, users, counts, comm); });
+  agreed(comm, [&] { fallbacks = write_interactions(*writer, platform, users, counts, comm); });
   if (fallbacks > 0)
     spdlog::warn("{} users needed the popularity-order fallback to find enough distinct items "
                  "(a small platform or a steep --popularity)", fallbacks);
-  phase(comm, [&] { file->close(); });
+  agreed(comm, [&] { file->close(); });
 }
 
 }  // namespace
@@ -117,18 +117,18 @@ void run_generate(const Config& config, const Comm& comm) {
   Stopwatch total;
   const Block user_block = block_of(g.users, comm), item_block = block_of(g.items, comm);
 
-  phase(comm, [&] {
+  agreed(comm, [&] {
     if (comm.root()) AtomicOutput::clear_stale(g.output);
   });
   std::optional<Platform> platform;
   UserBlock users;
-  phase(comm, [&] {
+  agreed(comm, [&] {
     platform.emplace(platform_spec(g));
     users = platform->users(user_block.first, user_block.count);
   });
   UserCounts counts;
   // At most half of the items per user keeps sampling without replacement cheap.
-  phase(comm, [&] { counts = plan_user_counts(g.ratings, g.test_ratings, (g.items + 1) / 2, users.activity, global_sums(comm)); });
+  agreed(comm, [&] { counts = plan_user_counts(g.ratings, g.test_ratings, (g.items + 1) / 2, users.activity, global_sums(comm)); });
   stop_point(comm, "planning the platform", kUnchanged);
   spdlog::info("generate: {} users, {} items, {} ratings + {} test, {} feedback, {} planted factors, {} ranks; model {}",
                g.users, g.items, g.ratings, g.test_ratings, name_of(g.feedback), g.true_factors, comm.size(),

@@ -200,11 +200,11 @@ void import_on_root(const Config& config, const std::string& temp_output) {
 
 void run_import(const Config& config, const Comm& comm) {
   const std::string unchanged = "nothing was written and an existing output is unchanged; run again to start over";
-  phase(comm, [&] {
+  agreed(comm, [&] {
     if (comm.root()) AtomicOutput::clear_stale(config.import.output);
   });
   AtomicOutput output(config.import.output, comm);
-  root_phase(comm, [&] { output.naming_target([&] { import_on_root(config, output.temp_path()); }); });
+  agreed_on_root(comm, [&] { output.naming_target([&] { import_on_root(config, output.temp_path()); }); });
   stop_point(comm, "writing the output", unchanged);
   output.commit();
   spdlog::info("wrote {}", config.import.output);

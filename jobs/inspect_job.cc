@@ -119,7 +119,7 @@ std::string describe_listing(const std::string& path, const std::string& format,
 void run_inspect(const Config& config, const Comm& comm) {
   const std::string& path = config.inspect.file;
   std::string report;
-  phase(comm, [&] {
+  agreed(comm, [&] {
     const h5::File file = h5::File::open(path, comm.raw(), false, "a crossmf input, output or checkpoint file");
     const std::string format = file.has_attr(schema::kRoot, schema::attr::kFormat) ? file.attr_string(schema::kRoot, schema::attr::kFormat) : "";
     const std::int64_t version = file.has_attr(schema::kRoot, schema::attr::kFormatVersion) ? file.attr_int(schema::kRoot, schema::attr::kFormatVersion) : 0;

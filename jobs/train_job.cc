@@ -76,18 +76,18 @@ void resolve_for_input(TrainContext& run) {
 void open_input(TrainContext& run) {
   const TrainOptions& o = run.o;
   const Comm& comm = run.comm;
-  phase(comm, [&] {
+  agreed(comm, [&] {
     if (!comm.root()) return;
     AtomicOutput::clear_stale(o.output);
     if (!o.checkpoint.empty()) AtomicOutput::clear_stale(o.checkpoint);
   });
   if (!o.checkpoint.empty()) check_checkpoint_path(o.checkpoint, comm);
-  phase(comm, [&] {
+  agreed(comm, [&] {
     Timed t(run.time().io);
     run.input = std::make_unique<InputReader>(o.input, comm);
   });
   resolve_for_input(run);
-  phase(comm, [&] { check_run_fits_input(run); });
+  agreed(comm, [&] { check_run_fits_input(run); });
   run.output = std::make_unique<AtomicOutput>(o.output, comm);
   if (!o.init_from.empty()) {
     Timed t(run.time().io);
@@ -116,11 +116,11 @@ void read_and_partition(TrainContext& run) {
     run.side = run.input->read_side_tables();
   }
   Triplets train, test;
-  phase(comm, [&] {
+  agreed(comm, [&] {
     Timed t(run.time().io);
     train = run.input->read_ratings(false, o.split == Split::kTime, run.implicit);
   });
-  if (info.has_test) phase(comm, [&] {
+  if (info.has_test) agreed(comm, [&] {
     Timed t(run.time().io);
     test = run.input->read_ratings(true, false, run.implicit);
   });
@@ -128,7 +128,7 @@ void read_and_partition(TrainContext& run) {
   run.fingerprint = fmt::format("{} checksum={:016x}", info.fingerprint,
                                 ratings_checksum(comm, train) + 3 * ratings_checksum(comm, test));
   run.timer.section("partition");
-  phase(comm, [&] {
+  agreed(comm, [&] {
     try {
       run.part = build_partition(comm, info.n_users, info.n_items, std::move(train), info.has_test ? &test : nullptr,
                                  {o.test_fraction, o.split == Split::kTime, o.seed}, o.seed, run.threads, run.time());
@@ -293,7 +293,7 @@ void write_output(TrainContext& run) {
   std::size_t bytes = 0;
   Stopwatch watch;
   run.timer.section("write");
-  phase(comm, [&] {
+  agreed(comm, [&] {
     Timed t(run.time().io);
     Config as_trained = run.config;
     as_trained.resolved = resolved_as_trained(run);

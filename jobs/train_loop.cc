@@ -117,7 +117,7 @@ void TrainLoop::resume_if_asked() {
     spdlog::info("--resume: no checkpoint at {} yet, starting from the beginning", o_.checkpoint);
     return;
   }
-  phase(run_.comm, [&] {
+  agreed(run_.comm, [&] {
     Timed t(run_.time().io);
     CheckpointState saved;
     read_checkpoint(o_.checkpoint, run_.comm, identity_, run_.info().n_users, run_.info().n_items,
@@ -162,7 +162,7 @@ TrainLoop::Step TrainLoop::step(int it) {
   s.stats = run_.trainer->iterate(time);
   const count_t bytes = comm.bytes_sent() - bytes_before;
   s.comm_seconds = comm.max(time.comm - comm_before);
-  phase(comm, [&] { check_finite(run_, it); });
+  agreed(comm, [&] { check_finite(run_, it); });
   s.bytes = comm.sum(bytes);
   s.seconds = comm.max(watch.seconds());
   s.loss = run_.trainer->loss(time);
@@ -248,7 +248,7 @@ void TrainLoop::stop_if_signalled(int it, int stop) const {
 
 void TrainLoop::save(int it) {
   Stopwatch watch;
-  phase(run_.comm, [&] {
+  agreed(run_.comm, [&] {
     Timed t(run_.time().io);
     write_checkpoint(o_.checkpoint, run_.comm, snapshot(), run_.info().n_users, run_.info().n_items);
   });

@@ -31,7 +31,7 @@ struct OutputRows {
   template <class T>
   void routed(const std::string& name, const T* rows, int stride, int cols) {
     w.rows_streamed<T>(name, n_users, cols, us.begin,
-                       [&](auto phase, auto piece) { users.stream(rows, stride, std::max(cols, 1), phase, piece); });
+                       [&](auto page_offset, auto piece) { users.stream(rows, stride, std::max(cols, 1), page_offset, piece); });
   }
   template <class V>
   void per_user(const std::string& name, const V& local, int cols) {

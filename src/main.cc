@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
     try {
       Config config;
       const bool show_version = argc == 2 && std::string(argv[1]) == "--version";
-      phase(world, [&] {
+      agreed(world, [&] {
         kernels();  // a bad CROSSMF_ISA ends every subcommand here, on every rank
         if (show_version) return;
         config = parse_config(argc, argv);
@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
         if (world.root()) std::fputs(config.resolved.c_str(), stdout);
       } else {
         init_logging(world.rank(), name_of(config.log_level));
-        phase(world, [&] { check_same_everywhere(world, config.resolved); });
+        agreed(world, [&] { check_same_everywhere(world, config.resolved); });
         switch (config.command) {
           case Command::kGenerate: run_generate(config, world); break;
           case Command::kImport: run_import(config, world); break;

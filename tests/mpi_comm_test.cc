@@ -48,7 +48,7 @@ TEST(Comm, AgreeGivesEveryRankTheLowestFailingRanksError) {
   Comm c;
   const int last = c.size() - 1;
   try {
-    phase(c, [&] {
+    agreed(c, [&] {
       if (c.rank() == last) throw Error(Exit::data, "rank " + std::to_string(last) + " saw bad data");
     });
     FAIL() << "no error agreed";
@@ -57,17 +57,17 @@ TEST(Comm, AgreeGivesEveryRankTheLowestFailingRanksError) {
     EXPECT_EQ(std::string(e.what()), "rank " + std::to_string(last) + " saw bad data");
   }
   // And with no failure, nothing is thrown.
-  EXPECT_NO_THROW(phase(c, [] {}));
+  EXPECT_NO_THROW(agreed(c, [] {}));
 }
 
 TEST(Comm, RootPhaseRunsOnRankZeroAloneAndAgreesItsError) {
   Comm c;
   int ran = 0;
-  root_phase(c, [&] { ++ran; });
+  agreed_on_root(c, [&] { ++ran; });
   EXPECT_EQ(ran, c.root() ? 1 : 0);
   EXPECT_EQ(c.sum(ran), 1);
   try {
-    root_phase(c, [] { throw Error(Exit::io, "rank 0 could not read ratings.csv"); });
+    agreed_on_root(c, [] { throw Error(Exit::io, "rank 0 could not read ratings.csv"); });
     FAIL() << "no error agreed";
   } catch (const AgreedError& e) {
     EXPECT_EQ(e.code(), Exit::io);

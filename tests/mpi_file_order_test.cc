@@ -57,15 +57,15 @@ void check_slices(index_t users, std::initializer_list<count_t> round_sizes) {
     const std::vector<float> all = order(rows.data(), stride, cols);
     ASSERT_EQ(all.size(), slice_rows * cols) << how;
     expect_rows(all, 0, how);
-    // In pieces: they come in file order, cover the slice, start at the phase asked for (each
+    // In pieces: they come in file order, cover the slice, start at the page_offset asked for (each
     // piece's own), and each stays whole while the next is made. Twice: the buffers are reused.
     for (int pass = 0; pass < 2; ++pass) {
-      auto phase = [&](count_t first) { return static_cast<std::size_t>(1000 + 4 * first + 12 * pass) % 4096; };
+      auto page_offset = [&](count_t first) { return static_cast<std::size_t>(1000 + 4 * first + 12 * pass) % 4096; };
       std::span<const float> before;
       count_t before_first = 0, next = 0;
-      order.stream(rows.data(), stride, cols, phase, [&](count_t first, std::span<const float> got) {
+      order.stream(rows.data(), stride, cols, page_offset, [&](count_t first, std::span<const float> got) {
         EXPECT_EQ(first, next) << how;
-        EXPECT_EQ(reinterpret_cast<std::uintptr_t>(got.data()) % 4096, phase(first)) << how;
+        EXPECT_EQ(reinterpret_cast<std::uintptr_t>(got.data()) % 4096, page_offset(first)) << how;
         expect_rows(got, first, how);
         if (!before.empty()) expect_rows(before, before_first, how + ", the piece before");
         before = got;

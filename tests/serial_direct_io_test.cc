@@ -87,7 +87,7 @@ TEST(DirectWrite, ChangesExactlyTheRange) {
 
 // The same ranges from memory that lies as the file does within a 4 KiB block: the whole
 // blocks go to the disk from where they are, without a copy.
-TEST(DirectWrite, FromMemoryInTheFilesPhase) {
+TEST(DirectWrite, FromMemoryAtTheFilesPageOffset) {
   const std::size_t n = (std::size_t{9} << 20) + 1234;
   TempFile file(n);
   struct Range { std::uint64_t at; std::size_t bytes; };

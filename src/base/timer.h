@@ -1,4 +1,4 @@
-// Wall-clock timing of the job's phases (compute, communication, I/O) and peak memory.
+// Wall-clock timing (compute, communication, I/O counters; stopwatches) and peak memory.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -78,7 +78,7 @@ class TickRate {
 // Peak resident memory of this process so far, in bytes (VmHWM), 0 if unknown.
 std::int64_t peak_memory_bytes();
 // Starts a new peak from the current resident size (Linux clear_refs), so that the next
-// peak_memory_bytes() is the peak of one phase; does nothing where unsupported.
+// peak_memory_bytes() is the peak of one section of the job (jobs/job_timer.h); does nothing where unsupported.
 void reset_peak_memory();
 
 }  // namespace crossmf

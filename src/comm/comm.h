@@ -79,9 +79,10 @@ class Comm {
   }
   std::vector<count_t> exchange_counts(const std::vector<count_t>& send_counts) const;
 
-  // Error agreement at a phase boundary. Every rank calls it, with the exception it caught (or
-  // none). If any rank failed, every rank throws the same crossmf::Error: the code and message
-  // of the lowest failing rank. Errors that are not crossmf::Error become internal errors.
+  // Error agreement where every rank arrives (see agreed()). Every rank calls it, with the
+  // exception it caught (or none). If any rank failed, every rank throws the same
+  // crossmf::Error: the code and message of the lowest failing rank. Errors that are not
+  // crossmf::Error become internal errors.
   void agree(std::exception_ptr failure) const;
 
   // Bytes this rank has sent to other ranks so far, counted as the payload of a bandwidth-
@@ -111,9 +112,9 @@ class AgreedError : public Error {
 
 // Runs `body` on every rank and agrees on its outcome: a failure anywhere becomes the same
 // AgreedError everywhere. `body` must not enter a collective after a point where it may throw
-// on only some ranks; put such checks at the end of the phase.
+// on only some ranks; put such checks at the end of the body.
 template <class F>
-void phase(const Comm& comm, F&& body) {
+void agreed(const Comm& comm, F&& body) {
   std::exception_ptr failure;
   try {
     body();
@@ -128,9 +129,9 @@ void phase(const Comm& comm, F&& body) {
 void stop_point(const Comm& comm, const std::string& doing, const std::string& outcome);
 
 // Runs `body` on rank 0 alone (sequential work such as reading text) while the other ranks
-// wait in idle_barrier, then agrees on the outcome like phase().
+// wait in idle_barrier, then agrees on the outcome like agreed().
 template <class F>
-void root_phase(const Comm& comm, F&& body) {
+void agreed_on_root(const Comm& comm, F&& body) {
   std::exception_ptr failure;
   if (comm.root()) {
     try {

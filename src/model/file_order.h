@@ -86,11 +86,11 @@ class UserFileOrder {
   // Collective. `rows` holds `cols` values per local user (scattered order), rows `stride`
   // apart. Makes this rank's slice of users in original id order, `cols` values per user, in
   // pieces: piece(first, values) gets rows [first, first + values.size() / cols) of the slice.
-  // A piece starts phase(first) bytes past a 4 KiB boundary (where it starts in the output file,
+  // A piece starts page_offset(first) bytes past a 4 KiB boundary (where it starts in the output file,
   // so the disk takes it without a copy: io/direct_io.h) and stays valid until the piece after
   // the next one is made.
-  template <class T, class Phase, class Piece>
-  void stream(const T* rows, int stride, int cols, Phase phase, Piece piece) {
+  template <class T, class PageOffset, class Piece>
+  void stream(const T* rows, int stride, int cols, PageOffset page_offset, Piece piece) {
     const int P = comm_.size();
     const std::size_t w = static_cast<std::size_t>(cols);
     // Rows are read or written at scattered places: each is requested 16 rows ahead.
@@ -132,7 +132,7 @@ class UserFileOrder {
         arrived += rc[p];
       }
       const count_t first = std::min<count_t>(lo, out_rows_), n = std::min<count_t>(hi, out_rows_) - first;
-      const std::size_t at = phase(first);
+      const std::size_t at = page_offset(first);
       T* out = reinterpret_cast<T*>(pieces_[flip_ ^= 1].grow(at + n * w * sizeof(T)) + at);
       if (P == 1) {
         copy(rows, send_user_.data() + s_first[0], stride, out, send_pos_.data() + s_first[0], lo, sc[0]);
