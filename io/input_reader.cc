@@ -87,9 +87,9 @@ InputReader::InputReader(const std::string& path, const Comm& comm)
 }
 
 void InputReader::check_ratings_group(const std::string& group, count_t* nnz, bool* has_time) {
-  auto u = file_.dataset(group + "/user");
-  auto i = file_.dataset(group + "/item");
-  auto v = file_.dataset(group + "/value");
+  auto u = file_.dataset(schema::path(group, schema::kUserColumn));
+  auto i = file_.dataset(schema::path(group, schema::kItemColumn));
+  auto v = file_.dataset(schema::path(group, schema::kValueColumn));
   require_column(u, Values::integers);
   require_column(i, Values::integers);
   require_column(v, Values::numbers);
@@ -97,8 +97,8 @@ void InputReader::check_ratings_group(const std::string& group, count_t* nnz, bo
     fail(Exit::data, "{}: {}/user, {}/item and {}/value have different lengths ({}, {}, {}); fix them to one length",
          info_.path, group, group, group, u.rows(), i.rows(), v.rows());
   *nnz = static_cast<count_t>(u.rows());
-  *has_time = file_.exists(group + "/time");
-  if (*has_time) require_column(file_.dataset(group + "/time"), Values::integers, *nnz, group + "/user's length");
+  *has_time = file_.exists(schema::path(group, schema::kTimeColumn));
+  if (*has_time) require_column(file_.dataset(schema::path(group, schema::kTimeColumn)), Values::integers, *nnz, group + "/user's length");
 }
 
 void InputReader::check_side_metadata() {
@@ -181,10 +181,10 @@ Triplets InputReader::read_ratings(bool test, bool with_time, std::optional<bool
   t.user.resize(n);
   t.item.resize(n);
   t.value.resize(n);
-  with_time = with_time && file_.exists(group + "/time");
+  with_time = with_time && file_.exists(schema::path(group, schema::kTimeColumn));
   if (with_time) t.time.resize(n);
-  const h5::Dataset user = file_.dataset(group + "/user"), item = file_.dataset(group + "/item"),
-                    value = file_.dataset(group + "/value");
+  const h5::Dataset user = file_.dataset(schema::path(group, schema::kUserColumn)), item = file_.dataset(schema::path(group, schema::kItemColumn)),
+                    value = file_.dataset(schema::path(group, schema::kValueColumn));
   // The first bad row of [a, a + m) of this slice (ids taken from `uid`/`iid`), or "".
   auto first_problem = [&](count_t a, count_t m, auto uid, auto iid) -> std::string {
     enum Problem { none, user_id, item_id, not_finite, not_positive };
@@ -219,7 +219,7 @@ Triplets InputReader::read_ratings(bool test, bool with_time, std::optional<bool
     }
   };
   std::string bad;
-  if (with_time) file_.dataset(group + "/time").read<std::int64_t>(t.time, s.begin, n);
+  if (with_time) file_.dataset(schema::path(group, schema::kTimeColumn)).read<std::int64_t>(t.time, s.begin, n);
   value.read<real>(t.value, s.begin, n);
   if (user.element_bytes() <= sizeof(index_t) && item.element_bytes() <= sizeof(index_t)) {
     // 32-bit ids are read as they are stored, the whole slice at once.

@@ -34,16 +34,16 @@ std::vector<std::string> names_attr(const h5::File& f, const std::string& obj) {
 TableSummary summarize_table(const h5::File& f, const Comm& comm, const std::string& group, const InputSummary& in,
                              std::span<const index_t> item_domain) {
   TableSummary t;
-  t.present = f.exists(group + "/user");
+  t.present = f.exists(schema::path(group, schema::kUserColumn));
   if (!t.present) return t;
-  const h5::Dataset user = f.dataset(group + "/user"), item = f.dataset(group + "/item"), value = f.dataset(group + "/value");
+  const h5::Dataset user = f.dataset(schema::path(group, schema::kUserColumn)), item = f.dataset(schema::path(group, schema::kItemColumn)), value = f.dataset(schema::path(group, schema::kValueColumn));
   t.nnz = static_cast<count_t>(user.rows());
   if (static_cast<count_t>(item.rows()) != t.nnz || static_cast<count_t>(value.rows()) != t.nnz)
     fail(Exit::data, "{}: {}/user, /item and /value have different lengths ({}, {}, {}); they are columns of one table",
          f.path(), group, t.nnz, item.rows(), value.rows());
-  t.has_time = f.exists(group + "/time");
+  t.has_time = f.exists(schema::path(group, schema::kTimeColumn));
   std::optional<h5::Dataset> time;
-  if (t.has_time) time.emplace(f.dataset(group + "/time"));
+  if (t.has_time) time.emplace(f.dataset(schema::path(group, schema::kTimeColumn)));
   // An unknown or missing feedback attribute: both summaries.
   const std::optional<Feedback> kind = choice_named<Feedback>(in.feedback);
   const bool stars = kind != Feedback::kImplicit, quantiles = kind != Feedback::kExplicit;
