@@ -1,12 +1,9 @@
-// The two writers of the input schema, read back with InputReader on 1, 2 and 3 ranks and
-// compared with what was given: InputWriter (generate) from uneven per-rank slices, some empty,
-// in several appends; ImportWriter (import) on one rank, its ratings merged from spilled runs
-// with duplicates folded, compared with a brute-force sort and fold.
+// The writer of the input schema (generate's and import's), read back with InputReader on 1, 2
+// and 3 ranks and compared with what was given: uneven per-rank slices, some empty, in several
+// appends. (Import's folding of duplicates: serial_rating_runs_test and cli_import_test.)
 #include <gtest/gtest.h>
 
-#include <map>
 
-#include "io/import_writer.h"
 #include "io/input_reader.h"
 #include "io/input_writer.h"
 #include "io/schema.h"
@@ -80,7 +77,8 @@ TEST(InputWriter, WhatGenerateWritesReadsBack) {
   const std::string& path = temp.path();
   {
     h5::File file = h5::File::create(path, c.raw());
-    InputWriter w(file, c, {d.users, d.items, "explicit", "crossmf test", "seed = 4\n", true});
+    InputWriter w(file, c, {.n_users = d.users, .n_items = d.items, .feedback = Feedback::kExplicit,
+                            .config = "seed = 4\n", .generator = "crossmf test", .compress = true});
     const Slice r = uneven(d.user.size(), c, true);
     RatingsTable ratings = w.ratings(r.end - r.begin, true);
     // Two appends: the first half of this rank's rows, then the rest (an empty one on rank 0).
@@ -145,93 +143,5 @@ TEST(InputWriter, WhatGenerateWritesReadsBack) {
   EXPECT_EQ(f.attr_string("/", "format"), schema::kInputFormat);
   EXPECT_EQ(f.attr_int("/", "format_version"), schema::kInputVersion);
   EXPECT_EQ(f.attr_string("/", "config"), "seed = 4\n");
-  f.close();
-}
-
-TEST(ImportWriter, WhatImportWritesReadsBack) {
-  Comm c;
-  const SharedTempFile temp(c, "import.h5");
-  const std::string& path = temp.path();
-  const index_t users = 9, items = 6;
-  // 60 rows with repeated pairs, in line order; the later line of a pair wins (policy last).
-  Rng rng(12);
-  std::vector<Rating> lines;
-  std::map<std::pair<index_t, index_t>, std::pair<real, std::int64_t>> want;  // (user, item) -> value, time
-  for (int j = 0; j < 60; ++j) {
-    const index_t u = index_t(rng.below(users)), i = index_t(rng.below(items));
-    const real v = real(1 + rng.below(5));
-    const std::int64_t time = 1000 + j;
-    lines.push_back({Rating::pair(u, i), j + 2, time, v, 1});
-    want[{u, i}] = {v, time};
-  }
-  std::vector<std::string> user_names;
-  for (index_t u = 0; u < users; ++u) user_names.push_back("user-" + std::to_string(u * u));
-  root_phase(c, [&] {
-    ImportWriter w(path, "duplicates = last\n");
-    RatingRuns runs("r.csv", DuplicatePolicy::last, 7, path + ".spill",
-                    [](std::uint64_t key) { return std::to_string(key); });
-    for (const Rating& r : lines) runs.add(r);
-    EXPECT_GT(runs.runs(), 1u);  // merged from spilled runs
-    EXPECT_EQ(w.ratings(ratings_paths(), runs, true), count_t(want.size()));
-    w.ratings_attributes(users, items, "implicit");
-    IdMap user_ids("user"), item_ids("item");
-    for (const std::string& name : user_names) user_ids.add(name);
-    for (index_t i = 0; i < items; ++i) item_ids.add(std::to_string(40 + i));
-    w.ids(schema::kUsersId, user_ids);
-    w.ids(schema::kItemsId, item_ids);
-    ItemsTable table;
-    table.domain_names = {"content", "finance"};
-    table.domain = {0, 1, 1, 0};  // items 4 and 5 had no row in the items file
-    table.features.names = {"price", "term"};
-    table.features.values = {1, 2, 3, 4, 5, 6, 7, 8};
-    table.features.line = {2, 3, 4, 5};
-    w.items(table, items);
-    FeatureRows user_features;
-    user_features.names = {"age"};
-    user_features.values = {30, 40};
-    user_features.line = {2, 3};
-    w.users(user_features, users);
-    w.labels({{1, 4, 7}, {1, 0, 1}});
-    w.close();
-  });
-  InputReader reader(path, c);
-  EXPECT_EQ(reader.info().n_users, users);
-  EXPECT_EQ(reader.info().n_items, items);
-  EXPECT_TRUE(reader.info().implicit);
-  EXPECT_TRUE(reader.info().has_time);
-  // Every rank's slice, gathered, is the folded pairs in (user, item) order.
-  const Triplets mine = reader.read_ratings(false, true);
-  const std::vector<count_t> counts = c.allgather(mine.size());
-  const count_t n = c.sum(mine.size());
-  ASSERT_EQ(n, count_t(want.size()));
-  std::vector<index_t> u(n), i(n);
-  std::vector<real> v(n);
-  std::vector<std::int64_t> t(n);
-  c.allgatherv<index_t>(std::span<const index_t>(mine.user.data(), mine.size()), std::span<index_t>(u), counts);
-  c.allgatherv<index_t>(std::span<const index_t>(mine.item.data(), mine.size()), std::span<index_t>(i), counts);
-  c.allgatherv<real>(std::span<const real>(mine.value.data(), mine.size()), std::span<real>(v), counts);
-  c.allgatherv<std::int64_t>(std::span<const std::int64_t>(mine.time.data(), mine.size()), std::span<std::int64_t>(t), counts);
-  count_t j = 0;
-  for (const auto& [pair, vt] : want) {
-    EXPECT_EQ(u[j], pair.first) << "row " << j;
-    EXPECT_EQ(i[j], pair.second) << "row " << j;
-    EXPECT_EQ(v[j], vt.first) << "row " << j;
-    EXPECT_EQ(t[j], vt.second) << "row " << j;
-    ++j;
-  }
-  const SideTables side = reader.read_side_tables();
-  EXPECT_EQ(side.domain, (std::vector<std::int32_t>{0, 1, 1, 0, -1, -1}));
-  EXPECT_EQ(side.item_features, (std::vector<real>{1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0}));
-  const Slice us = even_slice(users, c.rank(), c.size());
-  for (count_t r = us.begin; r < us.end; ++r)
-    EXPECT_EQ(side.user_features[r - us.begin], r == 0 ? 30 : r == 1 ? 40 : 0) << "user " << r;
-  const count_t labels = c.sum(side.labels.size());
-  EXPECT_EQ(labels, 3);
-  h5::File& f = reader.file();
-  EXPECT_EQ(f.dataset(schema::kUsersId).read_strings(), user_names);
-  EXPECT_EQ(f.dataset(schema::kItemsId).read_all<std::int64_t>(), (std::vector<std::int64_t>{40, 41, 42, 43, 44, 45}));
-  EXPECT_EQ(f.attr_string("/", "format"), schema::kInputFormat);
-  EXPECT_EQ(f.attr_int("/", "format_version"), schema::kInputVersion);
-  EXPECT_EQ(f.attr_string("/", "config"), "duplicates = last\n");
   f.close();
 }

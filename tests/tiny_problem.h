@@ -9,6 +9,7 @@
 
 #include "src/model/factors.h"
 #include "src/numerics/random.h"
+#include "src/numerics/slices.h"
 
 namespace crossmf::testing {
 
