@@ -30,8 +30,8 @@ inline constexpr Choice<LogLevel> kLogLevelNames[] = {
 
 // The kind of ratings an input holds (generate, import, and the input's /ratings attribute).
 enum class Feedback { kExplicit, kImplicit };
-inline constexpr Choice<Feedback> kFeedbackNames[] = {{Feedback::kExplicit, "explicit", "1-5 stars"},
-                                                      {Feedback::kImplicit, "implicit", "counts"}};
+inline constexpr Choice<Feedback> kFeedbackNames[] = {{Feedback::kExplicit, "explicit", "ratings"},
+                                                      {Feedback::kImplicit, "implicit", "counts, minutes, amounts"}};
 
 // train --feedback: the input's own, or forced.
 enum class TrainFeedback { kAuto, kExplicit, kImplicit };

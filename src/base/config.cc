@@ -104,7 +104,7 @@ void describe_generate(OptionTable& t, GenerateOptions& o) {
   t.add("ratings", &o.ratings, "number of ratings (nnz) in /ratings");
   t.add("test-ratings", &o.test_ratings, "also write a fixed held-out set /test of this many ratings");
   t.add("true-factors", &o.true_factors, "rank of the planted model");
-  t.choice("feedback", &o.feedback, "");
+  t.choice("feedback", &o.feedback, "generated as 1-5 stars or counts");
   t.add("noise", &o.noise, "standard deviation of the noise around the planted ratings");
   t.add("popularity", &o.popularity, "power-law exponent of item popularity");
   t.add("domains", &o.domains, "comma-separated product domain names");
