@@ -52,7 +52,7 @@ cm() {
   echo "$t0 $EPOCHREALTIME" >>"$work/busy"
   return $rc
 }
-# The lock is held for one scenario on one rank count, both binaries (a minute at most).
+# The lock is held for one scenario, both binaries on every rank count (3 min at most).
 lock() { [ -z "${BENCH_LOCK:-}" ] || { exec 9>>"$BENCH_LOCK"; flock 9; }; }
 unlock() { [ -z "${BENCH_LOCK:-}" ] || flock -u 9; }
 in=../../inputs
@@ -203,11 +203,13 @@ set -e
 unlock
 failed=0 total=0
 for name in "${selected[@]}"; do
+  lock
   for np in $ranks; do
-    lock
     run_one ref "$ref" "$name" "$np"
     run_one new "$new" "$name" "$np"
-    unlock
+  done
+  unlock
+  for np in $ranks; do
     total=$((total + 1))
     compare "$name" "$np" || failed=$((failed + 1))
   done
