@@ -11,7 +11,8 @@
 # binary runs in WORKDIR/{ref,new}/SCENARIO-npN with the same relative paths, so the options stored
 # in the files match. Environment: RANKS (default "1 2 3"); BENCH_LOCK, a lock file taken around
 # each scenario (a shared machine); PYTHON (default /usr/bin/python3, with h5py); SKIP_COLUMNS, more
-# history columns left out, for a change to them made on purpose (it is said on the last line).
+# history columns left out, for a change to them made on purpose; NEW_OPTIONS, options NEW_BINARY
+# has and REF_BINARY has not, whose lines its stored config may hold (both said on the last line).
 set -euo pipefail
 if [ $# -lt 3 ]; then
   sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
@@ -40,10 +41,12 @@ export OMP_NUM_THREADS=1
 timing_columns="seconds comm_seconds solve_gflops arithmetic_gflops updates_per_second_per_core"
 same_h5_args=(--ignore-attr created_utc --ignore-attr spent --skip metrics/tuning/seconds)
 for c in $timing_columns ${SKIP_COLUMNS:-}; do same_h5_args+=(--skip "metrics/history/$c" --skip "history/$c"); done
+for o in ${NEW_OPTIONS:-}; do same_h5_args+=(--new-option "$o"); done
 # Scenarios whose metrics are sums over threads: the rest of their outputs must still match.
 declare -A skip_under=([threads]="metrics")
 # The same two in `inspect` text.
-mask_text() { sed -E '/^ *@(created_utc|spent) = /d' "$1"; }
+new_lines=$(printf '|%s' ${NEW_OPTIONS:-})
+mask_text() { sed -E "/^ *@(created_utc|spent) = /d; /^ *(__none__${new_lines}) = /d" "$1"; }
 
 # cm SUBCOMMAND ARGS...: the binary under test ($bin) on $np ranks, from the scenario folder; adds
 # its seconds to $work/busy.
@@ -216,5 +219,6 @@ for name in "${selected[@]}"; do
   done
 done
 [ -z "${SKIP_COLUMNS:-}" ] || echo "not compared on request (SKIP_COLUMNS): history columns ${SKIP_COLUMNS}"
+[ -z "${NEW_OPTIONS:-}" ] || echo "new options (NEW_OPTIONS), their lines left out of the new binary's config: ${NEW_OPTIONS}"
 echo "$((total - failed)) of $total same; $((SECONDS - start)) s, of which $(awk '{ s += $2 - $1 } END { printf "%.0f", s }' "$work/busy") s running crossmf"
 [ "$failed" = 0 ]
