@@ -527,7 +527,7 @@ OPTIONS = {
         "negatives": ["1001"], "test-fraction": ["0.95", "nan"], "split": ["user"], "patience": ["-1"],
         "eval-users": ["-1"], "seed": ["-1", "x"], "top-n": ["0", "1000000000"], "segments": ["10001"],
         "risk-threshold": ["1.5"], "gating": ["hide"], "audience-size": ["2000000000"], "control-fraction": ["1"],
-        "checkpoint": [], "checkpoint-every": ["-1"], "resume": ["maybe"], "threads": ["100000", "-1"],
+        "init-from": [], "checkpoint": [], "checkpoint-every": ["-1"], "resume": ["maybe"], "threads": ["100000", "-1"],
         "log-level": ["verbose"],
     },
     "inspect": {"file": [""], "log-level": ["x"]},
@@ -646,6 +646,15 @@ def path_cases(c):
     c.add("path_output_symlink_to_folder", "not a regular file", "--output",
           train("--input", inp, "--output", "{case}/to-dir.h5"), 2, r"is a folder, not a regular file",
           setup=[["mkdir", "{case}/dir"], ["symlink", "dir", "{case}/to-dir.h5"]])
+    # --init-from: an earlier output (its refusals of real outputs: tests/cli/init_from_test.sh).
+    for name, value, code, said, setup in (
+            ("missing", "{case}/nothere.h5", 4, r"nothere\.h5: cannot open for reading", []),
+            ("folder", "{case}", 4, r"is a folder, not a file; give the path of a crossmf output \(--init-from\)", []),
+            ("dev_null", "/dev/null", 4, r"/dev/null: is a pipe, device or other special file; .*\(--init-from\)", []),
+            ("text", "{case}/m.h5", 3, r"m\.h5: not an HDF5 file .*\(--init-from\)", [["write", "{case}/m.h5", "a model\n"]]),
+            ("an_input", inp, 2, r"--init-from .* is not a crossmf output", [])):
+        c.add(f"path_init_from_{name}", "not a crossmf output", "--init-from",
+              train("--input", inp, "--output", "{case}/out.h5", "--init-from", value), code, said, setup=setup)
     c.add("path_checkpoint_folder", "not a regular file", "--checkpoint",
           train("--input", inp, "--output", "{case}/out.h5", "--checkpoint", "{case}"), 2, r"--checkpoint .* is a folder")
     c.add("path_output_name_too_long", "name too long", "--output", train("--input", inp, "--output", "{case}/" + "o" * 300 + ".h5"),
