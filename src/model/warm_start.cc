@@ -37,7 +37,7 @@ struct Wanted {
 
 // Sends each element to rank dest[e] (stable within a rank); returns what arrived.
 template <class T>
-std::vector<T> route(const Comm& comm, const std::vector<T>& items, const std::vector<int>& dest, int per = 1,
+std::vector<T> route(const Comm& comm, std::span<const T> items, const std::vector<int>& dest, int per = 1,
                      std::vector<count_t>* arrived = nullptr) {
   const int P = comm.size();
   std::vector<count_t> counts(P, 0), at(P + 1, 0);
@@ -62,12 +62,11 @@ std::vector<real> user_rows_found(const Comm& comm, count_t n_users, std::span<c
     wanted[r] = {now[r], mine.begin + static_cast<count_t>(r)};
     dest[r] = rank_of_key(now[r], P);
   }
-  const std::vector<Wanted> asked = route(comm, wanted, dest);
-  std::vector<Key128> keys(then.keys.begin(), then.keys.end());
-  dest.assign(keys.size(), 0);
-  for (std::size_t r = 0; r < keys.size(); ++r) dest[r] = rank_of_key(keys[r], P);
-  const std::vector<Key128> known = route(comm, keys, dest);
-  const std::vector<real> known_rows = route(comm, std::vector<real>(then.rows.begin(), then.rows.end()), dest, w);
+  const std::vector<Wanted> asked = route<Wanted>(comm, wanted, dest);
+  dest.assign(then.keys.size(), 0);
+  for (std::size_t r = 0; r < then.keys.size(); ++r) dest[r] = rank_of_key(then.keys[r], P);
+  const std::vector<Key128> known = route(comm, then.keys, dest);
+  const std::vector<real> known_rows = route(comm, then.rows, dest, w);
   std::unordered_map<Key128, std::size_t, KeyHash, KeyEqual> index(known.size());
   for (std::size_t r = 0; r < known.size(); ++r) index.emplace(known[r], r);
   // Found rows travel back to the rank whose slice holds them.
@@ -80,8 +79,8 @@ std::vector<real> user_rows_found(const Comm& comm, count_t n_users, std::span<c
       values.insert(values.end(), known_rows.begin() + it->second * w, known_rows.begin() + (it->second + 1) * w);
       dest.push_back(rank_of_row(a.row, n_users, P));
     }
-  const std::vector<count_t> found = route(comm, rows, dest);
-  const std::vector<real> found_rows = route(comm, values, dest, w);
+  const std::vector<count_t> found = route<count_t>(comm, rows, dest);
+  const std::vector<real> found_rows = route<real>(comm, values, dest, w);
   std::vector<real> out(static_cast<std::size_t>(mine.end - mine.begin) * (w + 1), real(0));
   for (std::size_t e = 0; e < found.size(); ++e) {
     real* row = out.data() + (found[e] - mine.begin) * (w + 1);
