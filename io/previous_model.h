@@ -25,4 +25,34 @@ struct PreviousModel {
 // values (Exit::data).
 PreviousModel read_previous_model(const std::string& path, const std::string& option, int k, const Comm& comm);
 
+// What `crossmf score` needs of a trained output to score users it has not seen: the objective's
+// settings, the items (every rank all of them, as in training) and the stored downstream models.
+struct ScoringModel {
+  std::string config;       // the root attribute: the options it was trained with, as INI text
+  std::string fingerprint;  // of its input
+  std::string algorithm;
+  bool implicit = false;  // its feedback
+  double lambda = 0, alpha = 0;
+  real mu = 0;  // global mean
+  int k = 0;
+  count_t n_items = 0;
+  std::vector<Key128> item_keys;
+  std::vector<real> item_rows;  // n_items x (k + 1): factors, bias
+  std::vector<std::int32_t> item_domain;
+  std::vector<std::string> domain_names;
+  std::vector<real> centroids;  // S x k
+  int segments = 0;
+  // The risk model, when it was fitted: [1, factors, standardised features] coefficients.
+  bool risk = false;
+  std::vector<double> risk_coef, risk_mean, risk_std;
+  std::vector<std::string> risk_names;
+  // BMF: the users' prior (k + 1 means and precisions), the noise precision and, with the rated
+  // prior, the items' vectors (n_items x k; empty without).
+  std::vector<real> prior_mean, prior_precision, rated;
+  double noise = 0;
+};
+
+// Collective. Refuses as read_previous_model does, and a model without item ids.
+ScoringModel read_scoring_model(const std::string& path, const std::string& option, const Comm& comm);
+
 }  // namespace crossmf

@@ -10,6 +10,7 @@
 #include "io/previous_model.h"
 #include "jobs/job_timer.h"
 #include "jobs/train_output.h"
+#include "src/model/als.h"
 #include "src/base/config.h"
 #include "src/comm/comm.h"
 #include "src/model/partition.h"
@@ -42,6 +43,12 @@ struct TrainContext {
   const InputInfo& info() const { return input->info(); }
   Timings& time() { return timer.counters(); }
 };
+
+// The first step of train and score: threads resolved and set; the kernels and options logged.
+void start_job(TrainContext& run, int threads);
+
+// The ALS options of the run's objective (train_job.cc); score folds users in with them.
+AlsOptions als_options(const TrainContext& run);
 
 // What a stop before the output is written leaves behind, for its message.
 inline constexpr const char* kNothingWritten =

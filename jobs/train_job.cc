@@ -147,6 +147,8 @@ void read_and_partition(TrainContext& run) {
   stop_point(comm, "partitioning the ratings", kNothingWritten);
 }
 
+}  // namespace
+
 AlsOptions als_options(const TrainContext& run) {
   const TrainOptions& o = run.o;
   AlsOptions a;
@@ -169,6 +171,8 @@ AlsOptions als_options(const TrainContext& run) {
   a.threads = run.threads;
   return a;
 }
+
+namespace {
 
 SgdOptions sgd_options(const TrainContext& run) {
   const TrainOptions& o = run.o;
@@ -264,6 +268,7 @@ void evaluate_final(TrainContext& run) {
   r.lambda = run.lambda;
   r.alpha = run.implicit ? run.o.alpha : NAN;
   r.fingerprint = run.fingerprint;
+  if (run.o.algorithm == Algorithm::kBmf) r.fold_in = static_cast<Als&>(*run.trainer).fold_in_prior();
   r.metrics = run.part.test_nnz > 0 ? held_out_metrics(run, true, false) : Metrics{};
 }
 
@@ -297,8 +302,10 @@ void write_output(TrainContext& run) {
     Timed t(run.time().io);
     Config as_trained = run.config;
     as_trained.resolved = resolved_as_trained(run);
+    const IdSources ids{run.input->file(), run.input->file(),
+                        run.info().has_domains ? run.input->read_domains() : std::vector<std::int32_t>{}};
     bytes = run.output->naming_target([&] {
-      return write_train_output(run.output->temp_path(), comm, as_trained, run.info(), *run.input, run.part, run.results);
+      return write_train_output(run.output->temp_path(), comm, as_trained, run.info(), ids, run.part, run.results);
     });
   });
   stop_point(comm, "writing the output", after_training(run.o));
@@ -323,13 +330,17 @@ void report(TrainContext& run) {
 
 }  // namespace
 
+void start_job(TrainContext& run, int threads) {
+  run.threads = resolve_threads(threads);
+  omp_set_num_threads(run.threads);
+  spdlog::info("crossmf {} {}: {} ranks x {} threads, kernels {}", CROSSMF_VERSION, name_of(run.config.command),
+               run.comm.size(), run.threads, kernels().description);
+  spdlog::info("options:\n{}", run.config.resolved);
+}
+
 void run_train(const Config& config, const Comm& comm) {
   TrainContext run(config, comm);
-  run.threads = resolve_threads(run.o.threads);
-  omp_set_num_threads(run.threads);
-  spdlog::info("crossmf {} train: {} ranks x {} threads, kernels {}", CROSSMF_VERSION, comm.size(), run.threads,
-               kernels().description);
-  spdlog::info("options:\n{}", config.resolved);
+  start_job(run, run.o.threads);
 
   run.timer.section("read");
   open_input(run);

@@ -1,5 +1,6 @@
 #include "jobs/train_output.h"
 
+#include <tuple>
 #include <utility>
 
 #include "io/output_writer.h"
@@ -60,6 +61,21 @@ void write_model(OutputRows& out, const TrainResults& r) {
   for (const char* b : {kModelUserBias, kModelItemBias}) out.file.set_attr(b, attr::kGlobalMean, static_cast<double>(f.mu));
 }
 
+// BMF: the users' prior a fold-in solves with (score), and the rated prior's item vectors.
+void write_fold_in_prior(OutputRows& out, const TrainResults& r) {
+  const FoldInPrior& p = r.fold_in;
+  if (p.prior.mean.empty()) return;
+  out.w.whole<real>(kModelUserPriorMean, p.prior.mean);
+  out.w.whole<real>(kModelUserPriorPrecision, p.prior.precision);
+  out.file.set_attr(kModelUserPriorPrecision, attr::kNoisePrecision, p.noise);
+  out.file.set_attr(kModelUserPriorPrecision, attr::kMeaning,
+                    std::string("bmf: per factor then the bias, the users' prior that crossmf score folds new users in "
+                                "with; noise_precision: of the ratings"));
+  const int k = r.factors.k;
+  if (p.rated.size() > 0)
+    out.per_item<real>(kModelRatedVectors, items_in_file_order<real>(out.comm, out.part, p.rated.data(), k, k), k);
+}
+
 // New items: which items were placed from /items/features, and the map that placed them.
 void write_feature_map(OutputRows& out, const TrainResults& r) {
   if (r.item_from_features.empty()) return;
@@ -83,6 +99,9 @@ void write_training_choice(OutputRows& out, const TrainResults& r) {
   out.file.set_attr(kModel, attr::kIterationsRun, std::int64_t{r.iterations_run});
   out.file.set_attr(kModel, attr::kLambda, r.lambda);
   if (r.implicit) out.file.set_attr(kModel, attr::kAlpha, r.alpha);
+  if (r.trained) return;
+  out.file.set_attr(kRoot, attr::kModel, r.model);
+  out.file.set_attr(kRoot, attr::kModelFingerprint, r.model_fingerprint);
 }
 
 // --lambda/--alpha auto: one row per candidate tried.
@@ -112,6 +131,7 @@ void write_tuning(OutputRows& out, const TrainResults& r) {
 void write_metrics(OutputRows& out, const TrainResults& r) {
   for (const std::string& c : r.history.columns) out.w.whole<double>(path(kMetricsHistory, c), r.history.values.at(c));
   write_tuning(out, r);
+  if (!out.file.exists(kMetrics)) out.file.create_group(kMetrics);  // score: no history
   const Metrics& m = r.metrics;
   if (r.implicit) {
     for (auto [name, v] : {std::pair{attr::kPrecisionAtK, m.precision}, {attr::kRecallAtK, m.recall},
@@ -164,6 +184,7 @@ void write_recommendations(OutputRows& out, const TrainResults& r) {
     out.file.set_attr(kRecommendations, attr::kGatedMeaning,
                       std::string("1 = risk above --risk-threshold: do not offer finance/insurance items to this user"));
   }
+  if (!r.trained) return;
   out.per_item<index_t>(kSimilarItemsItems, r.similar.items, N);
   out.per_item<real>(kSimilarItemsScores, r.similar.scores, N);
 }
@@ -222,10 +243,10 @@ void write_audiences(OutputRows& out, const TrainResults& r) {
 
 // The ids copied from the input in its own type (integers or fixed-length strings), each rank
 // whole chunks of the input's layout (chunk_slice); then the item domains.
-void write_ids(OutputRows& out, const TrainResults& r, const InputInfo& info, InputReader& input) {
-  for (auto [name, n] : {std::pair{kUsersId, info.n_users}, {kItemsId, info.n_items}}) {
-    if (!input.file().exists(name)) continue;
-    h5::Dataset from = input.file().dataset(name);
+void write_ids(OutputRows& out, const TrainResults& r, const IdSources& ids) {
+  for (auto [name, n, file] : {std::tuple{kUsersId, out.n_users, &ids.users}, {kItemsId, out.n_items, &ids.items}}) {
+    if (!file->exists(name)) continue;
+    h5::Dataset from = file->dataset(name);
     const Slice mine = chunk_slice(n, static_cast<count_t>(from.chunk_rows()), out.comm.rank(), out.comm.size());
     if (!from.fixed_size()) {
       // Variable-length strings, which parallel HDF5 cannot write: stored fixed-length, as wide as
@@ -239,8 +260,8 @@ void write_ids(OutputRows& out, const TrainResults& r, const InputInfo& info, In
     const std::vector<char> bytes = from.read_raw(mine.begin, mine.end - mine.begin);
     out.file.create_like(name, from).write_raw(bytes, mine.begin, mine.end - mine.begin);
   }
-  if (info.has_domains) {
-    std::vector<std::int32_t> d = input.read_domains();
+  if (!ids.item_domain.empty()) {
+    const std::vector<std::int32_t>& d = ids.item_domain;
     out.per_item<std::int32_t>(kItemsDomain, std::span(d).subspan(out.is.begin, out.is.end - out.is.begin), 0);
     out.file.set_attr(kItemsDomain, attr::kNames, r.domain_names);
   }
@@ -249,7 +270,7 @@ void write_ids(OutputRows& out, const TrainResults& r, const InputInfo& info, In
 }  // namespace
 
 std::size_t write_train_output(const std::string& path, const Comm& comm, const Config& config, const InputInfo& info,
-                               InputReader& input, const Partition& part, const TrainResults& r) {
+                               const IdSources& ids, const Partition& part, const TrainResults& r) {
   // The routing's buffers hold the pieces the writer streams in the background: `users` is
   // made before, and outlives, the writer.
   UserFileOrder users(comm, part);
@@ -257,6 +278,7 @@ std::size_t write_train_output(const std::string& path, const Comm& comm, const 
   OutputRows out{w, w.file(), comm, part, users, config.train, info.n_users, info.n_items,
                  even_slice(info.n_users, comm.rank(), comm.size()), even_slice(info.n_items, comm.rank(), comm.size())};
   write_model(out, r);
+  write_fold_in_prior(out, r);
   write_feature_map(out, r);
   write_training_choice(out, r);
   write_metrics(out, r);
@@ -264,7 +286,7 @@ std::size_t write_train_output(const std::string& path, const Comm& comm, const 
   write_recommendations(out, r);
   write_risk(out, r.risk);
   write_audiences(out, r);
-  write_ids(out, r, info, input);
+  write_ids(out, r, ids);
   const std::size_t bytes = w.bytes_written();
   w.close();
   return bytes;

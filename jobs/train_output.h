@@ -6,6 +6,7 @@
 
 #include "io/input_reader.h"
 #include "src/base/config.h"
+#include "src/model/als.h"
 #include "src/model/audience.h"
 #include "src/model/evaluate.h"
 #include "src/model/new_items.h"
@@ -26,13 +27,16 @@ struct History {
 };
 
 struct TrainResults {
+  bool trained = true;  // false: written by score, which has no history, tuning or similar items
   bool implicit = false;
   std::string algorithm;  // as run: --algorithm auto resolved
   int iterations_run = 0;
   double lambda = 0, alpha = NAN;  // as trained (alpha: implicit only)
   TuneResult tuning;               // --lambda/--alpha auto: the candidates tried
   std::string fingerprint;  // of the input
+  std::string model, model_fingerprint;  // score: the trained output it folded users into
   Factors factors;
+  FoldInPrior fold_in;  // bmf: the users' prior score folds in with (empty otherwise)
   History history;
   Metrics metrics;
   std::vector<std::string> domain_names;
@@ -48,9 +52,17 @@ struct TrainResults {
   std::vector<Audience> audiences;
 };
 
+// Where the output's ids come from: /users/id from `users`, /items/id from `items` (train: both
+// the input; score: the input and the model), and every item's domain (empty: none).
+struct IdSources {
+  h5::File& users;
+  h5::File& items;
+  std::vector<std::int32_t> item_domain;
+};
+
 // Collective. Writes everything into `path` (the temporary file of an AtomicOutput).
-// Returns the bytes this rank wrote.
+// `info` gives the users' and items' counts. Returns the bytes this rank wrote.
 std::size_t write_train_output(const std::string& path, const Comm& comm, const Config& config, const InputInfo& info,
-                               InputReader& input, const Partition& part, const TrainResults& r);
+                               const IdSources& ids, const Partition& part, const TrainResults& r);
 
 }  // namespace crossmf

@@ -52,9 +52,10 @@ void fit_risk_model(TrainContext& run) {
     spdlog::warn("risk: {}; finance and insurance offers are not risk-gated", risk.status);
 }
 
-// Recommendations, profiles, similar items and audiences, risky users gated.
+// Recommendations, profiles, similar items and audiences, risky users gated. With `centroids`
+// (score), users join the trained segments and the items' similar items are not recomputed.
 void recommend_and_profile(TrainContext& run, const std::vector<std::int32_t>& domain,
-                           const std::vector<count_t>& popularity) {
+                           const std::vector<count_t>& popularity, const Matrix* centroids = nullptr) {
   const TrainOptions& o = run.o;
   const Partition& part = run.part;
   TrainResults& r = run.results;
@@ -69,33 +70,79 @@ void recommend_and_profile(TrainContext& run, const std::vector<std::int32_t>& d
                                 o.gating == Gating::kWithhold ? risky : std::vector<std::uint8_t>{}, r.gated_domain,
                                 run.threads);
   r.behaviour = behaviour(part, domain, static_cast<int>(r.domain_names.size()));
-  r.segments = segment_users(run.comm, part, run.factors, r.behaviour, o.segments, kSegmentTopItems, o.seed, run.threads);
-  r.similar = similar_items(run.comm, part, run.factors, o.top_n, run.threads);
+  if (centroids) {
+    r.segments = assign_segments(run.comm, part, run.factors, r.behaviour, *centroids, kSegmentTopItems, run.threads);
+  } else {
+    r.segments = segment_users(run.comm, part, run.factors, r.behaviour, o.segments, kSegmentTopItems, o.seed, run.threads);
+    r.similar = similar_items(run.comm, part, run.factors, o.top_n, run.threads);
+  }
   for (std::size_t d = 0; d < r.domain_names.size(); ++d)
     if (r.gated_domain[d])
       r.audiences.push_back(build_audience(run.comm, part, run.factors, r.domain_names[d], static_cast<int>(d), domain,
                                            eligible, o.audience_size, o.control_fraction, o.seed, run.threads));
 }
 
-}  // namespace
+// The risk model as stored in a trained output, applied to the users folded in.
+void apply_stored_risk(TrainContext& run, const ScoringModel& m) {
+  RiskModel& risk = run.results.risk;
+  risk.available = m.risk;
+  if (!m.risk) {
+    risk.status = "the model has no risk model";
+    risk.score.assign(run.part.local_users, NAN);
+    risk.tier.assign(run.part.local_users, -1);
+    spdlog::warn("risk: {} has none; finance and insurance offers are not risk-gated", run.config.score.model);
+    return;
+  }
+  risk.coef = m.risk_coef;
+  risk.feature_mean = m.risk_mean;
+  risk.feature_std = m.risk_std;
+  risk.feature_names = m.risk_names;
+  risk.split.assign(run.part.local_users, -1);
+  RiskInputs ri;
+  ri.F = static_cast<int>(m.risk_mean.size());
+  if (ri.F > 0) ri.features = users_from_file_order<real>(run.comm, run.part, run.side.user_features, ri.F);
+  Timed t(run.time().compute);
+  score_risk(run.part, run.factors, ri, run.o.risk_threshold, risk);
+}
 
-void score_users(TrainContext& run) {
-  const Comm& comm = run.comm;
-  TrainResults& r = run.results;
-  const std::vector<std::int32_t> domain = std::move(run.side.domain);
-  const std::vector<count_t> popularity = item_popularity(comm, run.part);
-  place_new(run, popularity);
-  r.domain_names = run.info().domain_names;
-  for (const auto& name : r.domain_names) r.gated_domain.push_back(is_gated_domain(name));
-  fit_risk_model(run);
-  run.side = SideTables();
-  recommend_and_profile(run, domain, popularity);
-  stop_point(comm, "scoring", after_training(run.o));
-  const double seconds = comm.max(r.recommendations.seconds), flops = comm.sum(r.recommendations.flops);
+void log_scoring(const TrainContext& run) {
+  const TrainResults& r = run.results;
+  const double seconds = run.comm.max(r.recommendations.seconds), flops = run.comm.sum(r.recommendations.flops);
   spdlog::info("recommendations: top-{} for {} users in {} lists, {:.2f}s, {:.1f} GFLOP/s scoring; {} segments "
                "({} k-means steps); {} audiences", run.o.top_n, run.info().n_users, r.recommendations.lists.size(),
                seconds, seconds > 0 ? flops / seconds * 1e-9 : 0.0, r.segments.S, r.segments.iterations,
                r.audiences.size());
+}
+
+void name_domains(TrainContext& run, const std::vector<std::string>& names) {
+  run.results.domain_names = names;
+  for (const auto& name : names) run.results.gated_domain.push_back(is_gated_domain(name));
+}
+
+}  // namespace
+
+void score_folded_users(TrainContext& run, const ScoringModel& m) {
+  const std::vector<count_t> popularity = item_popularity(run.comm, run.part);
+  name_domains(run, m.domain_names);
+  apply_stored_risk(run, m);
+  run.side = SideTables();
+  const Matrix centroids = Eigen::Map<const Matrix>(m.centroids.data(), m.segments, m.k);
+  recommend_and_profile(run, m.item_domain, popularity, &centroids);
+  stop_point(run.comm, "scoring", kNothingWritten);
+  log_scoring(run);
+}
+
+void score_users(TrainContext& run) {
+  const Comm& comm = run.comm;
+  const std::vector<std::int32_t> domain = std::move(run.side.domain);
+  const std::vector<count_t> popularity = item_popularity(comm, run.part);
+  place_new(run, popularity);
+  name_domains(run, run.info().domain_names);
+  fit_risk_model(run);
+  run.side = SideTables();
+  recommend_and_profile(run, domain, popularity);
+  stop_point(comm, "scoring", after_training(run.o));
+  log_scoring(run);
 }
 
 }  // namespace crossmf

@@ -2,11 +2,16 @@
 // features, the risk model, risk-gated recommendations, behaviour and segments, similar items
 // and the audiences of finance and insurance products.
 #pragma once
+#include "io/previous_model.h"
 #include "jobs/train_context.h"
 
 namespace crossmf {
 
 // Collective. Fills run.results; frees run.side.
 void score_users(TrainContext& run);
+
+// Collective (crossmf score). The same for users folded into a trained model `m`: its stored
+// risk coefficients, segments' centroids and item domains. Fills run.results; frees run.side.
+void score_folded_users(TrainContext& run, const ScoringModel& m);
 
 }  // namespace crossmf

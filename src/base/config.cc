@@ -186,6 +186,14 @@ void describe_train(OptionTable& t, TrainOptions& o) {
   t.add("threads", &o.threads, "threads per rank; 0: SLURM_CPUS_PER_TASK, OMP_NUM_THREADS, or cores/ranks");
 }
 
+void describe_score(OptionTable& t, ScoreOptions& o) {
+  t.add("model", &o.model, "a crossmf train output: its item factors, objective, risk model and segments");
+  t.add("input", &o.input, "input HDF5 file of the users to score (input schema, with /users/id and /items/id)");
+  t.add("output", &o.output, "output HDF5 file (written atomically; train's schema, a subset)");
+  t.add("factors", &o.factors, "the factor count the model must have; -1: whatever it has");
+  t.add("threads", &o.threads, "threads per rank; 0: SLURM_CPUS_PER_TASK, OMP_NUM_THREADS, or cores/ranks");
+}
+
 // The text of an INI file, without a UTF-8 byte-order mark (editors on Windows add one; Boost
 // would take it for part of the first option's name).
 std::string read_config_file(const std::string& file) {
@@ -234,6 +242,7 @@ Config parse_config(int argc, const char* const* argv) {
   if (c.command == Command::kGenerate) describe_generate(table, c.generate);
   if (c.command == Command::kImport) describe_import(table, c.import);
   if (c.command == Command::kTrain) describe_train(table, c.train);
+  if (c.command == Command::kScore) describe_score(table, c.score);
   OptionTable general("general options");
   general.desc().add_options()("help,h", "show this help")
       ("config", po::value<std::string>(&c.config_file), "INI file of options (command line wins)");
@@ -272,6 +281,22 @@ Config parse_config(int argc, const char* const* argv) {
   }
   c.resolved = "# crossmf " + name + "\n" + table.ini();
   return c;
+}
+
+TrainOptions train_options_from_ini(const std::string& ini, const std::string& source) {
+  TrainOptions o;
+  OptionTable table("stored");
+  describe_train(table, o);
+  try {
+    std::istringstream in(ini);
+    po::variables_map vm;
+    po::store(po::parse_config_file(in, table.desc(), true), vm);
+    po::notify(vm);
+  } catch (const std::exception& e) {
+    fail(Exit::data, "{}: its root attribute config does not read as crossmf train options ({}); give an output of "
+                     "crossmf train", source, e.what());
+  }
+  return o;
 }
 
 namespace {
@@ -414,6 +439,16 @@ void validate(const Config& c) {
       fail(Exit::usage, "--checkpoint-every and --resume need --checkpoint FILE; give it");
     between("threads", t.threads, 0, kMaxThreads);
     resolve_threads(t.threads);  // checks the environment variables it falls back on
+  } else if (c.command == Command::kScore) {
+    const auto& o = c.score;
+    required("model", o.model);
+    required("input", o.input);
+    required("output", o.output);
+    check_distinct_files({{"--model", o.model}, {"--input", o.input}, {"--config", c.config_file},
+                          {"--output", o.output, true}});
+    if (o.factors != -1) between("factors", o.factors, 1, 4096);
+    between("threads", o.threads, 0, kMaxThreads);
+    resolve_threads(o.threads);
   } else if (c.command == Command::kInspect) {
     required("file", c.inspect.file);
   }

@@ -117,6 +117,12 @@ struct TrainOptions {
   double effective_lambda_exponent() const { return lambda_exponent >= 0 ? lambda_exponent : 1; }
 };
 
+struct ScoreOptions {
+  std::string model, input, output;
+  int factors = -1;   // -1: the model's; else it must match it
+  int threads = 0;
+};
+
 struct InspectOptions {
   std::string file;
 };
@@ -129,6 +135,7 @@ struct Config {
   ImportOptions import;
   TrainOptions train;
   InspectOptions inspect;
+  ScoreOptions score;
   std::string resolved;         // the options of `command` as INI text, after defaults and file
   bool help = false;            // --help was asked: `resolved` holds the help text
 };
@@ -139,6 +146,9 @@ std::vector<double> domain_shares(const GenerateOptions& options);
 
 // Parses argv. Throws Error(Exit::usage) naming the option and the fix.
 Config parse_config(int argc, const char* const* argv);
+// The train options stored in an output's `config` attribute (INI text); lines this version
+// does not know are skipped. Throws Error(Exit::data) naming `source` when a value is malformed.
+TrainOptions train_options_from_ini(const std::string& ini, const std::string& source);
 // Checks values (ranges, choices, paths) of the chosen subcommand. Throws Error(Exit::usage).
 void validate(const Config& config);
 // Threads to use: --threads, else SLURM_CPUS_PER_TASK, else OMP_NUM_THREADS, else cores per local rank.

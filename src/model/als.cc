@@ -296,14 +296,15 @@ void Als::solve_rows(const Csr& csr, const real* other, index_t count, const Col
           how.bias_reg = bias_reg[r];
           if (draws) {
             const index_t original = draws->scatter.inverse(draws->first + r);
-            normal_draws(gibbs_stream(opt_.seed, sweeps_, draws->what, static_cast<std::uint64_t>(original)), z.data(), w);
+            if (draws->draw)
+              normal_draws(gibbs_stream(opt_.seed, sweeps_, draws->what, static_cast<std::uint64_t>(original)), z.data(), w);
             how.precision = precision.data();
             how.mean = draws->prior.mean.data();
             if (row_mean) {
               for (int i = 0; i < w; ++i) mean[i] = draws->prior.mean[i] + (i < k ? draws->row_mean[static_cast<std::size_t>(r) * k + i] : 0);
               how.mean = mean.data();
             }
-            how.draw = z.data();
+            how.draw = draws->draw ? z.data() : nullptr;
             how.draw_scale = static_cast<real>(1 / std::sqrt(noise_));
           }
           K.solve_explicit_row(row, how, x, ws);
@@ -349,6 +350,52 @@ IterationStats Als::user_half(Timings& t) {
   if (rated) compute_part(t, [&] { draw_rated(prior, t, s); });
   s.work_seconds += watch.seconds();
   return s;
+}
+
+IterationStats Als::fold_in(const FoldInPrior* bmf, Timings& t) {
+  IterationStats s;
+  ColMatrix g;
+  if (opt_.implicit) g = gram(f_.items, part_.item_begin, part_.local_items, t, s);
+  Matrix shift;
+  RowPrior none;
+  if (bmf) {
+    noise_ = bmf->noise;
+    if (bmf->rated.size() > 0) {
+      std::vector<real> scale(part_.local_users);
+      for (index_t u = 0; u < part_.local_users; ++u) {
+        const count_t n = part_.by_user.ptr[u + 1] - part_.by_user.ptr[u];
+        scale[u] = n > 0 ? static_cast<real>(1 / std::sqrt(static_cast<double>(n))) : real(0);
+      }
+      items_to_users(bmf->rated, nullptr, scale.data(), shift);
+    }
+  }
+  opt_.cholesky = true;  // the exact half-step, whatever solver trained the model
+  RowDraws mean_only{bmf ? bmf->prior : none, kUserRows, part_.user_scatter, part_.user_begin,
+                     shift.size() > 0 ? shift.data() : nullptr, false};
+  Stopwatch watch;
+  {
+    Timed timed(t.compute);
+    solve_rows(part_.by_user, f_.items.data(), static_cast<index_t>(f_.items.rows()), g, conf_by_user_, reg_by_user_,
+               bias_reg_by_user_, bmf ? &mean_only : nullptr, f_.users.data(), s);
+  }
+  s.work_seconds += watch.seconds();
+  return s;
+}
+
+FoldInPrior Als::fold_in_prior() {
+  FoldInPrior p;
+  p.noise = noise_;
+  // The chain's latest draw, not the mean of the draws: the mean's rows spread less than the
+  // prior they were drawn from, and a prior fitted to them shrank new users too far.
+  Matrix rows = chain_users_;
+  if (opt_.rated_prior) {
+    Matrix shift;
+    items_to_users(rated_, nullptr, user_scale_.data(), shift);
+    rows.leftCols(f_.k) -= shift;
+    p.rated = rated_;
+  }
+  p.prior = expected_prior(comm_, rows.data(), part_.local_users, f_.width());
+  return p;
 }
 
 IterationStats Als::item_half(Timings& t) {

@@ -45,6 +45,16 @@ struct AlsOptions {
   int threads = 1;
 };
 
+// What fixes a user's prior when a BMF model folds in new users (score): the mean and
+// precision of each factor and of the bias (k + 1 values, the bias last), the noise precision
+// of the ratings, and with the rated prior the items' vectors (n_items x k, scattered order)
+// that shift each user's prior mean by |N(u)|^-1/2 times the sum over the items they rated.
+struct FoldInPrior {
+  RowPrior prior;
+  double noise = 2;
+  Matrix rated;
+};
+
 class Als : public Trainer {
  public:
   // `part` and `f` must outlive the solver.
@@ -55,6 +65,13 @@ class Als : public Trainer {
   // One half-step alone (for tests against a dense solve).
   IterationStats user_half(Timings& t);
   IterationStats item_half(Timings& t);
+  // Fold-in (score): every local user's row solved exactly against the fixed item rows: the
+  // user half-step of the model's objective, with Cholesky for implicit feedback whatever the
+  // solver, and for a BMF model the mean of the row's conditional under `bmf` (no draw).
+  IterationStats fold_in(const FoldInPrior* bmf, Timings& t);
+  // Collective. BMF: what a fold-in of this model needs: the prior's expectation given the
+  // chain's latest user rows less their shifts, its noise precision and rated prior's vectors.
+  FoldInPrior fold_in_prior();
   // BMF: the chain's state, saved in checkpoints beside the mean of the draws; with the rated
   // priors, each row followed by its k-vector of the other side's prior (zeros when unused).
   int state_width() const override { return opt_.gibbs ? f_.width() + (shifts() ? f_.k : 0) : 0; }
@@ -80,6 +97,7 @@ class Als : public Trainer {
     const Scatter& scatter;
     index_t first;
     const real* row_mean = nullptr;  // rows x k added to the prior's mean (rated prior)
+    bool draw = true;  // false: the conditional's mean (fold-in)
   };
   void solve_rows(const Csr& csr, const real* other, index_t count, const ColMatrix& gram,
                   const std::vector<real>& conf, const std::vector<real>& reg, const std::vector<real>& bias_reg,

@@ -29,8 +29,10 @@ std::uint64_t gibbs_stream(std::uint64_t seed, int sweep, int what, std::uint64_
   return hash2(hash2(seed ^ 0x6769626273ULL, (static_cast<std::uint64_t>(sweep) << 8) | static_cast<std::uint64_t>(what)), id);
 }
 
-RowPrior draw_prior(const Comm& comm, const real* rows, index_t local, int width, std::uint64_t stream) {
-  // Per dimension: the count, the sum and the sum of squares over every rank's rows.
+namespace {
+
+// Per dimension over every rank's rows: the sums and sums of squares, then the count.
+std::vector<double> row_sums(const Comm& comm, const real* rows, index_t local, int width) {
   std::vector<double> sums(2 * static_cast<std::size_t>(width) + 1, 0);
   for (index_t r = 0; r < local; ++r)
     for (int i = 0; i < width; ++i) {
@@ -40,17 +42,44 @@ RowPrior draw_prior(const Comm& comm, const real* rows, index_t local, int width
     }
   sums[2 * width] = static_cast<double>(local);
   comm.sum(std::span<double>(sums));
+  return sums;
+}
+
+// The Normal-Gamma posterior of dimension i: its shape, rate and the mean's centre.
+struct Posterior {
+  double shape, rate, centre, n;
+};
+Posterior posterior(const std::vector<double>& sums, int width, int i) {
   const double n = sums[2 * width], prior_scale = 1, shape0 = 1, rate0 = 1;
+  const double mean = n > 0 ? sums[i] / n : 0;
+  const double spread = std::max(0.0, sums[width + i] - n * mean * mean) + prior_scale * n / (prior_scale + n) * mean * mean;
+  return {shape0 + (n + 1) / 2, rate0 + spread / 2, n * mean / (n + prior_scale), n + prior_scale};
+}
+
+}  // namespace
+
+RowPrior draw_prior(const Comm& comm, const real* rows, index_t local, int width, std::uint64_t stream) {
+  const std::vector<double> sums = row_sums(comm, rows, local, width);
   Rng rng(stream);
   RowPrior p;
   p.precision.resize(width);
   p.mean.resize(width);
   for (int i = 0; i < width; ++i) {
-    const double mean = n > 0 ? sums[i] / n : 0;
-    const double spread = std::max(0.0, sums[width + i] - n * mean * mean) + prior_scale * n / (prior_scale + n) * mean * mean;
-    const double precision = gamma_draw(rng, shape0 + (n + 1) / 2) / (rate0 + spread / 2);
+    const Posterior q = posterior(sums, width, i);
+    const double precision = gamma_draw(rng, q.shape) / q.rate;
     p.precision[i] = static_cast<real>(precision);
-    p.mean[i] = static_cast<real>(n * mean / (n + prior_scale) + rng.normal() / std::sqrt((n + prior_scale) * precision));
+    p.mean[i] = static_cast<real>(q.centre + rng.normal() / std::sqrt(q.n * precision));
+  }
+  return p;
+}
+
+RowPrior expected_prior(const Comm& comm, const real* rows, index_t local, int width) {
+  const std::vector<double> sums = row_sums(comm, rows, local, width);
+  RowPrior p;
+  for (int i = 0; i < width; ++i) {
+    const Posterior q = posterior(sums, width, i);
+    p.precision.push_back(static_cast<real>(q.shape / q.rate));
+    p.mean.push_back(static_cast<real>(q.centre));
   }
   return p;
 }

@@ -29,6 +29,9 @@ enum GibbsDraw : int { kUserPrior = 1, kUserRows, kItemPrior, kItemRows, kNoise,
 // the mean's precision scaled by 1): the same draw on every rank.
 RowPrior draw_prior(const Comm& comm, const real* rows, index_t local, int width, std::uint64_t stream);
 
+// Collective. The same posterior's expectation, not a draw: the prior a fold-in uses (score).
+RowPrior expected_prior(const Comm& comm, const real* rows, index_t local, int width);
+
 // Collective. Per dimension, the precision of zero-mean rows (`local` rows of `width` here, all
 // ranks' rows together) from a Gamma(1, 1) hyperprior: the same draw on every rank.
 std::vector<real> draw_zero_mean_precision(const Comm& comm, const real* rows, index_t local, int width, std::uint64_t stream);

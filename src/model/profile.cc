@@ -50,6 +50,46 @@ std::pair<int, real> nearest(const real* x, const Matrix& C, int k) {
   }
   return {best, dist};
 }
+
+// Local users with ratings: the ones segmented.
+std::vector<index_t> active_users(const Partition& part) {
+  std::vector<index_t> active;
+  for (index_t u = 0; u < part.local_users; ++u)
+    if (part.by_user.ptr[u + 1] > part.by_user.ptr[u]) active.push_back(u);
+  return active;
+}
+
+// Sizes, domain mix and characteristic items of the segments seg.segment assigns.
+void describe_segments(const Comm& comm, const Partition& part, const Factors& f, const Behaviour& b,
+                       const std::vector<index_t>& active, int top_items, Segments& seg) {
+  const int k = f.k;
+  seg.size.assign(seg.S, 0);
+  const int D = b.domains;
+  seg.domain_mix.assign(static_cast<std::size_t>(seg.S) * D, 0);
+  for (std::size_t a = 0; a < active.size(); ++a) {
+    const int s = seg.segment[active[a]];
+    ++seg.size[s];
+    for (int d = 0; d < D; ++d) seg.domain_mix[static_cast<std::size_t>(s) * D + d] += b.domain_share[static_cast<std::size_t>(active[a]) * D + d];
+  }
+  comm.sum(std::span<count_t>(seg.size));
+  comm.sum(std::span<double>(seg.domain_mix));
+  for (int s = 0; s < seg.S; ++s)
+    for (int d = 0; d < D; ++d)
+      if (seg.size[s] > 0) seg.domain_mix[static_cast<std::size_t>(s) * D + d] /= static_cast<double>(seg.size[s]);
+  // Characteristic: the items a segment's centroid scores highest above the all-users average.
+  Eigen::Matrix<real, 1, Eigen::Dynamic> overall = Eigen::Matrix<real, 1, Eigen::Dynamic>::Zero(k);
+  count_t total = 0;
+  for (int s = 0; s < seg.S; ++s) { overall += static_cast<real>(seg.size[s]) * seg.centroids.row(s); total += seg.size[s]; }
+  if (total > 0) overall /= static_cast<real>(total);
+  seg.top_items.assign(static_cast<std::size_t>(seg.S) * top_items, -1);
+  std::vector<real> unused(top_items);
+  for (int s = 0; s < seg.S; ++s) {
+    TopN best(top_items);
+    const Eigen::Matrix<real, 1, Eigen::Dynamic> lift = seg.centroids.row(s) - overall;
+    for (index_t i = 0; i < part.n_items; ++i) best.push(lift.dot(f.items.row(i).head(k)), part.item_scatter.inverse(i));
+    best.write(seg.top_items.data() + static_cast<std::size_t>(s) * top_items, unused.data());
+  }
+}
 }  // namespace
 
 Segments segment_users(const Comm& comm, const Partition& part, const Factors& f, const Behaviour& b, int S,
@@ -57,9 +97,7 @@ Segments segment_users(const Comm& comm, const Partition& part, const Factors& f
   const index_t m = part.local_users;
   const int k = f.k, w = f.width();
   Segments seg;
-  std::vector<index_t> active;  // local users with ratings
-  for (index_t u = 0; u < m; ++u)
-    if (part.by_user.ptr[u + 1] > part.by_user.ptr[u]) active.push_back(u);
+  const std::vector<index_t> active = active_users(part);
   const count_t n_active = comm.sum<count_t>(static_cast<count_t>(active.size()));
   seg.S = static_cast<int>(std::min<count_t>(S, n_active));
   seg.segment.assign(m, -1);
@@ -141,33 +179,23 @@ Segments segment_users(const Comm& comm, const Partition& part, const Factors& f
     if (changed == 0) break;
   }
 
-  // Sizes, domain mix and characteristic items per segment.
-  seg.size.assign(seg.S, 0);
-  const int D = b.domains;
-  seg.domain_mix.assign(static_cast<std::size_t>(seg.S) * D, 0);
-  for (std::size_t a = 0; a < active.size(); ++a) {
-    const int s = seg.segment[active[a]];
-    ++seg.size[s];
-    for (int d = 0; d < D; ++d) seg.domain_mix[static_cast<std::size_t>(s) * D + d] += b.domain_share[static_cast<std::size_t>(active[a]) * D + d];
+  describe_segments(comm, part, f, b, active, top_items, seg);
+  return seg;
+}
+
+Segments assign_segments(const Comm& comm, const Partition& part, const Factors& f, const Behaviour& b,
+                         const Matrix& centroids, int top_items, int threads) {
+  Segments seg;
+  seg.S = static_cast<int>(centroids.rows());
+  seg.centroids = centroids;
+  seg.segment.assign(part.local_users, -1);
+  const std::vector<index_t> active = active_users(part);
+  if (seg.S > 0) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (std::size_t a = 0; a < active.size(); ++a)
+      seg.segment[active[a]] = nearest(f.users.data() + static_cast<std::size_t>(active[a]) * f.width(), centroids, f.k).first;
   }
-  comm.sum(std::span<count_t>(seg.size));
-  comm.sum(std::span<double>(seg.domain_mix));
-  for (int s = 0; s < seg.S; ++s)
-    for (int d = 0; d < D; ++d)
-      if (seg.size[s] > 0) seg.domain_mix[static_cast<std::size_t>(s) * D + d] /= static_cast<double>(seg.size[s]);
-  // Characteristic: the items a segment's centroid scores highest above the all-users average.
-  Eigen::Matrix<real, 1, Eigen::Dynamic> overall = Eigen::Matrix<real, 1, Eigen::Dynamic>::Zero(k);
-  count_t total = 0;
-  for (int s = 0; s < seg.S; ++s) { overall += static_cast<real>(seg.size[s]) * seg.centroids.row(s); total += seg.size[s]; }
-  if (total > 0) overall /= static_cast<real>(total);
-  seg.top_items.assign(static_cast<std::size_t>(seg.S) * top_items, -1);
-  std::vector<real> unused(top_items);
-  for (int s = 0; s < seg.S; ++s) {
-    TopN best(top_items);
-    const Eigen::Matrix<real, 1, Eigen::Dynamic> lift = seg.centroids.row(s) - overall;
-    for (index_t i = 0; i < part.n_items; ++i) best.push(lift.dot(f.items.row(i).head(k)), part.item_scatter.inverse(i));
-    best.write(seg.top_items.data() + static_cast<std::size_t>(s) * top_items, unused.data());
-  }
+  describe_segments(comm, part, f, b, active, top_items, seg);
   return seg;
 }
 

@@ -34,4 +34,10 @@ struct Segments {
 Segments segment_users(const Comm& comm, const Partition& part, const Factors& f, const Behaviour& b, int S,
                        int top_items, std::uint64_t seed, int threads);
 
+// Collective. Each user with ratings in the segment of the nearest of fixed `centroids` (S x k),
+// then the same sizes, domain mix and characteristic items: a trained model's segments for
+// users scored later (score).
+Segments assign_segments(const Comm& comm, const Partition& part, const Factors& f, const Behaviour& b,
+                         const Matrix& centroids, int top_items, int threads);
+
 }  // namespace crossmf

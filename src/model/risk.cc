@@ -17,6 +17,30 @@ std::vector<std::string> risk_feature_names(int k, const std::vector<std::string
   return names;
 }
 
+namespace {
+// A user's row of the regression: [1, factors, standardised features].
+void risk_inputs_of(const Factors& f, const RiskInputs& in, const RiskModel& r, index_t u, Eigen::VectorXd& x) {
+  const int k = f.k, F = in.F;
+  x.resize(1 + k + F);
+  x(0) = 1;
+  for (int q = 0; q < k; ++q) x(1 + q) = f.users(u, q);
+  for (int j = 0; j < F; ++j) x(1 + k + j) = (in.features[static_cast<std::size_t>(u) * F + j] - r.feature_mean[j]) / r.feature_std[j];
+}
+}  // namespace
+
+void score_risk(const Partition& part, const Factors& f, const RiskInputs& in, double threshold, RiskModel& r) {
+  const Eigen::Map<const Eigen::VectorXd> w(r.coef.data(), static_cast<Eigen::Index>(r.coef.size()));
+  r.score.assign(part.local_users, std::numeric_limits<real>::quiet_NaN());
+  r.tier.assign(part.local_users, -1);
+  Eigen::VectorXd x;
+  for (index_t u = 0; u < part.local_users; ++u) {
+    risk_inputs_of(f, in, r, u, x);
+    const double p = sigmoid(w.dot(x));
+    r.score[u] = static_cast<real>(p);
+    r.tier[u] = p >= threshold ? 2 : (p >= threshold / 2 ? 1 : 0);
+  }
+}
+
 RiskModel fit_risk(const Comm& comm, const Partition& part, const Factors& f, const RiskInputs& in, double threshold,
                    double l2, std::uint64_t seed) {
   RiskModel r;
@@ -49,12 +73,7 @@ RiskModel fit_risk(const Comm& comm, const Partition& part, const Factors& f, co
     }
   }
   r.feature_names = risk_feature_names(k, in.names);
-  auto features_of = [&](index_t u, Eigen::VectorXd& x) {
-    x.resize(D);
-    x(0) = 1;
-    for (int q = 0; q < k; ++q) x(1 + q) = f.users(u, q);
-    for (int j = 0; j < F; ++j) x(1 + k + j) = (in.features[static_cast<std::size_t>(u) * F + j] - r.feature_mean[j]) / r.feature_std[j];
-  };
+  auto features_of = [&](index_t u, Eigen::VectorXd& x) { risk_inputs_of(f, in, r, u, x); };
   // Fit / held-out split by original id.
   for (auto [u, y] : in.labels) {
     const index_t original = part.user_scatter.inverse(part.user_begin + u);
@@ -87,12 +106,7 @@ RiskModel fit_risk(const Comm& comm, const Partition& part, const Factors& f, co
   }
   r.coef.assign(w.data(), w.data() + D);
   // Scores, tiers and held-out quality.
-  for (index_t u = 0; u < m; ++u) {
-    features_of(u, x);
-    const double p = sigmoid(w.dot(x));
-    r.score[u] = static_cast<real>(p);
-    r.tier[u] = p >= threshold ? 2 : (p >= threshold / 2 ? 1 : 0);
-  }
+  score_risk(part, f, in, threshold, r);
   count_t fit = 0, held = 0;
   for (auto [u, y] : in.labels) {
     if (r.split[u] == 1) { r.held_out.add(r.score[u], y > 0.5); ++held; }

@@ -37,6 +37,10 @@ struct RiskInputs {
 // intercept, factor_0 .. factor_{k-1}, then the user features.
 std::vector<std::string> risk_feature_names(int k, const std::vector<std::string>& user_features);
 
+// Per local user, r.score and r.tier from the model r holds (coef, feature_mean, feature_std):
+// fit_risk's last step, and score's from a stored model.
+void score_risk(const Partition& part, const Factors& f, const RiskInputs& in, double threshold, RiskModel& r);
+
 RiskModel fit_risk(const Comm& comm, const Partition& part, const Factors& f, const RiskInputs& in, double threshold,
                    double l2, std::uint64_t seed);
 

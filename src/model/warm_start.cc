@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "src/model/file_order.h"
+#include "src/model/id_match.h"
 #include "src/numerics/random.h"
 #include "src/numerics/slices.h"
 
@@ -11,45 +12,12 @@ namespace crossmf {
 
 namespace {
 
-struct KeyHash {
-  std::size_t operator()(const Key128& key) const { return hash2(key.hi, key.lo); }
-};
-struct KeyEqual {
-  bool operator()(const Key128& a, const Key128& b) const { return a.hi == b.hi && a.lo == b.lo; }
-};
 int rank_of_key(const Key128& key, int P) { return static_cast<int>(hash2(key.hi ^ 0x6a6f696eULL, key.lo) % P); }
-
-// The rank whose even slice of `total` rows holds `row`.
-int rank_of_row(count_t row, count_t total, int P) {
-  int lo = 0, hi = P - 1;
-  while (lo < hi) {
-    const int mid = (lo + hi + 1) / 2;
-    if (even_slice(total, mid, P).begin <= row) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
 
 struct Wanted {
   Key128 key;
   count_t row;  // in the input's file order
 };
-
-// Sends each element to rank dest[e] (stable within a rank); returns what arrived.
-template <class T>
-std::vector<T> route(const Comm& comm, std::span<const T> items, const std::vector<int>& dest, int per = 1,
-                     std::vector<count_t>* arrived = nullptr) {
-  const int P = comm.size();
-  std::vector<count_t> counts(P, 0), at(P + 1, 0);
-  for (int d : dest) counts[d] += per;
-  for (int r = 0; r < P; ++r) at[r + 1] = at[r] + counts[r];
-  std::vector<T> send(items.size());
-  for (std::size_t e = 0; e < dest.size(); ++e) {
-    std::copy_n(items.data() + e * per, per, send.data() + at[dest[e]]);
-    at[dest[e]] += per;
-  }
-  return comm.alltoallv<T>(send, counts, arrived);
-}
 
 // Rows of this rank's even slice of the input's users, k + 1 values and a found flag each.
 std::vector<real> user_rows_found(const Comm& comm, count_t n_users, std::span<const Key128> now, KeyedRows then, int k) {
@@ -93,12 +61,11 @@ std::vector<real> user_rows_found(const Comm& comm, count_t n_users, std::span<c
 // Rows of this rank's even slice of the input's items, as above; the earlier items are all here.
 std::vector<real> item_rows_found(std::span<const Key128> now, KeyedRows then, int k) {
   const int w = k + 1;
-  std::unordered_map<Key128, std::size_t, KeyHash, KeyEqual> index(then.keys.size());
-  for (std::size_t r = 0; r < then.keys.size(); ++r) index.emplace(then.keys[r], r);
+  const std::vector<index_t> at = match_keys(now, then.keys);
   std::vector<real> out(now.size() * (w + 1), real(0));
   for (std::size_t r = 0; r < now.size(); ++r)
-    if (const auto it = index.find(now[r]); it != index.end()) {
-      std::copy_n(then.rows.data() + it->second * w, w, out.data() + r * (w + 1));
+    if (at[r] >= 0) {
+      std::copy_n(then.rows.data() + static_cast<std::size_t>(at[r]) * w, w, out.data() + r * (w + 1));
       out[r * (w + 1) + w] = 1;
     }
   return out;

@@ -4,7 +4,9 @@ crossmf: top-N recommendations (ids and order, every user), per-domain lists, ex
 items, popularity fallback, risk gating, audiences, similar items, and the risk model against a
 dense Newton solve of the same logistic regression.
 
-usage: check_outputs.py INPUT.h5 OUTPUT.h5 [--gating withhold|flag] [--planted-auc]
+usage: check_outputs.py INPUT.h5 OUTPUT.h5 [--gating withhold|flag] [--planted-auc] [--scored]
+--scored: OUTPUT is crossmf score's (INPUT's items in the model's order): no similar items, and
+the risk scores come from the stored coefficients and standardisation, not a fit to INPUT.
 Exit 0 when every check holds; prints one line per check.
 """
 import os
@@ -91,16 +93,20 @@ if risk is not None and gating == "withhold":
 cold = train_count == 0
 check(np.array_equal(fo["recommendations/fallback"][()].astype(bool), cold), f"fallback flag marks exactly the {cold.sum()} users without ratings")
 
+scored = "--scored" in sys.argv
 # Similar items: cosine on item factors.
 norm = np.linalg.norm(Y, axis=1)
 C = (Y / np.where(norm > 0, norm, 1)[:, None]) @ (Y / np.where(norm > 0, norm, 1)[:, None]).T
-sim = fo["similar_items/items"][()]
+sim = fo["similar_items/items"][()] if not scored else np.zeros((0, 0), int)
 bad = 0
-for i in range(n_items):
+for i in range(len(sim)):
     allowed = np.ones(n_items, bool)
     allowed[i] = False
     bad += not same_ranking(sim[i], brute_top(C[i], allowed, sim.shape[1]), C[i])
-check(bad == 0, f"similar items equal brute-force cosine top-{sim.shape[1]} for every item ({bad} differ)")
+if not scored:
+    check(bad == 0, f"similar items equal brute-force cosine top-{sim.shape[1]} for every item ({bad} differ)")
+else:
+    check("similar_items" not in fo, "no similar items (score does not recompute them)")
 
 # Audiences: the best eligible users of each product, control group marked.
 if "audiences" in fo:
@@ -122,8 +128,15 @@ if "audiences" in fo:
         frac = g.attrs["control_fraction"]
         check(abs(share - frac) < 0.05, f"audiences/{d}: control share {share:.3f} near --control-fraction {frac}")
 
+# Score: the stored model's probabilities, its own standardisation.
+if risk is not None and scored:
+    Z = fi["users/features"][()].astype(np.float64) if "users/features" in fi else np.zeros((n_users, 0))
+    Zs = (Z - fo["risk/feature_mean"][()]) / fo["risk/feature_std"][()]
+    F = np.hstack([np.ones((n_users, 1)), X, Zs])
+    check(np.allclose(risk, 1 / (1 + np.exp(-F @ fo["risk/coefficients"][()])), atol=1e-5),
+          "risk scores are the stored model's probabilities for every scored user")
 # Risk: a dense single-process Newton solve of the same objective on the same fit users.
-if risk is not None:
+if risk is not None and not scored:
     split = fo["risk/split"][()]
     labels = np.full(n_users, -1)
     labels[fi["labels/user"][()]] = fi["labels/value"][()]
