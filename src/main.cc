@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
           case Command::kImport: run_import(config, world); break;
           case Command::kTrain: run_train(config, world); break;
           case Command::kInspect: run_inspect(config, world); break;
+          case Command::kLift: run_lift(config, world); break;
         }
       }
     } catch (const AgreedError& e) {

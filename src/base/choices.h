@@ -16,12 +16,13 @@ struct Choice {
   const char* help;  // shown after the name in --help; empty: the name says it
 };
 
-enum class Command { kGenerate, kImport, kTrain, kInspect };
+enum class Command { kGenerate, kImport, kTrain, kInspect, kLift };
 inline constexpr Choice<Command> kCommandNames[] = {
     {Command::kGenerate, "generate", "write a synthetic platform data set (input schema) with its planted truth"},
     {Command::kImport, "import", "convert delimited text (CSV, TSV, ::) into the input schema"},
     {Command::kTrain, "train", "read, partition, train, evaluate, profile, recommend, score risk, write"},
-    {Command::kInspect, "inspect", "summarise an input, output or checkpoint file"}};
+    {Command::kInspect, "inspect", "summarise an input, output or checkpoint file"},
+    {Command::kLift, "lift", "measure a campaign: contacted against control conversion of an output's audiences"}};
 
 enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError };
 inline constexpr Choice<LogLevel> kLogLevelNames[] = {
