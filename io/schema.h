@@ -107,6 +107,26 @@ inline std::string path(std::string_view group, std::string_view leaf) {
   return std::string(group) + "/" + std::string(leaf);
 }
 
+// Lift file (written by lift): contacted against control conversion of a campaign. Each group
+// holds one dataset per column, a row per product, per segment, or the one overall row.
+inline constexpr const char* kLiftFormat = "crossmf-lift";
+inline constexpr int kLiftVersion = 1;
+inline constexpr const char* kLift = "/lift";  // attributes: the outcomes' counts, the methods
+inline constexpr const char* kLiftProducts = "/lift/products";
+inline constexpr const char* kLiftSegments = "/lift/segments";
+inline constexpr const char* kLiftOverall = "/lift/overall";
+// The key columns of the lift groups (and the CSV's), after a group's name and a '/'.
+inline constexpr const char* kLiftItem = "item";        // products: dense item index of the output
+inline constexpr const char* kLiftId = "id";            // products: external id, as /items/id
+inline constexpr const char* kLiftDomain = "domain";    // products: the audience group's name
+inline constexpr const char* kLiftSegment = "segment";  // segments: /profiles/segment's value
+// The statistics columns of every lift group, in this order (src/numerics/uplift.h).
+inline constexpr const char* kLiftCountColumns[] = {"contacted", "contacted_conversions", "control",
+                                                    "control_conversions"};
+inline constexpr const char* kLiftRateColumns[] = {"contacted_rate", "control_rate", "uplift", "uplift_low",
+                                                   "uplift_high", "relative_uplift", "relative_uplift_low",
+                                                   "relative_uplift_high", "p_value"};
+
 // Checkpoint file.
 inline constexpr const char* kCheckpointFormat = "crossmf-checkpoint";
 inline constexpr int kCheckpointVersion = 1;
@@ -197,6 +217,18 @@ inline constexpr const char* kNFit = "n_fit";
 inline constexpr const char* kNHeldOut = "n_held_out";
 inline constexpr const char* kControlFraction = "control_fraction";
 inline constexpr const char* kEligibility = "eligibility";
+// The /lift group of a lift file.
+inline constexpr const char* kAudiencesFile = "audiences";  // the output read (--audiences)
+inline constexpr const char* kOutcomesFile = "outcomes";    // --outcomes
+inline constexpr const char* kConfidence = "confidence";
+inline constexpr const char* kAbsoluteInterval = "absolute_interval";
+inline constexpr const char* kRelativeInterval = "relative_interval";
+inline constexpr const char* kTestName = "test";
+inline constexpr const char* kOutcomeRows = "outcome_rows";
+inline constexpr const char* kUnknownUsers = "unknown_users";
+inline constexpr const char* kUnknownProducts = "unknown_products";
+inline constexpr const char* kOutsideAudiences = "outside_audiences";
+inline constexpr const char* kRepeatedPairs = "repeated_pairs";
 }  // namespace attr
 
 }  // namespace crossmf::schema

@@ -11,5 +11,6 @@ void run_import(const Config& config, const Comm& comm);
 void run_train(const Config& config, const Comm& comm);
 void run_inspect(const Config& config, const Comm& comm);
 void run_score(const Config& config, const Comm& comm);
+void run_lift(const Config& config, const Comm& comm);
 
 }  // namespace crossmf

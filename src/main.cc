@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
           case Command::kTrain: run_train(config, world); break;
           case Command::kInspect: run_inspect(config, world); break;
           case Command::kScore: run_score(config, world); break;
+          case Command::kLift: run_lift(config, world); break;
         }
       }
     } catch (const AgreedError& e) {

@@ -16,13 +16,14 @@ struct Choice {
   const char* help;  // shown after the name in --help; empty: the name says it
 };
 
-enum class Command { kGenerate, kImport, kTrain, kInspect, kScore };
+enum class Command { kGenerate, kImport, kTrain, kInspect, kScore, kLift };
 inline constexpr Choice<Command> kCommandNames[] = {
     {Command::kGenerate, "generate", "write a synthetic platform data set (input schema) with its planted truth"},
     {Command::kImport, "import", "convert delimited text (CSV, TSV, ::) into the input schema"},
     {Command::kTrain, "train", "read, partition, train, evaluate, profile, recommend, score risk, write"},
     {Command::kInspect, "inspect", "summarise an input, output or checkpoint file"},
-    {Command::kScore, "score", "fold users of a new input into a trained output's model, then recommend, segment, score risk"}};
+    {Command::kScore, "score", "fold users of a new input into a trained output's model, then recommend, segment, score risk"},
+    {Command::kLift, "lift", "measure a campaign: contacted against control conversion of an output's audiences"}};
 
 enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError };
 inline constexpr Choice<LogLevel> kLogLevelNames[] = {

@@ -194,6 +194,16 @@ void describe_score(OptionTable& t, ScoreOptions& o) {
   t.add("threads", &o.threads, "threads per rank; 0: SLURM_CPUS_PER_TASK, OMP_NUM_THREADS, or cores/ranks");
 }
 
+void describe_lift(OptionTable& t, LiftOptions& o) {
+  t.add("audiences", &o.audiences, "a crossmf train output: its /audiences, ids and segments");
+  t.add("outcomes", &o.outcomes, "text file of campaign outcomes: user, product, converted (0/1)[, time], by the "
+                                 "output's external ids; a member without a row did not convert");
+  t.add("output", &o.output, "lift HDF5 file (written atomically)");
+  t.add("csv", &o.csv, "the same rows as CSV; empty: the output's name with .csv");
+  t.choice("delimiter", &o.delimiter, "");
+  t.choice("header", &o.header, "first line holds column names (user, product, converted[, time])");
+}
+
 // The text of an INI file, without a UTF-8 byte-order mark (editors on Windows add one; Boost
 // would take it for part of the first option's name).
 std::string read_config_file(const std::string& file) {
@@ -243,6 +253,7 @@ Config parse_config(int argc, const char* const* argv) {
   if (c.command == Command::kImport) describe_import(table, c.import);
   if (c.command == Command::kTrain) describe_train(table, c.train);
   if (c.command == Command::kScore) describe_score(table, c.score);
+  if (c.command == Command::kLift) describe_lift(table, c.lift);
   OptionTable general("general options");
   general.desc().add_options()("help,h", "show this help")
       ("config", po::value<std::string>(&c.config_file), "INI file of options (command line wins)");
@@ -451,7 +462,18 @@ void validate(const Config& c) {
     resolve_threads(o.threads);
   } else if (c.command == Command::kInspect) {
     required("file", c.inspect.file);
+  } else if (c.command == Command::kLift) {
+    const auto& l = c.lift;
+    required("audiences", l.audiences);
+    required("outcomes", l.outcomes);
+    required("output", l.output);
+    check_distinct_files({{"--audiences", l.audiences}, {"--outcomes", l.outcomes}, {"--config", c.config_file},
+                          {"--output", l.output, true}, {"--csv", l.csv_path(), true}});
   }
+}
+
+std::string LiftOptions::csv_path() const {
+  return csv.empty() && !output.empty() ? std::filesystem::path(output).replace_extension(".csv").string() : csv;
 }
 
 int resolve_threads(int requested) {

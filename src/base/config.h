@@ -127,6 +127,16 @@ struct InspectOptions {
   std::string file;
 };
 
+struct LiftOptions {
+  std::string audiences;               // a train output
+  std::string outcomes;                // delimited text: user, product, converted[, time]
+  std::string output;                  // the lift HDF5 file
+  std::string csv;                     // empty: the output's name with .csv
+  DelimiterChoice delimiter = DelimiterChoice::kAuto;
+  Header header = Header::kAuto;
+  std::string csv_path() const;
+};
+
 struct Config {
   Command command = Command::kTrain;
   std::string config_file;
@@ -136,6 +146,7 @@ struct Config {
   TrainOptions train;
   InspectOptions inspect;
   ScoreOptions score;
+  LiftOptions lift;
   std::string resolved;         // the options of `command` as INI text, after defaults and file
   bool help = false;            // --help was asked: `resolved` holds the help text
 };

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# crossmf lift end to end: campaign outcomes planted on a trained output's audiences
+# (tests/tools/campaign_outcomes.py: per product a control rate p0 and a contacted rate p0 + delta,
+# plus rows lift must count and skip) give
+#  - on one seed, under mpirun with 1, 2 and 3 ranks, HDF5 and CSV whose every number equals an
+#    independent numpy computation; the same from TSV without a header but with a time column,
+#    and from an output whose ids are strings;
+#  - over 100 seeds, 95% intervals that cover the planted overall uplift 90-99% of the time (and
+#    the per-product coverage, reported);
+#  - for bad input, its exit code, a message naming the file (and line), and no output written.
+source "$(dirname "$0")/lib.sh"
+run() { timeout 120 mpirun --oversubscribe --bind-to none -np "$@"; }
+tool="$CROSSMF_TESTS/tools/campaign_outcomes.py"
+
+"$CROSSMF" generate --output "$work/in.h5" --users 1500 --items 300 --ratings 30000 --seed 5 --log-level warn
+"$CROSSMF" train --input "$work/in.h5" --output "$work/out.h5" --factors 8 --iterations 5 --audience-size 150 \
+  --control-fraction 0.2 --segments 4 --threads 1 --log-level warn
+
+echo "== one seed, 1, 2 and 3 ranks"
+"$PY" "$tool" plant "$work/out.h5" "$work/outcomes.csv" 7
+for np in 1 2 3; do
+  run "$np" "$CROSSMF" lift --audiences "$work/out.h5" --outcomes "$work/outcomes.csv" --output "$work/lift$np.h5" \
+    --log-level warn
+  "$PY" "$tool" check "$work/out.h5" 7 "$work/lift$np.h5" "$work/lift$np.csv"
+done
+echo "== TSV, no header, a time column; --csv elsewhere"
+"$PY" "$tool" plant "$work/out.h5" "$work/outcomes.tsv" 7 --tsv
+run 2 "$CROSSMF" lift --audiences "$work/out.h5" --outcomes "$work/outcomes.tsv" --output "$work/tsv.h5" \
+  --csv "$work/tsv-table.csv" --log-level warn
+"$PY" "$tool" check "$work/out.h5" 7 "$work/tsv.h5" "$work/tsv-table.csv"
+[ ! -e "$work/tsv.csv" ] || { echo "FAILED: --csv given, yet tsv.csv written"; exit 1; }
+echo "== string ids"
+"$PY" - "$work/out.h5" "$work/strings.h5" <<'PY'
+import shutil, sys, h5py, numpy as np
+shutil.copy(sys.argv[1], sys.argv[2])
+with h5py.File(sys.argv[2], "r+") as f:
+    for name, prefix in (("users/id", "u"), ("items/id", "prod,")):  # a comma: the CSV must quote it
+        ids = [f"{prefix}{v}".encode() for v in f[name][()]]
+        del f[name]
+        f.create_dataset(name, data=np.array(ids, dtype=h5py.string_dtype("utf-8", 16)))
+PY
+"$PY" "$tool" plant "$work/strings.h5" "$work/strings.csv" 8
+run 3 "$CROSSMF" lift --audiences "$work/strings.h5" --outcomes "$work/strings.csv" --output "$work/slift.h5" --log-level warn
+"$PY" "$tool" check "$work/strings.h5" 8 "$work/slift.h5" "$work/slift.csv"
+
+echo "== coverage over 100 seeds"
+"$PY" "$tool" coverage "$work/out.h5" "$CROSSMF" 100 "$work"
+
+echo "== bad input: exit code, message, nothing written"
+printf 'keep' >"$work/kept.h5"
+printf 'keep' >"$work/kept.csv"
+bad() {  # EXPECTED_CODE MESSAGE ARGS...: lift fails with the code, prints MESSAGE, leaves kept.* as they were
+  local want=$1 msg=$2 code=0
+  shift 2
+  run 2 "$CROSSMF" lift --output "$work/kept.h5" "$@" >"$work/log" 2>&1 || code=$?
+  [ "$code" = "$want" ] || { echo "FAILED: exit $code, not $want: $*"; cat "$work/log"; exit 1; }
+  grep -qF -- "$msg" "$work/log" || { echo "FAILED: no '$msg' in:"; cat "$work/log"; exit 1; }
+  [ "$(cat "$work/kept.h5")$(cat "$work/kept.csv")" = keepkeep ] || { echo "FAILED: output changed: $*"; exit 1; }
+  [ -z "$(ls -A "$work" | grep '\.tmp\.')" ] || { echo "FAILED: temporary file left: $*"; exit 1; }
+  echo "ok   exit $want: $msg"
+}
+good=(--audiences "$work/out.h5")
+"$PY" - "$work/out.h5" "$work/noaud.h5" <<'PY'
+import shutil, sys, h5py
+shutil.copy(sys.argv[1], sys.argv[2])
+with h5py.File(sys.argv[2], "r+") as f:
+    del f["audiences"]
+PY
+bad 2 "has no audiences" --audiences "$work/noaud.h5" --outcomes "$work/outcomes.csv"
+bad 2 "is not a crossmf output" --audiences "$work/in.h5" --outcomes "$work/outcomes.csv"
+bad 2 "--outcomes is required" "${good[@]}"
+bad 2 "--audiences is required" --outcomes "$work/outcomes.csv"
+bad 4 "$work/missing.csv" "${good[@]}" --outcomes "$work/missing.csv"
+head -3 "$work/outcomes.csv" >"$work/b1.csv" && echo "$(sed -n 2p "$work/outcomes.csv" | cut -d, -f1,2),yes" >>"$work/b1.csv"
+bad 3 "$work/b1.csv:4: converted 'yes' is not 0 or 1" "${good[@]}" --outcomes "$work/b1.csv"
+head -3 "$work/outcomes.csv" >"$work/b2.csv" && sed -n 2p "$work/outcomes.csv" | cut -d, -f1,2 >>"$work/b2.csv"
+bad 3 "$work/b2.csv:4:" "${good[@]}" --outcomes "$work/b2.csv"
+{ echo "customer,sku,bought"; sed -n 2,4p "$work/outcomes.csv"; } >"$work/b3.csv"
+bad 3 "$work/b3.csv:1: unknown header: column 1 is 'customer'" "${good[@]}" --outcomes "$work/b3.csv"
+sed -n 2,4p "$work/outcomes.csv" | sed 's/$/,1,2/' >"$work/b4.csv"
+bad 3 "$work/b4.csv:1: 5 columns" "${good[@]}" --outcomes "$work/b4.csv"
+: >"$work/b5.csv"
+bad 3 "$work/b5.csv: no rows" "${good[@]}" --outcomes "$work/b5.csv"
+echo "lift: all checks passed"
