@@ -238,8 +238,8 @@ EventsRead read_events(const std::string& path, const ImportOptions& options, Id
     double strength = *weight * amount;
     if (half_life > 0) strength *= std::exp2(-(static_cast<double>(*out.as_of) - static_cast<double>(time)) / half_life);
     if (!(strength <= FLT_MAX))
-      fail(Exit::data, "{}:{}: strength {:g} (weight {} x amount {}) is beyond the float range; scale down the amounts "
-                       "or --event-weights", path, line, strength, *weight, amount);
+      fail(Exit::data, "{}:{}: strength {:g} (weight {} x amount {}) is beyond the float range; lower the amounts "
+                       "or the weights of --event-weights", path, line, strength, *weight, amount);
     runs.add(Rating{Rating::pair(users.add(f[0]), items.add(f[1])), line, time, static_cast<real>(strength), 1});
   });
   return out;

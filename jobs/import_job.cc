@@ -135,8 +135,8 @@ RunCounts count_runs(RatingRuns& runs, const std::string& events) {
     if (events.empty()) return;
     for (const Rating& r : block) {
       if (!std::isfinite(r.value))
-        fail(Exit::data, "{}: the strengths of a (user, item) pair up to line {} sum beyond the float range; scale "
-                         "down the amounts or --event-weights", events, r.line);
+        fail(Exit::data, "{}: the strengths of the (user, item) pair whose last row is line {} sum beyond the "
+                         "float range; lower the amounts or the weights of --event-weights", events, r.line);
       c.zero += r.value == 0;
     }
   });

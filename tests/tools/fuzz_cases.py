@@ -781,7 +781,10 @@ def import_cases(c):
              r"events_bad_time\.csv:2: time 'soon'"),
             ("events_bad_amount.csv", "u1,i1,view,100,1\nu2,i1,buy,200,-1\n", [], 3, r"events_bad_amount\.csv:2: amount -1"),
             ("events_no_time.csv", "u1,i1,view\nu2,i1,buy\n", ["--half-life", "1"], 3, r"events_no_time\.csv: no time column"),
-            ("events_all_zero.csv", "u1,i1,view,100,0\n", [], 3, r"events_all_zero\.csv: every \(user, item\) pair")):
+            ("events_all_zero.csv", "u1,i1,view,100,0\n", [], 3, r"events_all_zero\.csv: every \(user, item\) pair"),
+            ("events_row_overflow.csv", "u1,i1,buy,100,1e38\n", [], 3, r"events_row_overflow\.csv:1: strength 5e\+38"),
+            ("events_sum_overflow.csv", "u1,i1,view,100,3e38\nu1,i1,view,200,3e38\n", [], 3,
+             r"events_sum_overflow\.csv: the strengths of the \(user, item\) pair whose last row is line 2")):
         c.add("import_" + name.split(".")[0], "events", name,
               ["import", "--events", text(name, content), *weights, *extra, "--output", "{case}/out.h5"], code, pat,
               written=["out.h5"] if code == 0 else None, expect_ids={"/users/id": ["u1", "u2"]} if code == 0 else None)
