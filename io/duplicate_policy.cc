@@ -1,10 +1,13 @@
 #include "io/duplicate_policy.h"
 
+#include <algorithm>
+
 #include "src/base/error.h"
 
 namespace crossmf {
 
-void fold(DuplicatePolicy policy, Rating& kept, const Rating& later, const std::string& path, const PairNamer& name) {
+void fold(DuplicatePolicy policy, Rating& kept, const Rating& later, const std::string& path, const PairNamer& name,
+          PairTime time) {
   switch (policy) {
     case DuplicatePolicy::error:
       fail(Exit::data, "{}: lines {} and {} both rate {} (--duplicates error); remove one, or choose "
@@ -17,7 +20,7 @@ void fold(DuplicatePolicy policy, Rating& kept, const Rating& later, const std::
       kept.value += later.value;
       break;
   }
-  kept.time = later.time;
+  kept.time = time == PairTime::newest ? std::max(kept.time, later.time) : later.time;
   kept.line = later.line;
   kept.count += later.count;
 }

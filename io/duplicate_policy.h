@@ -18,8 +18,13 @@ namespace crossmf {
 // Names a pair for messages, e.g. "user 'u17', item 'i3'".
 using PairNamer = std::function<std::string(std::uint64_t key)>;
 
+// Which time a folded pair keeps: the last row's (ratings), or the newest (events, whose rows
+// need not come in time order).
+enum class PairTime { last, newest };
+
 // Folds `later`, a later row of the same pair from file `path`, into `kept`.
-void fold(DuplicatePolicy policy, Rating& kept, const Rating& later, const std::string& path, const PairNamer& name);
+void fold(DuplicatePolicy policy, Rating& kept, const Rating& later, const std::string& path, const PairNamer& name,
+          PairTime time = PairTime::last);
 
 // The value written for a folded rating.
 inline real final_value(DuplicatePolicy policy, const Rating& r) {

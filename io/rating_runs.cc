@@ -43,9 +43,9 @@ class Emitter {
 }  // namespace
 
 RatingRuns::RatingRuns(std::string source, DuplicatePolicy policy, std::size_t buffer_rows, std::string spill_path,
-                       PairNamer name)
+                       PairNamer name, PairTime time)
     : source_(std::move(source)), policy_(policy), buffer_rows_(std::max<std::size_t>(1, buffer_rows)),
-      spill_path_(std::move(spill_path)), name_(std::move(name)) {
+      spill_path_(std::move(spill_path)), name_(std::move(name)), time_(time) {
   buffer_.reserve(buffer_rows_);  // address space only until rows arrive
 }
 
@@ -70,7 +70,7 @@ void RatingRuns::sort_and_fold() {
   std::size_t kept = 0;
   for (std::size_t i = 0; i < buffer_.size(); ++i) {
     if (kept > 0 && buffer_[kept - 1].key == buffer_[i].key)
-      fold(policy_, buffer_[kept - 1], buffer_[i], source_, name_);
+      fold(policy_, buffer_[kept - 1], buffer_[i], source_, name_, time_);
     else
       buffer_[kept++] = buffer_[i];
   }
@@ -167,7 +167,7 @@ void RatingRuns::merge_spilled(const std::function<void(std::span<const Rating>)
     if (c.pos == c.buf.size() && c.left > 0) load(c);
     if (c.pos < c.buf.size()) heads.push(r);
     if (has_pending && pending.key == x.key) {
-      fold(policy_, pending, x, source_, name_);
+      fold(policy_, pending, x, source_, name_, time_);
     } else {
       if (has_pending) emit(pending);
       pending = x;

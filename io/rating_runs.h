@@ -23,7 +23,7 @@ class RatingRuns {
  public:
   // `source` names the text in messages; the spill file, if one is needed, is `spill_path`.
   RatingRuns(std::string source, DuplicatePolicy policy, std::size_t buffer_rows, std::string spill_path,
-             PairNamer name);
+             PairNamer name, PairTime time = PairTime::last);
   ~RatingRuns();  // removes the spill file, also after a failure
   RatingRuns(const RatingRuns&) = delete;
   RatingRuns& operator=(const RatingRuns&) = delete;
@@ -51,6 +51,7 @@ class RatingRuns {
   std::size_t buffer_rows_;
   std::string spill_path_;
   PairNamer name_;
+  PairTime time_;
   std::vector<Rating> buffer_;
   bool folded_ = false;  // buffer_ is sorted and folded (the data set fits one buffer)
   int fd_ = -1;

@@ -1,10 +1,15 @@
 #include "io/text_tables.h"
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <functional>
+#include <limits>
+#include <unordered_map>
 
 #include "io/text_reader.h"
 #include "src/base/error.h"
+#include "src/base/events.h"
 #include "src/base/log.h"
 #include "src/base/signals.h"
 #include "src/base/timer.h"
@@ -130,6 +135,114 @@ bool read_ratings(const std::string& path, const ImportOptions& options, bool ad
     runs.add(Rating{Rating::pair(u, i), line, time, value, 1});
   });
   return has_time;
+}
+
+namespace {
+
+// user, item, event, time, amount: a header is told by its time column.
+constexpr text::TableShape kEventShape{/*value_column=*/3, /*id_columns=*/2};
+
+// --event-weights, looked up by the file's event names without copying them.
+class EventWeights {
+ public:
+  explicit EventWeights(const std::string& text) {
+    for (const EventWeight& e : event_weights(text)) weights_.emplace(e.name, e.weight);
+  }
+  const double* find(std::string_view name) const {
+    const auto it = weights_.find(name);
+    return it == weights_.end() ? nullptr : &it->second;
+  }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, double, Hash, std::equal_to<>> weights_;
+};
+
+std::int64_t event_time(std::string_view f, const std::string& path, count_t line) {
+  std::int64_t time = 0;
+  if (!text::parse_int64(f, time))
+    fail(Exit::data, "{}:{}: time '{}' is not an integer (unix seconds); fix the row or remove it", path, line, shown(f));
+  return time;
+}
+
+double event_amount(std::string_view f, const std::string& path, count_t line) {
+  double amount = 1;
+  if (!f.empty() && !text::parse_double(f, amount))
+    fail(Exit::data, "{}:{}: amount '{}' is not a finite number; fix the row, or leave the field empty for 1", path,
+         line, shown(f));
+  if (amount < 0)
+    fail(Exit::data, "{}:{}: amount {} is negative; an event's amount (minutes, money, count) is >= 0: fix the row",
+         path, line, shown(f));
+  return amount;
+}
+
+// The columns of an events file, checked against the options.
+void check_event_columns(const text::TableReader& table, const ImportOptions& options) {
+  const std::size_t columns = table.columns();
+  if (columns != 0 && (columns < 3 || columns > 5))
+    fail(Exit::data, "{}: {} columns (separated by '{}'); events have 3 to 5: user, item, event[, time[, amount]]",
+         table.path(), columns, table.delimiter().name());
+  if (columns == 3 && options.half_life > 0)
+    fail(Exit::data, "{}: no time column (user, item, event), so --half-life cannot age the events; add a time "
+                     "column (unix seconds), or drop --half-life", table.path());
+}
+
+// The latest time of an events file, the default --as-of: a first pass over the time column.
+// Rows the second pass skips as malformed are skipped here too.
+std::int64_t latest_time(const std::string& path, const ImportOptions& options) {
+  text::TableReader table(path, options.delimiter, options.header, kEventShape);
+  check_event_columns(table, options);
+  std::vector<std::string_view> f;
+  std::string why;
+  std::int64_t latest = std::numeric_limits<std::int64_t>::min();
+  for (count_t rows = 0; table.next(f, why); ++rows) {
+    if ((rows & 0xFFFF) == 0)
+      throw_if_stopped(fmt::format("importing {}", path), "nothing was written and an existing output is unchanged; run again to start over");
+    if (why.empty() && !f[0].empty() && !f[1].empty() && !f[2].empty())
+      latest = std::max(latest, event_time(f[3], path, table.line()));
+  }
+  return latest;
+}
+
+}  // namespace
+
+EventsRead read_events(const std::string& path, const ImportOptions& options, IdMap& users, IdMap& items,
+                       RatingRuns& runs, TextStats& stats) {
+  const EventWeights weights(options.event_weights);
+  EventsRead out;
+  if (options.half_life > 0) {
+    out.as_of = as_of_seconds(options.as_of);
+    if (!out.as_of) out.as_of = latest_time(path, options);
+  }
+  text::TableReader table(path, options.delimiter, options.header, kEventShape);
+  check_event_columns(table, options);
+  const std::size_t columns = table.columns();
+  out.has_time = columns >= 4;
+  const double half_life = options.half_life * 86400;
+  scan(table, options, stats, [&](const std::vector<std::string_view>& f, count_t line, std::string& why) {
+    if (empty_id(f[0], "user", why) || empty_id(f[1], "item", why) || empty_id(f[2], "event", why)) return;
+    const double* weight = weights.find(f[2]);
+    if (!weight)
+      fail(Exit::data, "{}:{}: event '{}' has no weight in --event-weights '{}'; add it (name=weight; 0 ignores the "
+                       "event){}", path, line, shown(f[2]), options.event_weights,
+           stats.rows == 1 && options.header == Header::kAuto ? ", or give --header yes if this line is a header" : "");
+    const std::int64_t time = out.has_time ? event_time(f[3], path, line) : 0;
+    const double amount = columns == 5 ? event_amount(f[4], path, line) : 1;
+    if (out.as_of && time > *out.as_of) {
+      ++out.after_as_of;
+      return;
+    }
+    double strength = *weight * amount;
+    if (half_life > 0) strength *= std::exp2(-(static_cast<double>(*out.as_of) - static_cast<double>(time)) / half_life);
+    if (!(strength <= FLT_MAX))
+      fail(Exit::data, "{}:{}: strength {:g} (weight {} x amount {}) is beyond the float range; lower the amounts "
+                       "or the weights of --event-weights", path, line, strength, *weight, amount);
+    runs.add(Rating{Rating::pair(users.add(f[0]), items.add(f[1])), line, time, static_cast<real>(strength), 1});
+  });
+  return out;
 }
 
 void FeatureRows::resize(index_t n) {

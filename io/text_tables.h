@@ -3,6 +3,7 @@
 // the column layout of each file is in CONTRACT.md and `crossmf import --help`.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,22 @@ struct TextStats {
 // column.
 bool read_ratings(const std::string& path, const ImportOptions& options, bool add_ids, IdMap& users, IdMap& items,
                   RatingRuns& runs, TextStats& stats);
+
+// What an events file gave besides its rows.
+struct EventsRead {
+  bool has_time = false;
+  std::optional<std::int64_t> as_of;  // the time --half-life decays to (--as-of, else the file's latest)
+  count_t after_as_of = 0;            // rows later than --as-of, dropped
+};
+
+// user, item, event[, time[, amount]] (--events). Each row's strength, weight(event) * amount
+// (1 without the column; an empty amount counts as 1) * 0.5^((as_of - time) / half-life), goes
+// to `runs`, which sum a pair's rows and keep its newest time. With --half-life and no --as-of
+// the file is read twice, first for its latest time. An unknown event or a bad time or amount
+// stops the import (Exit::data) naming the line; rows that cannot be split, or lack an id, are
+// malformed rows as in a ratings file.
+EventsRead read_events(const std::string& path, const ImportOptions& options, IdMap& users, IdMap& items,
+                       RatingRuns& runs, TextStats& stats);
 
 // Per-id rows of numbers (features) with column names, indexed by the dense id.
 struct FeatureRows {

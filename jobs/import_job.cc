@@ -6,11 +6,13 @@
 //
 // Pipeline on rank 0:
 //   ratings text -> id maps (first-seen order) + rating runs (sorted, duplicates folded)
+//     (or events text -> the same, each row weighted and decayed, a pair's rows summed)
 //   test text    -> the same maps (unknown ids dropped) + test runs
 //   items, users -> may add ids (new items or users with features); labels -> known users
 //   write: /ratings and /test merged from their runs, ids, side tables, attributes
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <optional>
 
@@ -43,12 +45,28 @@ struct ImportTables {
   index_t rating_users = 0, rating_items = 0;  // ids the ratings introduced
   std::optional<RatingRuns> ratings, test;
   bool ratings_time = false, test_time = false;
+  std::optional<EventsRead> events;  // when /ratings comes from --events
   std::optional<ItemsTable> item_table;
   std::optional<FeatureRows> user_table;
   std::optional<LabelsTable> label_table;
 };
 
-// Ratings, then the held-out test over the same ids.
+// /ratings from the events: weighted rows summed per pair, the pair's newest time kept.
+void read_events_file(const ImportOptions& o, ImportTables& t, const PairNamer& name) {
+  t.ratings.emplace(o.events, DuplicatePolicy::sum, static_cast<std::size_t>(o.sort_rows), spill_path(o.output, "events"),
+                    name, PairTime::newest);
+  TextStats stats;
+  t.events = read_events(o.events, o, t.users, t.items, *t.ratings, stats);
+  t.ratings_time = t.events->has_time;
+  stats.log();
+  if (o.half_life > 0)
+    spdlog::info("{}: strengths halve every {} days before {} (unix seconds, --as-of{})", o.events, o.half_life,
+                 *t.events->as_of, o.as_of.empty() ? ": the file's latest time" : "");
+  if (t.events->after_as_of > 0)
+    spdlog::warn("{}: {} rows later than --as-of {} dropped", o.events, t.events->after_as_of, o.as_of);
+}
+
+// Ratings (or events), then the held-out test over the same ids.
 void read_rating_files(const ImportOptions& o, ImportTables& t) {
   const DuplicatePolicy policy = o.duplicates;
   const PairNamer name = [&t](std::uint64_t key) {
@@ -56,10 +74,14 @@ void read_rating_files(const ImportOptions& o, ImportTables& t) {
     return fmt::format("user '{}', item '{}'", t.users.id(r.user()), t.items.id(r.item()));
   };
   const std::size_t buffer = static_cast<std::size_t>(o.sort_rows);
-  t.ratings.emplace(o.ratings, policy, buffer, spill_path(o.output, "ratings"), name);
-  TextStats ratings_stats;
-  t.ratings_time = read_ratings(o.ratings, o, /*add_ids=*/true, t.users, t.items, *t.ratings, ratings_stats);
-  ratings_stats.log();
+  if (!o.events.empty()) {
+    read_events_file(o, t, name);
+  } else {
+    t.ratings.emplace(o.ratings, policy, buffer, spill_path(o.output, "ratings"), name);
+    TextStats ratings_stats;
+    t.ratings_time = read_ratings(o.ratings, o, /*add_ids=*/true, t.users, t.items, *t.ratings, ratings_stats);
+    ratings_stats.log();
+  }
   t.rating_users = t.users.size();
   t.rating_items = t.items.size();
   if (o.test.empty()) return;
@@ -69,7 +91,7 @@ void read_rating_files(const ImportOptions& o, ImportTables& t) {
   stats.log();
   if (t.test->rows() == 0)
     fail(Exit::data, "{}: none of its {} valid rows names both a user and an item of {}; a held-out set must "
-                     "use the ratings' ids", o.test, stats.rows - stats.bad, o.ratings);
+                     "use the ratings' ids", o.test, stats.rows - stats.bad, o.events.empty() ? o.ratings : o.events);
 }
 
 // Items, users and labels: each optional.
@@ -101,32 +123,55 @@ void read_side_files(const ImportOptions& o, ImportTables& t) {
   }
 }
 
+// The ratings `runs` will write. Summed events: a pair of strength 0 is dropped (counted in
+// `zero`), a sum beyond the float range refused.
+struct RunCounts {
+  count_t nnz = 0, zero = 0;
+};
+RunCounts count_runs(RatingRuns& runs, const std::string& events) {
+  RunCounts c;
+  runs.merge([&](std::span<const Rating> block) {
+    c.nnz += static_cast<count_t>(block.size());
+    if (events.empty()) return;
+    for (const Rating& r : block) {
+      if (!std::isfinite(r.value))
+        fail(Exit::data, "{}: the strengths of the (user, item) pair whose last row is line {} sum beyond the "
+                         "float range; lower the amounts or the weights of --event-weights", events, r.line);
+      c.zero += r.value == 0;
+    }
+  });
+  c.nnz -= c.zero;
+  if (!events.empty() && c.nnz == 0)
+    fail(Exit::data, "{}: every (user, item) pair sums to strength 0; give its events positive weights in "
+                     "--event-weights", events);
+  return c;
+}
+
 // Merges `runs` into /ratings or /test: a counting pass, then the writing pass. Returns the
-// number of ratings written (rows less folded duplicates).
-count_t write_runs(InputWriter& out, bool test, RatingRuns& runs, bool has_time) {
-  count_t nnz = 0;
-  runs.merge([&](std::span<const Rating> block) { nnz += static_cast<count_t>(block.size()); });
-  RatingsTable table = test ? out.test(nnz, has_time) : out.ratings(nnz, has_time);
+// counts (rows less folded duplicates, less dropped zero strengths of `events`).
+RunCounts write_runs(InputWriter& out, bool test, RatingRuns& runs, bool has_time, const std::string& events = "") {
+  const RunCounts counts = count_runs(runs, events);
+  RatingsTable table = test ? out.test(counts.nnz, has_time) : out.ratings(counts.nnz, has_time);
   std::vector<index_t> u, i;
   std::vector<real> v;
   std::vector<std::int64_t> t;
   runs.merge([&](std::span<const Rating> block) {
     throw_if_stopped("writing the imported ratings", "nothing was written and an existing output is unchanged; run again to start over");
-    const std::size_t n = block.size();
-    u.resize(n);
-    i.resize(n);
-    v.resize(n);
-    t.resize(has_time ? n : 0);
-    for (std::size_t k = 0; k < n; ++k) {
-      u[k] = block[k].user();
-      i[k] = block[k].item();
-      v[k] = block[k].value;
-      if (has_time) t[k] = block[k].time;
+    u.clear();
+    i.clear();
+    v.clear();
+    t.clear();
+    for (const Rating& r : block) {
+      if (counts.zero > 0 && r.value == 0) continue;
+      u.push_back(r.user());
+      i.push_back(r.item());
+      v.push_back(r.value);
+      if (has_time) t.push_back(r.time);
     }
     table.append({u, i, v, t});
   });
   table.finish();
-  return nnz;
+  return counts;
 }
 
 // int64 if every id is an integer, strings otherwise.
@@ -168,12 +213,20 @@ void write_tables(const Config& config, ImportTables& t, const std::string& temp
   InputWriter out(file, self, {.n_users = t.users.size(), .n_items = t.items.size(), .feedback = o.feedback,
                                .config = config.resolved, .created_by = "crossmf import", .dated = true,
                                .compress = false, .pack_columns = false});
-  const count_t nnz = write_runs(out, false, *t.ratings, t.ratings_time);
-  spdlog::info("ratings: {} rows, {} kept, {} duplicate rows folded (--duplicates {}), sorted {}", t.ratings->rows(),
-               nnz, t.ratings->rows() - nnz, name_of(o.duplicates),
-               t.ratings->runs() == 0 ? std::string("in memory") : fmt::format("in {} runs spilled to disk", t.ratings->runs()));
+  const RunCounts c = write_runs(out, false, *t.ratings, t.ratings_time, o.events);
+  const std::string sorted =
+      t.ratings->runs() == 0 ? std::string("in memory") : fmt::format("in {} runs spilled to disk", t.ratings->runs());
+  if (t.events) {
+    spdlog::info("events: {} rows summed into {} (user, item) strengths, sorted {}", t.ratings->rows(), c.nnz, sorted);
+    if (c.zero > 0)
+      spdlog::warn("{}: {} (user, item) pairs sum to strength 0 (weights or amounts 0, or decayed below the float range) and were dropped",
+                   o.events, c.zero);
+  } else {
+    spdlog::info("ratings: {} rows, {} kept, {} duplicate rows folded (--duplicates {}), sorted {}", t.ratings->rows(),
+                 c.nnz, t.ratings->rows() - c.nnz, name_of(o.duplicates), sorted);
+  }
   if (t.test) {
-    const count_t test_nnz = write_runs(out, true, *t.test, t.test_time);
+    const count_t test_nnz = write_runs(out, true, *t.test, t.test_time).nnz;
     spdlog::info("test: {} rows, {} kept, {} duplicate rows folded", t.test->rows(), test_nnz, t.test->rows() - test_nnz);
   }
   write_side_tables(out, t);
@@ -192,7 +245,7 @@ void import_on_root(const Config& config, const std::string& temp_output) {
                t.users.all_integers() ? "integer" : "string", t.items.size(),
                t.items.all_integers() ? "integer" : "string", writing.seconds());
   const double seconds = total.seconds();
-  spdlog::info("import: {} rating rows in {:.1f}s ({:.0f} rows/s)", t.ratings->rows(), seconds,
+  spdlog::info("import: {} {} rows in {:.1f}s ({:.0f} rows/s)", t.ratings->rows(), t.events ? "event" : "rating", seconds,
                seconds > 0 ? t.ratings->rows() / seconds : 0.0);
 }
 

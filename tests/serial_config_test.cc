@@ -9,6 +9,7 @@
 
 #include "src/base/config.h"
 #include "src/base/error.h"
+#include "src/base/events.h"
 
 using namespace crossmf;
 
@@ -122,6 +123,49 @@ TEST(Config, AutoLambdaAndAlpha) {
     EXPECT_NE(std::string(e.what()).find("--lambda 'small' is not a number: give a number, or auto"), std::string::npos)
         << e.what();
   }
+}
+
+TEST(Config, EventsOptions) {
+  const std::vector<std::string> base = {"import", "--events", "e.csv", "--output", "o.h5", "--event-weights",
+                                         "view = 1, purchase=5 ,ignored=0"};
+  Config c = parse(base);
+  EXPECT_EQ(code_of(base), Exit::ok);
+  // Events are implicit unless --feedback is given.
+  EXPECT_EQ(c.import.feedback, Feedback::kImplicit);
+  EXPECT_NE(c.resolved.find("feedback = implicit\n"), std::string::npos);
+  EXPECT_NE(c.resolved.find("half-life = none\n"), std::string::npos);
+  const std::vector<EventWeight> w = event_weights(c.import.event_weights);
+  ASSERT_EQ(w.size(), 3u);
+  EXPECT_EQ(w[0].name, "view");
+  EXPECT_EQ(w[1].name, "purchase");
+  EXPECT_DOUBLE_EQ(w[1].weight, 5);
+  EXPECT_DOUBLE_EQ(w[2].weight, 0);
+  std::vector<std::string> decayed = base;
+  decayed.insert(decayed.end(), {"--half-life", "2.5", "--as-of", "2024-02-29"});
+  EXPECT_DOUBLE_EQ(parse(decayed).import.half_life, 2.5);
+  EXPECT_EQ(code_of(decayed), Exit::ok);
+  // Dates against `date -u -d ... +%s`.
+  EXPECT_EQ(as_of_seconds("1970-01-01"), 0);
+  EXPECT_EQ(as_of_seconds("2024-02-29"), 1709164800);
+  EXPECT_EQ(as_of_seconds("2000-03-01"), 951868800);
+  EXPECT_EQ(as_of_seconds("1969-12-31"), -86400);
+  EXPECT_EQ(as_of_seconds("1717200000"), 1717200000);
+  EXPECT_EQ(as_of_seconds(""), std::nullopt);
+  std::int64_t s = 0;
+  for (const char* bad : {"2023-02-29", "1900-02-29", "2024-04-31", "2024-00-10", "2024-1-10", "2024/01/10", "24-01-10"})
+    EXPECT_FALSE(parse_date(bad, s)) << bad;
+  for (const auto& bad : std::vector<std::vector<std::string>>{
+           {"--event-weights", "view"}, {"--event-weights", "view=1,view=2"}, {"--event-weights", "=1"},
+           {"--event-weights", "view=-0.5"}, {"--event-weights", "view=1e999"}, {"--event-weights", "view=1,"},
+           {"--half-life", "0"}, {"--half-life", "-3"}, {"--half-life", "inf"}, {"--as-of", "2024-01-01"},
+           {"--half-life", "1", "--as-of", "June"}, {"--feedback", "explicit"}, {"--ratings", "r.csv"}}) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), bad.begin(), bad.end());
+    EXPECT_EQ(code_of(args), Exit::usage) << bad[0] << " '" << bad[1] << "'";
+  }
+  EXPECT_EQ(code_of({"import", "--events", "e.csv", "--output", "o.h5"}), Exit::usage);
+  EXPECT_EQ(code_of({"import", "--ratings", "r.csv", "--output", "o.h5", "--half-life", "3"}), Exit::usage);
+  EXPECT_EQ(code_of({"import", "--ratings", "r.csv", "--output", "o.h5", "--event-weights", "a=1"}), Exit::usage);
 }
 
 TEST(Config, ThreadVariablesAreChecked) {

@@ -13,6 +13,7 @@ MAX_JOB_LINES = 60
 # Comparisons with a string literal that are not of an option's value: (file, literal, why).
 NOT_OPTIONS = {
     ("src/base/config.cc", "auto"): "the parser of --lambda/--alpha auto, beside the name tables",
+    ("src/base/config.cc", "none"): "the parser of --half-life none, beside the name tables",
     ("src/kernels/dispatch.cc", "auto"): "CROSSMF_ISA, an environment variable, against the kernel levels' own names",
     ("src/model/recommend.h", "finance"): "a domain name of the data",
     ("src/model/recommend.h", "insurance"): "a domain name of the data",

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "src/base/error.h"
+#include "src/base/events.h"
 #include "src/base/names.h"
 #include "src/base/paths.h"
 
@@ -61,6 +62,22 @@ class OptionTable {
                                     if (v == kAuto)  // the value that stands for auto: no typed number means it
                                       fail(Exit::usage, "--{} {} is out of range: give a positive number, -1 for the "
                                                         "default, or auto", name, in);
+                                    *field = v;
+                                  }),
+                        help);
+    printers_.push_back([name, field, text](std::ostream& os) { os << name << " = " << text(*field) << "\n"; });
+  }
+  // A positive number, or "none" (stored as 0): an optional quantity (--half-life).
+  void add_or_none(const char* name, double* field, const char* help) {
+    auto text = [](double v) { return v == 0 ? std::string("none") : fmt::format("{}", v); };
+    desc_.add_options()(name, po::value<std::string>()->default_value(text(*field))->notifier(
+                                  [name, field](const std::string& in) {
+                                    if (in == "none") { *field = 0; return; }
+                                    double v = 0;
+                                    const char* end = in.data() + in.size();
+                                    const auto [at, ec] = std::from_chars(in.data(), end, v);
+                                    if (in.empty() || ec != std::errc() || at != end || !(v > 0) || !std::isfinite(v))
+                                      fail(Exit::usage, "--{} '{}' is not a positive number: give one, or none", name, in);
                                     *field = v;
                                   }),
                         help);
@@ -120,6 +137,15 @@ void describe_generate(OptionTable& t, GenerateOptions& o) {
 
 void describe_import(OptionTable& t, ImportOptions& o) {
   t.add("ratings", &o.ratings, "text file of ratings: user, item[, value[, time]]");
+  t.add("events", &o.events, "text file of behaviour events instead of --ratings: user, item, event[, time[, amount]]; "
+                             "each (user, item) pair's rows summed into one implicit strength");
+  t.add("event-weights", &o.event_weights, "--events: the weight of each event name of the file, e.g. "
+                                           "view=1,minutes=0.05,favorite=3,purchase=5; a row's strength is its "
+                                           "event's weight times its amount (1 without an amount column)");
+  t.add_or_none("half-life", &o.half_life, "--events: days in which a row's strength halves with its age before "
+                                           "--as-of (needs the time column); none: no decay");
+  t.add("as-of", &o.as_of, "--events with --half-life: the time the ages count back from, unix seconds or "
+                           "YYYY-MM-DD (UTC); empty: the latest time of the file; later rows are dropped");
   t.add("test", &o.test, "text file of held-out ratings, same columns (optional)");
   t.add("items", &o.items, "text file of items: item, domain[, features...] (optional)");
   t.add("users", &o.users, "text file of users: user, features... (optional)");
@@ -127,8 +153,8 @@ void describe_import(OptionTable& t, ImportOptions& o) {
   t.add("output", &o.output, "output HDF5 file (input schema)");
   t.choice("delimiter", &o.delimiter, "");
   t.choice("header", &o.header, "first line holds column names");
-  t.choice("feedback", &o.feedback, "");
-  t.choice("duplicates", &o.duplicates, "same (user, item) twice");
+  t.choice("feedback", &o.feedback, "implicit when --events is given");
+  t.choice("duplicates", &o.duplicates, "same (user, item) twice (--events: always summed)");
   t.flag("strict", &o.strict, "any malformed row is fatal");
   t.add("show-bad", &o.show_bad, "how many malformed rows to show");
   t.add("sort-rows", &o.sort_rows, "ratings sorted in memory at a time (32 bytes each); beyond it, sorted runs "
@@ -287,6 +313,9 @@ Config parse_config(int argc, const char* const* argv) {
       }
     }
     po::notify(vm);
+    // Events are summed into strengths: implicit feedback unless --feedback says otherwise.
+    if (c.command == Command::kImport && !c.import.events.empty() && vm["feedback"].defaulted())
+      c.import.feedback = Feedback::kImplicit;
   } catch (const po::error& e) {
     fail(Exit::usage, "{}; see 'crossmf {} --help'", e.what(), name);
   }
@@ -336,6 +365,27 @@ std::vector<std::string> split_list(const std::string& text) {
     out.push_back(b == std::string::npos ? std::string() : item.substr(b, e - b + 1));
   }
   return out;
+}
+// --events and the options only it takes.
+void validate_events(const ImportOptions& o) {
+  if (o.events.empty()) {
+    for (const auto& [option, given] : {std::pair{"event-weights", !o.event_weights.empty()},
+                                        std::pair{"half-life", o.half_life != 0}, std::pair{"as-of", !o.as_of.empty()}})
+      if (given) fail(Exit::usage, "--{} applies to --events; give --events FILE, or drop --{}", option, option);
+    return;
+  }
+  if (!o.ratings.empty())
+    fail(Exit::usage, "--ratings and --events are both given; /ratings comes from one of them: drop one");
+  if (o.event_weights.empty())
+    fail(Exit::usage, "--events needs --event-weights; give the weight of each event name of {}, e.g. "
+                      "--event-weights view=1,minutes=0.05,favorite=3,purchase=5", o.events);
+  event_weights(o.event_weights);
+  if (o.feedback == Feedback::kExplicit)
+    fail(Exit::usage, "--events makes implicit feedback (summed strengths), not --feedback explicit; drop --feedback "
+                      "or give --feedback implicit");
+  if (!o.as_of.empty() && o.half_life == 0)
+    fail(Exit::usage, "--as-of is the time --half-life decays to; give --half-life DAYS too, or drop --as-of");
+  as_of_seconds(o.as_of);
 }
 }  // namespace
 
@@ -395,9 +445,10 @@ void validate(const Config& c) {
     in_range("labelled", g.labelled, 0, 1);
   } else if (c.command == Command::kImport) {
     const auto& o = c.import;
-    required("ratings", o.ratings);
+    if (o.ratings.empty() && o.events.empty()) fail(Exit::usage, "--ratings (or --events) is required; give it");
+    validate_events(o);
     required("output", o.output);
-    check_distinct_files({{"--ratings", o.ratings}, {"--test", o.test}, {"--items", o.items}, {"--users", o.users},
+    check_distinct_files({{"--ratings", o.ratings}, {"--events", o.events}, {"--test", o.test}, {"--items", o.items}, {"--users", o.users},
                           {"--labels", o.labels}, {"--config", c.config_file}, {"--output", o.output, true}});
     between("show-bad", o.show_bad, 0, 1000000);
     // Reserved up front as address space (32 bytes a row): a billion rows is 32 GB.

@@ -32,6 +32,10 @@ struct GenerateOptions {
 
 struct ImportOptions {
   std::string ratings, test, items, users, labels;  // delimited text inputs
+  std::string events;                  // behaviour events, summed per pair into /ratings instead of --ratings
+  std::string event_weights;           // --events: "view=1,purchase=5" (src/base/events.h)
+  double half_life = 0;                // --events: days in which an event's weight halves; 0 (none): no decay
+  std::string as_of;                   // --events: the time decay counts back from; empty: the file's latest
   std::string output;
   DelimiterChoice delimiter = DelimiterChoice::kAuto;
   Header header = Header::kAuto;

@@ -1,35 +1,10 @@
 #!/usr/bin/env bash
 # crossmf import end to end, under real mpirun with 1 and 2 ranks: every output is compared by
 # import_check.py (python + h5py, reading the text itself) with what the text says it must be.
-set -euo pipefail
-: "${CROSSMF:?set CROSSMF to the crossmf binary}"
-PYTHON=${PYTHON:-/usr/bin/python3}
-TESTS=${CROSSMF_TESTS:-$(cd "$(dirname "$0")/.." && pwd)}
+source "$(dirname "$0")/import_lib.sh"
 ORACLE="$PYTHON $TESTS/cli/import_check.py"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
 $ORACLE make .
 
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# import NP ARGS...: runs crossmf import, log in $work/log, exit code in $code.
-import() {
-  local np=$1; shift
-  set +e
-  timeout 120 mpirun --bind-to none -np "$np" "$CROSSMF" import "$@" >log 2>&1
-  code=$?
-  set -e
-}
-expect_code() {  # WANT WHAT
-  [ "$code" = "$1" ] || { fail "$2: exit $code, expected $1"; sed 's/^/    /' log | head -20; }
-}
-expect_log() {  # PATTERN WHAT
-  grep -q -- "$1" log || { fail "$2: log lacks '$1'"; sed 's/^/    /' log | head -20; }
-}
 no_leftovers() {  # PATTERN WHAT
   local left
   left=$(ls -a | grep -E -- "$1" || true)
@@ -136,8 +111,4 @@ for np in 1 2; do
   no_leftovers '-runs\.|\.tmp\.' "temporary files left behind"
 done
 
-if [ "$failures" -gt 0 ]; then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "import_test: all passed"
+finish import_test

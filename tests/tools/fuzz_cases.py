@@ -513,7 +513,8 @@ OPTIONS = {
         "compress": ["2"], "seed": ["-1", "18446744073709551616"], "log-level": ["loud"],
     },
     "import": {
-        "ratings": [""], "test": [], "items": [], "users": [], "labels": [], "output": [""],
+        "ratings": [""], "events": [], "event-weights": ["view", "view=-1"], "half-life": ["0", "nan"],
+        "as-of": ["soon"], "test": [], "items": [], "users": [], "labels": [], "output": [""],
         "delimiter": ["|"], "header": ["maybe"], "feedback": ["bogus"], "duplicates": ["first"],
         "strict": ["maybe"], "show-bad": ["-1", "2000000"], "sort-rows": ["0", "2000000000"], "log-level": ["x"],
     },
@@ -771,6 +772,22 @@ def import_cases(c):
                                ("all_bad_values.csv", "u,i,x\nu,j,y\n", r"all_bad_values\.csv: no valid rows")):
         c.add("import_" + name.split(".")[0], "text", name, ["import", "--ratings", text(name, content), "--output", "{case}/out.h5"],
               3, pat)
+    # Events (--events): an unknown event, a bad time or amount are named by file and line.
+    weights = ["--event-weights", "view=1,buy=5"]
+    for name, content, extra, code, pat in (
+            ("events_ok.csv", "u1,i1,view,100,\nu2,i1,buy,200,2\n", ["--half-life", "1"], 0, ""),
+            ("events_unknown.csv", "u1,i1,view,100\nu2,i1,click,200\n", [], 3, r"events_unknown\.csv:2: event 'click'"),
+            ("events_bad_time.csv", "u1,i1,view,100\nu2,i1,view,soon\n", ["--half-life", "1"], 3,
+             r"events_bad_time\.csv:2: time 'soon'"),
+            ("events_bad_amount.csv", "u1,i1,view,100,1\nu2,i1,buy,200,-1\n", [], 3, r"events_bad_amount\.csv:2: amount -1"),
+            ("events_no_time.csv", "u1,i1,view\nu2,i1,buy\n", ["--half-life", "1"], 3, r"events_no_time\.csv: no time column"),
+            ("events_all_zero.csv", "u1,i1,view,100,0\n", [], 3, r"events_all_zero\.csv: every \(user, item\) pair"),
+            ("events_row_overflow.csv", "u1,i1,buy,100,1e38\n", [], 3, r"events_row_overflow\.csv:1: strength 5e\+38"),
+            ("events_sum_overflow.csv", "u1,i1,view,100,3e38\nu1,i1,view,200,3e38\n", [], 3,
+             r"events_sum_overflow\.csv: the strengths of the \(user, item\) pair whose last row is line 2")):
+        c.add("import_" + name.split(".")[0], "events", name,
+              ["import", "--events", text(name, content), *weights, *extra, "--output", "{case}/out.h5"], code, pat,
+              written=["out.h5"] if code == 0 else None, expect_ids={"/users/id": ["u1", "u2"]} if code == 0 else None)
     binary = os.path.join(d, "binary.csv")
     open(binary, "wb").write(bytes(range(256)) * 4)
     c.add("import_binary", "text", "binary.csv", ["import", "--ratings", "{data}/cases/binary.csv", "--output", "{case}/out.h5"],
