@@ -1,6 +1,8 @@
 #include "src/model/risk.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "src/numerics/random.h"
 
@@ -8,6 +10,16 @@ namespace crossmf {
 
 namespace {
 double sigmoid(double z) { return z >= 0 ? 1 / (1 + std::exp(-z)) : std::exp(z) / (1 + std::exp(z)); }
+
+// The model's inputs for local user u: [1, factors, standardised features].
+void model_inputs(const RiskModel& r, const Factors& f, const RiskInputs& in, index_t u, Eigen::VectorXd& x) {
+  const int k = f.k, F = in.F;
+  x.resize(1 + k + F);
+  x(0) = 1;
+  for (int q = 0; q < k; ++q) x(1 + q) = f.users(u, q);
+  for (int j = 0; j < F; ++j)
+    x(1 + k + j) = (in.features[static_cast<std::size_t>(u) * F + j] - r.feature_mean[j]) / r.feature_std[j];
+}
 }  // namespace
 
 std::vector<std::string> risk_feature_names(int k, const std::vector<std::string>& user_features) {
@@ -49,12 +61,7 @@ RiskModel fit_risk(const Comm& comm, const Partition& part, const Factors& f, co
     }
   }
   r.feature_names = risk_feature_names(k, in.names);
-  auto features_of = [&](index_t u, Eigen::VectorXd& x) {
-    x.resize(D);
-    x(0) = 1;
-    for (int q = 0; q < k; ++q) x(1 + q) = f.users(u, q);
-    for (int j = 0; j < F; ++j) x(1 + k + j) = (in.features[static_cast<std::size_t>(u) * F + j] - r.feature_mean[j]) / r.feature_std[j];
-  };
+  auto features_of = [&](index_t u, Eigen::VectorXd& x) { model_inputs(r, f, in, u, x); };
   // Fit / held-out split by original id.
   for (auto [u, y] : in.labels) {
     const index_t original = part.user_scatter.inverse(part.user_begin + u);
@@ -105,6 +112,32 @@ RiskModel fit_risk(const Comm& comm, const Partition& part, const Factors& f, co
   r.n_held_out = comm.sum(held);
   r.available = true;
   return r;
+}
+
+RiskReasons risk_reasons(const RiskModel& r, const Factors& f, const RiskInputs& in, int n) {
+  RiskReasons out;
+  if (!r.available) return out;
+  out.n = n;
+  const index_t m = static_cast<index_t>(r.score.size());
+  out.index.assign(static_cast<std::size_t>(m) * n, -1);
+  out.contribution.assign(static_cast<std::size_t>(m) * n, std::numeric_limits<real>::quiet_NaN());
+  Eigen::VectorXd x;
+  std::vector<std::pair<double, std::int32_t>> terms;
+  for (index_t u = 0; u < m; ++u) {
+    model_inputs(r, f, in, u, x);
+    terms.clear();
+    for (int j = 1; j < x.size(); ++j) {
+      const double t = r.coef[j] * x(j);
+      if (t > 0) terms.emplace_back(-t, j);  // ascending order = largest term first, then smaller index
+    }
+    const std::size_t keep = std::min<std::size_t>(n, terms.size());
+    std::partial_sort(terms.begin(), terms.begin() + keep, terms.end());
+    for (std::size_t q = 0; q < keep; ++q) {
+      out.index[static_cast<std::size_t>(u) * n + q] = terms[q].second;
+      out.contribution[static_cast<std::size_t>(u) * n + q] = static_cast<real>(-terms[q].first);
+    }
+  }
+  return out;
 }
 
 }  // namespace crossmf
