@@ -168,6 +168,22 @@ void write_profiles(OutputRows& out, const TrainResults& r) {
   out.file.set_attr(kProfiles, attr::kKmeansIterations, std::int64_t{s.iterations});
 }
 
+// What sets each segment apart, and its label (src/model/profile.h says how it is chosen).
+void write_segment_traits(OutputRows& out, const TrainResults& r) {
+  const SegmentTraits& t = r.segment_traits;
+  const int D = r.behaviour.domains;
+  out.w.whole<double>(kSegmentsActivity, t.activity);
+  out.w.whole<double>(kSegmentsRisk, t.risk);
+  if (D > 0) {
+    out.w.whole<double>(kSegmentsDomainLift, t.domain_lift, D);
+    out.file.set_attr(kSegmentsDomainLift, attr::kNames, r.domain_names);
+  }
+  out.file.create_strings(kSegmentsLabel, t.label);
+  out.file.set_attr(kSegmentsLabel, attr::kMeaning,
+                    std::string("<domain>-leaning: domain_lift above 1.2; heavy/light readers, high/low risk: segment "
+                                "mean at least 1.25x / at most 0.8x the mean of all segmented users"));
+}
+
 // Each top-N list, the fallback and gating flags, and each item's most similar items.
 void write_recommendations(OutputRows& out, const TrainResults& r) {
   const Recommendations& rec = r.recommendations;
@@ -224,6 +240,18 @@ void write_risk(OutputRows& out, const RiskModel& risk) {
   out.file.set_attr(kRisk, attr::kNFit, std::int64_t{risk.n_fit});
   out.file.set_attr(kRisk, attr::kNHeldOut, std::int64_t{risk.n_held_out});
   write_reliability(out, h);
+}
+
+// Per user, the inputs that raise the risk score most, and by how much.
+void write_risk_reasons(OutputRows& out, const TrainResults& r) {
+  const RiskReasons& reasons = r.risk_reasons;
+  if (!r.risk.available) return;
+  out.per_user(kRiskReasons, reasons.index, reasons.n);
+  out.per_user(kRiskReasonContributions, reasons.contribution, reasons.n);
+  out.file.set_attr(kRiskReasons, attr::kMeaning,
+                    std::string("index into /risk/coefficients feature_names of the largest positive terms coefficient x "
+                                "input (factors raw, features standardised by feature_mean, feature_std), largest first; "
+                                "-1 pads"));
 }
 
 // Per gated domain, each product's best eligible users and its control group.
@@ -283,8 +311,10 @@ std::size_t write_train_output(const std::string& path, const Comm& comm, const 
   write_training_choice(out, r);
   write_metrics(out, r);
   write_profiles(out, r);
+  write_segment_traits(out, r);
   write_recommendations(out, r);
   write_risk(out, r.risk);
+  write_risk_reasons(out, r);
   write_audiences(out, r);
   write_ids(out, r, ids);
   const std::size_t bytes = w.bytes_written();

@@ -44,10 +44,12 @@ struct TrainResults {
   FeatureMap feature_map;                    // when the input has /items/features
   std::vector<std::uint8_t> item_from_features;  // by original item id
   RiskModel risk;
+  RiskReasons risk_reasons;  // when the risk model is available
   Recommendations recommendations;
   std::vector<std::uint8_t> gated;  // per local user, when --gating flag
   Behaviour behaviour;
   Segments segments;
+  SegmentTraits segment_traits;
   SimilarItems similar;
   std::vector<Audience> audiences;
 };

@@ -17,6 +17,8 @@ constexpr double kNewItemRidge = 1.0;
 constexpr double kRiskRidge = 1.0;
 // Items listed per segment in its profile.
 constexpr int kSegmentTopItems = 10;
+// Reason codes per scored user (CONTRACT.md: /risk/reasons [n_users,3]).
+constexpr int kRiskReasons = 3;
 
 // Items without interactions get factors from their features.
 void place_new(TrainContext& run, const std::vector<count_t>& popularity) {
@@ -43,6 +45,7 @@ void fit_risk_model(TrainContext& run) {
   {
     Timed t(run.time().compute);
     risk = fit_risk(run.comm, run.part, run.factors, ri, run.o.risk_threshold, kRiskRidge, run.o.seed);
+    run.results.risk_reasons = risk_reasons(risk, run.factors, ri, kRiskReasons);
   }
   if (risk.available)
     spdlog::info("risk: logistic model on {} fitted, {} held-out labelled users: AUC {:.4f}, KS {:.4f}, Brier {:.4f} "
@@ -76,6 +79,9 @@ void recommend_and_profile(TrainContext& run, const std::vector<std::int32_t>& d
     r.segments = segment_users(run.comm, part, run.factors, r.behaviour, o.segments, kSegmentTopItems, o.seed, run.threads);
     r.similar = similar_items(run.comm, part, run.factors, o.top_n, run.threads);
   }
+  r.segment_traits = describe_segments(run.comm, r.segments, r.behaviour,
+                                       r.risk.available ? std::span<const real>(r.risk.score) : std::span<const real>(),
+                                       r.domain_names);
   for (std::size_t d = 0; d < r.domain_names.size(); ++d)
     if (r.gated_domain[d])
       r.audiences.push_back(build_audience(run.comm, part, run.factors, r.domain_names[d], static_cast<int>(d), domain,
@@ -103,6 +109,7 @@ void apply_stored_risk(TrainContext& run, const ScoringModel& m) {
   if (ri.F > 0) ri.features = users_from_file_order<real>(run.comm, run.part, run.side.user_features, ri.F);
   Timed t(run.time().compute);
   score_risk(run.part, run.factors, ri, run.o.risk_threshold, risk);
+  run.results.risk_reasons = risk_reasons(risk, run.factors, ri, kRiskReasons);
 }
 
 void log_scoring(const TrainContext& run) {

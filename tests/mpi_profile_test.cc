@@ -168,3 +168,41 @@ TEST(Profile, FewerActiveUsersThanSegments) {
   std::sort(used.begin(), used.end());
   EXPECT_EQ(used, (std::vector<std::int32_t>{0, 1, 2}));
 }
+
+// Segment traits and labels on hand-made segments, the users dealt round-robin to the ranks:
+// 0 finance-heavy, active and risky; 1 content-heavy, light and safe; 2 near the mean; 3 empty.
+// A user outside every segment (no ratings) counts in no mean.
+TEST(Profile, SegmentTraitsAndLabels) {
+  Comm c;
+  struct U { int segment, activity; real risk, content, finance; };
+  const std::vector<U> users{{0, 30, 0.6f, 0.2f, 0.8f}, {1, 5, 0.1f, 0.9f, 0.1f}, {2, 20, 0.3f, 0.6f, 0.4f},
+                             {-1, 99, 0.99f, 0.5f, 0.5f}, {0, 30, 0.6f, 0.2f, 0.8f}, {1, 5, 0.1f, 0.9f, 0.1f},
+                             {2, 20, 0.3f, 0.6f, 0.4f}, {0, 30, 0.6f, 0.2f, 0.8f}, {1, 5, 0.1f, 0.9f, 0.1f},
+                             {2, 20, 0.3f, 0.6f, 0.4f}};
+  Segments seg;
+  seg.S = 4;
+  seg.size = {3, 3, 3, 0};
+  seg.domain_mix = {0.2, 0.8, 0.9, 0.1, 0.6, 0.4, 0, 0};
+  Behaviour b;
+  b.domains = 2;
+  std::vector<real> risk;
+  for (std::size_t u = c.rank(); u < users.size(); u += c.size()) {
+    seg.segment.push_back(users[u].segment);
+    b.activity.push_back(users[u].activity);
+    b.domain_share.insert(b.domain_share.end(), {users[u].content, users[u].finance});
+    risk.push_back(users[u].risk);
+  }
+  const std::vector<std::string> names{"content", "finance"};
+  const SegmentTraits t = describe_segments(c, seg, b, risk, names);
+  EXPECT_EQ(t.label, (std::vector<std::string>{"finance-leaning, heavy readers, high risk",
+                                               "content-leaning, light readers, low risk", "typical", "empty"}));
+  const double content = 5.1 / 9, finance = 3.9 / 9;  // everyone's mean shares
+  const std::vector<double> lift{0.2 / content, 0.8 / finance, 0.9 / content, 0.1 / finance, 0.6 / content, 0.4 / finance};
+  for (int j = 0; j < 6; ++j) EXPECT_NEAR(t.domain_lift[j], lift[j], 1e-6) << j;
+  EXPECT_TRUE(std::isnan(t.domain_lift[6]) && std::isnan(t.activity[3]) && std::isnan(t.risk[3]));
+  EXPECT_EQ(t.activity[0], 30);
+  EXPECT_NEAR(t.risk[1], 0.1, 1e-6);
+  const SegmentTraits no_risk = describe_segments(c, seg, b, {}, names);
+  EXPECT_EQ(no_risk.label[0], "finance-leaning, heavy readers");
+  EXPECT_TRUE(std::isnan(no_risk.risk[0]));
+}

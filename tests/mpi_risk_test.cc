@@ -180,3 +180,34 @@ TEST(Risk, TooFewLabelsGiveNoModel) {
     EXPECT_EQ(r.tier[lu], -1);
   }
 }
+
+// Reason codes on a hand-made model: inputs [1, factor_0, factor_1, f_0, f_1], the features
+// standardised by the model's mean and std; terms ranked largest first, ties by the smaller
+// index, non-positive terms never reasons.
+TEST(Risk, ReasonsAreTheLargestPositiveTerms) {
+  RiskModel r;
+  r.available = true;
+  r.coef = {5.0, 2.0, -1.0, 0.5, 3.0};
+  r.feature_mean = {10, 0};
+  r.feature_std = {2, 4};
+  r.score.assign(3, 0.5);
+  Factors f;
+  f.k = 2;
+  f.users = Matrix(3, 2);
+  f.users << 1, -2,   // terms 2, 2
+      0.25f, 1,       // terms 0.5, -1
+      -1, 0;          // terms -2, 0
+  RiskInputs in;
+  in.F = 2;
+  in.features = {14, 2,    // z = 2, 0.5: terms 1, 1.5
+                 10, -4,   // z = 0, -1: terms 0, -3
+                 4, 0};    // z = -3, 0: terms -1.5, 0
+  const RiskReasons got = risk_reasons(r, f, in, 3);
+  ASSERT_EQ(got.n, 3);
+  EXPECT_EQ(got.index, (std::vector<std::int32_t>{1, 2, 4, 1, -1, -1, -1, -1, -1}));
+  const std::vector<double> want{2, 2, 1.5, 0.5};
+  for (int q = 0; q < 4; ++q) EXPECT_NEAR(got.contribution[q], want[q], 1e-6) << q;
+  for (int q = 4; q < 9; ++q) EXPECT_TRUE(std::isnan(got.contribution[q])) << q;
+  r.available = false;
+  EXPECT_TRUE(risk_reasons(r, f, in, 3).index.empty());
+}

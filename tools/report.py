@@ -35,9 +35,17 @@ def convergence(f, out):
     plt.close(fig)
 
 
+def segment_names(f, n):
+    """Each segment's number and, when the output has them, its generated label."""
+    if "profiles/segments/label" not in f:
+        return [str(s) for s in range(n)]
+    return [f"{s}: {v.decode() if isinstance(v, bytes) else v}" for s, v in enumerate(f["profiles/segments/label"][()])]
+
+
 def segments(f, out):
     size = f["profiles/segments/size"][()]
-    fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+    names_x = segment_names(f, len(size))
+    fig, ax = plt.subplots(1, 2, figsize=(12, 5))
     ax[0].bar(np.arange(len(size)), size)
     ax[0].set(title="Users per segment", xlabel="segment", ylabel="users")
     if "profiles/segments/domain_mix" in f:
@@ -49,6 +57,9 @@ def segments(f, out):
             bottom += mix[:, d]
         ax[1].set(title="Domain mix of each segment's interactions", xlabel="segment", ylabel="share")
         ax[1].legend()
+    for a in ax:
+        a.set_xticks(np.arange(len(size)))
+        a.set_xticklabels(names_x, rotation=30, ha="right", fontsize=7)
     fig.tight_layout()
     fig.savefig(out)
     plt.close(fig)

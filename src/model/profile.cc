@@ -60,7 +60,7 @@ std::vector<index_t> active_users(const Partition& part) {
 }
 
 // Sizes, domain mix and characteristic items of the segments seg.segment assigns.
-void describe_segments(const Comm& comm, const Partition& part, const Factors& f, const Behaviour& b,
+void summarise_segments(const Comm& comm, const Partition& part, const Factors& f, const Behaviour& b,
                        const std::vector<index_t>& active, int top_items, Segments& seg) {
   const int k = f.k;
   seg.size.assign(seg.S, 0);
@@ -179,7 +179,7 @@ Segments segment_users(const Comm& comm, const Partition& part, const Factors& f
     if (changed == 0) break;
   }
 
-  describe_segments(comm, part, f, b, active, top_items, seg);
+  summarise_segments(comm, part, f, b, active, top_items, seg);
   return seg;
 }
 
@@ -195,8 +195,79 @@ Segments assign_segments(const Comm& comm, const Partition& part, const Factors&
     for (std::size_t a = 0; a < active.size(); ++a)
       seg.segment[active[a]] = nearest(f.users.data() + static_cast<std::size_t>(active[a]) * f.width(), centroids, f.k).first;
   }
-  describe_segments(comm, part, f, b, active, top_items, seg);
+  summarise_segments(comm, part, f, b, active, top_items, seg);
   return seg;
+}
+
+namespace {
+
+// The label's thresholds: a trait is named when the segment's mean is this far from everyone's.
+constexpr double kLeaningLift = 1.2;
+constexpr double kHighRatio = 1.25, kLowRatio = 0.8;
+
+// "high"/"low" side of `overall`, or "" when near it (or either is undefined).
+std::string side(double v, double overall, const char* high, const char* low) {
+  if (!(overall > 0) || std::isnan(v)) return "";
+  if (v >= kHighRatio * overall) return high;
+  if (v <= kLowRatio * overall) return low;
+  return "";
+}
+
+std::string segment_label(const SegmentTraits& t, int s, int D, const std::vector<std::string>& domain_names,
+                          double activity, double risk) {
+  int best = -1;
+  for (int d = 0; d < D; ++d) {
+    const double lift = t.domain_lift[static_cast<std::size_t>(s) * D + d];
+    if (lift > kLeaningLift && (best < 0 || lift > t.domain_lift[static_cast<std::size_t>(s) * D + best])) best = d;
+  }
+  std::vector<std::string> traits;
+  if (best >= 0) traits.push_back(domain_names[best] + "-leaning");
+  if (std::string a = side(t.activity[s], activity, "heavy readers", "light readers"); !a.empty()) traits.push_back(a);
+  if (std::string r = side(t.risk[s], risk, "high risk", "low risk"); !r.empty()) traits.push_back(r);
+  std::string label;
+  for (const std::string& part : traits) label += (label.empty() ? "" : ", ") + part;
+  return label.empty() ? "typical" : label;
+}
+
+}  // namespace
+
+SegmentTraits describe_segments(const Comm& comm, const Segments& seg, const Behaviour& b, std::span<const real> risk,
+                                const std::vector<std::string>& domain_names) {
+  const int S = seg.S, D = b.domains;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> sums(2 * static_cast<std::size_t>(S), 0);  // activity, then risk, per segment
+  for (std::size_t u = 0; u < seg.segment.size(); ++u) {
+    const int s = seg.segment[u];
+    if (s < 0) continue;
+    sums[s] += b.activity[u];
+    if (!risk.empty()) sums[S + s] += risk[u];
+  }
+  comm.sum(std::span<double>(sums));
+  SegmentTraits t;
+  t.activity.assign(S, nan);
+  t.risk.assign(S, nan);
+  t.domain_lift.assign(static_cast<std::size_t>(S) * D, nan);
+  // Everyone's means, from the segments' sums (domain_mix is already a mean per segment).
+  double users = 0, activity = 0, risk_sum = 0;
+  std::vector<double> share(D, 0);
+  for (int s = 0; s < S; ++s) {
+    const double n = static_cast<double>(seg.size[s]);
+    users += n;
+    activity += sums[s];
+    risk_sum += sums[S + s];
+    for (int d = 0; d < D; ++d) share[d] += n * seg.domain_mix[static_cast<std::size_t>(s) * D + d];
+    if (n == 0) continue;
+    t.activity[s] = sums[s] / n;
+    if (!risk.empty()) t.risk[s] = sums[S + s] / n;
+  }
+  for (int s = 0; s < S; ++s)
+    for (int d = 0; d < D; ++d)
+      if (seg.size[s] > 0 && share[d] > 0) t.domain_lift[static_cast<std::size_t>(s) * D + d] = seg.domain_mix[static_cast<std::size_t>(s) * D + d] * users / share[d];
+  const double mean_activity = users > 0 ? activity / users : nan;
+  const double mean_risk = users > 0 && !risk.empty() ? risk_sum / users : nan;
+  for (int s = 0; s < S; ++s)
+    t.label.push_back(seg.size[s] == 0 ? "empty" : segment_label(t, s, D, domain_names, mean_activity, mean_risk));
+  return t;
 }
 
 }  // namespace crossmf

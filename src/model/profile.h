@@ -1,6 +1,7 @@
 // User profiles: a behaviour summary per user (activity, mean rating, share of interactions per
 // domain) and segments from distributed k-means on the user factors.
 #pragma once
+#include <span>
 #include <string>
 #include <vector>
 
@@ -39,5 +40,22 @@ Segments segment_users(const Comm& comm, const Partition& part, const Factors& f
 // users scored later (score).
 Segments assign_segments(const Comm& comm, const Partition& part, const Factors& f, const Behaviour& b,
                          const Matrix& centroids, int top_items, int threads);
+
+// What sets each segment apart from all segmented users (those with ratings), and a short label
+// built from it.
+struct SegmentTraits {
+  std::vector<double> activity;     // S: mean ratings per user (/profiles/activity)
+  std::vector<double> risk;         // S: mean risk score; NaN without a risk model
+  std::vector<double> domain_lift;  // S x D: mean domain share over the all-users mean share
+  std::vector<std::string> label;   // S: e.g. "finance-leaning, light readers, low risk"
+};
+
+// Collective (one allreduce). `risk` per local user, empty without a risk model. Label rules,
+// deterministic: the domain of largest lift, when above 1.2, gives "<domain>-leaning"; mean
+// activity at least 1.25x (at most 0.8x) the overall mean gives "heavy readers" ("light
+// readers"); mean risk likewise gives "high risk" ("low risk"). No trait: "typical"; no users:
+// "empty". NaN (lift, activity, risk) where a mean has no users.
+SegmentTraits describe_segments(const Comm& comm, const Segments& seg, const Behaviour& b, std::span<const real> risk,
+                                const std::vector<std::string>& domain_names);
 
 }  // namespace crossmf

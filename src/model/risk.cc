@@ -1,6 +1,8 @@
 #include "src/model/risk.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "src/numerics/random.h"
 
@@ -8,6 +10,16 @@ namespace crossmf {
 
 namespace {
 double sigmoid(double z) { return z >= 0 ? 1 / (1 + std::exp(-z)) : std::exp(z) / (1 + std::exp(z)); }
+
+// The model's inputs for local user u: [1, factors, standardised features].
+void model_inputs(const RiskModel& r, const Factors& f, const RiskInputs& in, index_t u, Eigen::VectorXd& x) {
+  const int k = f.k, F = in.F;
+  x.resize(1 + k + F);
+  x(0) = 1;
+  for (int q = 0; q < k; ++q) x(1 + q) = f.users(u, q);
+  for (int j = 0; j < F; ++j)
+    x(1 + k + j) = (in.features[static_cast<std::size_t>(u) * F + j] - r.feature_mean[j]) / r.feature_std[j];
+}
 }  // namespace
 
 std::vector<std::string> risk_feature_names(int k, const std::vector<std::string>& user_features) {
@@ -17,24 +29,13 @@ std::vector<std::string> risk_feature_names(int k, const std::vector<std::string
   return names;
 }
 
-namespace {
-// A user's row of the regression: [1, factors, standardised features].
-void risk_inputs_of(const Factors& f, const RiskInputs& in, const RiskModel& r, index_t u, Eigen::VectorXd& x) {
-  const int k = f.k, F = in.F;
-  x.resize(1 + k + F);
-  x(0) = 1;
-  for (int q = 0; q < k; ++q) x(1 + q) = f.users(u, q);
-  for (int j = 0; j < F; ++j) x(1 + k + j) = (in.features[static_cast<std::size_t>(u) * F + j] - r.feature_mean[j]) / r.feature_std[j];
-}
-}  // namespace
-
 void score_risk(const Partition& part, const Factors& f, const RiskInputs& in, double threshold, RiskModel& r) {
   const Eigen::Map<const Eigen::VectorXd> w(r.coef.data(), static_cast<Eigen::Index>(r.coef.size()));
   r.score.assign(part.local_users, std::numeric_limits<real>::quiet_NaN());
   r.tier.assign(part.local_users, -1);
   Eigen::VectorXd x;
   for (index_t u = 0; u < part.local_users; ++u) {
-    risk_inputs_of(f, in, r, u, x);
+    model_inputs(r, f, in, u, x);
     const double p = sigmoid(w.dot(x));
     r.score[u] = static_cast<real>(p);
     r.tier[u] = p >= threshold ? 2 : (p >= threshold / 2 ? 1 : 0);
@@ -73,7 +74,7 @@ RiskModel fit_risk(const Comm& comm, const Partition& part, const Factors& f, co
     }
   }
   r.feature_names = risk_feature_names(k, in.names);
-  auto features_of = [&](index_t u, Eigen::VectorXd& x) { risk_inputs_of(f, in, r, u, x); };
+  auto features_of = [&](index_t u, Eigen::VectorXd& x) { model_inputs(r, f, in, u, x); };
   // Fit / held-out split by original id.
   for (auto [u, y] : in.labels) {
     const index_t original = part.user_scatter.inverse(part.user_begin + u);
@@ -119,6 +120,32 @@ RiskModel fit_risk(const Comm& comm, const Partition& part, const Factors& f, co
   r.n_held_out = comm.sum(held);
   r.available = true;
   return r;
+}
+
+RiskReasons risk_reasons(const RiskModel& r, const Factors& f, const RiskInputs& in, int n) {
+  RiskReasons out;
+  if (!r.available) return out;
+  out.n = n;
+  const index_t m = static_cast<index_t>(r.score.size());
+  out.index.assign(static_cast<std::size_t>(m) * n, -1);
+  out.contribution.assign(static_cast<std::size_t>(m) * n, std::numeric_limits<real>::quiet_NaN());
+  Eigen::VectorXd x;
+  std::vector<std::pair<double, std::int32_t>> terms;
+  for (index_t u = 0; u < m; ++u) {
+    model_inputs(r, f, in, u, x);
+    terms.clear();
+    for (int j = 1; j < x.size(); ++j) {
+      const double t = r.coef[j] * x(j);
+      if (t > 0) terms.emplace_back(-t, j);  // ascending order = largest term first, then smaller index
+    }
+    const std::size_t keep = std::min<std::size_t>(n, terms.size());
+    std::partial_sort(terms.begin(), terms.begin() + keep, terms.end());
+    for (std::size_t q = 0; q < keep; ++q) {
+      out.index[static_cast<std::size_t>(u) * n + q] = terms[q].second;
+      out.contribution[static_cast<std::size_t>(u) * n + q] = static_cast<real>(-terms[q].first);
+    }
+  }
+  return out;
 }
 
 }  // namespace crossmf

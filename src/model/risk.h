@@ -44,4 +44,17 @@ void score_risk(const Partition& part, const Factors& f, const RiskInputs& in, d
 RiskModel fit_risk(const Comm& comm, const Partition& part, const Factors& f, const RiskInputs& in, double threshold,
                    double l2, std::uint64_t seed);
 
+// Reason codes (adverse-action reasons): per user, the model inputs whose term coefficient x
+// input raises the score most. Inputs as the model sees them: factors raw, user features
+// standardised by the model's feature_mean and feature_std; the intercept is never a reason.
+struct RiskReasons {
+  int n = 0;                          // reasons per user
+  std::vector<std::int32_t> index;    // local users x n: into feature_names, largest term first; -1 pads
+  std::vector<real> contribution;     // local users x n: the term, > 0; NaN pads
+};
+
+// Local, no communication. The `n` largest positive terms per local user (ties: the smaller
+// index first), fewer when fewer are positive. Empty when the model is not available.
+RiskReasons risk_reasons(const RiskModel& r, const Factors& f, const RiskInputs& in, int n);
+
 }  // namespace crossmf

@@ -47,6 +47,7 @@ d="$work/explicit"
 for np in 1 3; do
   run "$np" score --model "$d/model-bmf.h5" --input "$d/inorder.h5" --output "$d/io-$np.h5" >/dev/null 2>&1 || fail "inorder np $np"
   $PY "$CROSSMF_TESTS/tools/check_outputs.py" "$d/inorder.h5" "$d/io-$np.h5" --scored || fail "brute force np $np"
+  $PY "$CROSSMF_TESTS/tools/check_explain.py" "$d/inorder.h5" "$d/io-$np.h5" --scored || fail "reasons and segments np $np"
 done
 $PY - "$d/io-1.h5" "$d/s-bmf-2.h5" <<'PY' || fail "the shuffled input does not score as the in-order one"
 import sys, h5py, numpy as np
