@@ -76,7 +76,7 @@ t0=$SECONDS
 "$cluster" start || die "tools/slurm-local.sh start"
 echo "cluster started in $((SECONDS - t0)) s"
 cd "$work" || die "cd $work"
-"$PY" "$CROSSMF_TESTS/tools/planted.py" small.h5 --users 400 --items 150 --rank 4 --noise 0.2 --test-fraction 0.1 ||
+"$PY" "$CROSSMF_TESTS/tools/planted.py" small.h5 --users 400 --items 150 --rank 4 --noise 0.2 --test-fraction 0.1 --ids-chunk 100 ||
   die "planted.py small.h5"
 "$PY" "$CROSSMF_TESTS/tools/planted.py" long.h5 --users 3000 --items 1000 --rank 4 --density 0.05 --noise 0.1 \
   --test-fraction 0.1 || die "planted.py long.h5"
@@ -264,14 +264,17 @@ check $? "  ... crossmf stopped with a checkpoint written, within KillWait"
 [[ $(cat cancelled.h5) == "earlier output" && -z $(ls -A | grep '\.tmp\.') ]]
 check $? "  ... the earlier output untouched, no temporary file"
 
-# ---- (d) nightly pipeline: train, then report
+# ---- (d) nightly pipeline: train, then report, and score.sbatch on SCORE_INPUT after the training
 ids=$(INPUT=small.h5 NIGHTLY_DIR=nightly NIGHT=test TRAIN_ARGS="${small_args[*]} --log-level warn" \
-  "$repo/slurm/nightly.sh" --ntasks=1 --cpus-per-task=1 --mem=1G)
-read -r train report <<<"$ids"
-[[ -n ${report:-} ]] || die "nightly.sh printed '$ids', not two job ids"
+  SCORE_INPUT=small.h5 SCORE_HOURS=1 SCORE_EVERY=2 "$repo/slurm/nightly.sh" --ntasks=1 --cpus-per-task=1 --mem=1G)
+read -r train report score <<<"$ids"
+[[ -n ${score:-} ]] || die "nightly.sh printed '$ids', not three job ids"
 state=$(wait_job "$report" 120)
 [[ $state == COMPLETED && $(job_state "$train") == COMPLETED ]] && ls nightly/test/report/convergence.png >/dev/null
 check $? "nightly: train $train then report $report ($state) wrote nightly/test/report/*.png"
+state=$(wait_job "$score" 120)
+[[ $state == COMPLETED ]] && "$PY" -c "import h5py,sys; f=h5py.File('nightly/test/scored-1.h5'); sys.exit(0 if f.attrs['model'].endswith('crossmf-output.h5') else 1)"
+check $? "nightly: score.sbatch $score ($state) after the training wrote nightly/test/scored-1.h5 from its model"
 
 echo "$failed failed ($((SECONDS - t0)) s)"
 ((failed == 0))
