@@ -18,7 +18,7 @@ run_fuzz() {
   "${mpi[@]}" --output "$work/bmf.h5" --checkpoint "$data/ck_bmf.h5" --checkpoint-every 1 --algorithm bmf
   # Every option of every subcommand, as --help lists them: the cases must cover each.
   local options="{" sub
-  for sub in generate import train inspect; do
+  for sub in generate import train inspect score lift; do
     options+="\"$sub\": [$("$CROSSMF" "$sub" --help | sed -n 's/^  --\([a-z0-9-]*\).*/"\1"/p' | paste -sd,)],"
   done
   options="${options%,}}"

@@ -532,6 +532,10 @@ OPTIONS = {
         "log-level": ["verbose"],
     },
     "inspect": {"file": [""], "log-level": ["x"]},
+    "score": {"model": [""], "input": [""], "output": [""], "factors": ["0", "4097", "x"], "threads": ["-1", "100000"],
+              "log-level": ["x"]},
+    "lift": {"audiences": [""], "outcomes": [""], "output": [""], "csv": [], "delimiter": ["|"], "header": ["maybe"],
+             "log-level": ["x"]},
 }
 # A valid command line of each subcommand, to which one bad option is added.
 BASE_ARGS = {
@@ -539,6 +543,8 @@ BASE_ARGS = {
     "import": ["import", "--ratings", "{data}/ratings.csv", "--output", "{case}/out.h5"],
     "train": ["train", "--input", "{data}/base.h5", "--output", "{case}/out.h5", *TRAIN],
     "inspect": ["inspect", "{data}/base.h5"],
+    "score": ["score", "--model", "{data}/prev.h5", "--input", "{data}/base.h5", "--output", "{case}/out.h5"],
+    "lift": ["lift", "--audiences", "{data}/prev.h5", "--outcomes", "{data}/ratings.csv", "--output", "{case}/out.h5"],
 }
 
 
@@ -656,6 +662,19 @@ def path_cases(c):
             ("an_input", inp, 2, r"--init-from .* is not a crossmf output", [])):
         c.add(f"path_init_from_{name}", "not a crossmf output", "--init-from",
               train("--input", inp, "--output", "{case}/out.h5", "--init-from", value), code, said, setup=setup)
+    # score --model: a trained output (its refusals of real outputs: tests/cli/score_test.sh).
+    score = lambda *a: ["score", "--input", inp, "--output", "{case}/out.h5", *a]
+    for name, value, code, said, setup in (
+            ("missing", "{case}/nothere.h5", 4, r"nothere\.h5: cannot open for reading", []),
+            ("folder", "{case}", 4, r"is a folder, not a file; give the path of a crossmf output \(--model\)", []),
+            ("dev_null", "/dev/null", 4, r"/dev/null: is a pipe, device or other special file; .*\(--model\)", []),
+            ("text", "{case}/m.h5", 3, r"m\.h5: not an HDF5 file .*\(--model\)", [["write", "{case}/m.h5", "a model\n"]]),
+            ("an_input", inp, 2, r"--model .* is not a crossmf output", [])):
+        c.add(f"path_score_model_{name}", "not a crossmf output", "score --model", score("--model", value), code, said,
+              setup=setup)
+    c.add("path_score_output_is_model", "same file", "score --output",
+          ["score", "--model", "{case}/m.h5", "--input", inp, "--output", "{case}/m.h5"], 2, r"name the same file",
+          setup=[["copy", "{data}/prev.h5", "{case}/m.h5"]])
     c.add("path_checkpoint_folder", "not a regular file", "--checkpoint",
           train("--input", inp, "--output", "{case}/out.h5", "--checkpoint", "{case}"), 2, r"--checkpoint .* is a folder")
     c.add("path_output_name_too_long", "name too long", "--output", train("--input", inp, "--output", "{case}/" + "o" * 300 + ".h5"),
