@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's Quick start.
-#   tools/quickstart.sh demo   install what is missing, build, generate the demo platform and
-#                              run the main job on it with mpirun -np 2
+#   tools/quickstart.sh demo   install what is missing, build, generate the demo platform, run
+#                              the main job on it with mpirun -np 2, and write the HTML report
 #   tools/quickstart.sh test   install what is missing, build, run every test
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +17,7 @@ case "$what" in
     mpirun -np 2 build/crossmf train --input demo/platform.h5 --output demo/crossmf-output.h5
     build/crossmf inspect demo/crossmf-output.h5
     /usr/bin/python3 tools/report.py demo/crossmf-output.h5 demo/report
+    echo "The manager's report: $(pwd)/demo/report/report.html (one file: open it in a browser, or mail it)"
     ;;
   test)
     ctest --test-dir build --output-on-failure
