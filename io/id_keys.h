@@ -21,4 +21,10 @@ struct IdSlice {
 // caller). An empty string id fails with Exit::data naming the row; `what` is "user" or "item".
 IdSlice read_id_slice(const h5::Dataset& d, count_t begin, count_t n, const char* what);
 
+// The ids of a text file, one a line (blank lines and lines starting with '#' skipped), as keys
+// of a dataset of `kind`: integers when the ids are integers, else strings. Throws Error naming
+// `option`, the file and the line: Exit::usage when it cannot be read, Exit::data for a line that
+// is not an integer where ids are.
+std::vector<Key128> read_id_list(const std::string& path, h5::Kind kind, const std::string& option);
+
 }  // namespace crossmf

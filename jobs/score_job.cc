@@ -9,6 +9,7 @@
 #include "io/h5.h"
 #include "io/id_keys.h"
 #include "io/schema.h"
+#include "io/schema.h"
 #include "jobs/jobs.h"
 #include "jobs/train_scoring.h"
 #include "src/base/log.h"
@@ -28,6 +29,9 @@ struct ScoreJob {
   TrainContext run;
   ScoringModel model;
   std::vector<index_t> item_in_model;  // per input item: the model's row, or -1
+  // --users: the chosen users of this rank's slice of the input, their ids and first new row.
+  IdSlice chosen;
+  count_t chosen_first = 0, n_chosen = 0;
 };
 
 // Models score can fold users into, and what it needs of them; the same on every rank.
@@ -134,6 +138,64 @@ void warn_unknown_items(const ScoreJob& job, const IdSlice& ids, count_t dropped
                fmt::join(names, ", "), unknown > 5 ? ", ..." : "", dropped);
 }
 
+// The chosen ids of this rank's slice of the input's users, each one's new index (or -1).
+std::vector<index_t> renumber_chosen(ScoreJob& job, const IdSlice& ids, const std::vector<Key128>& wanted) {
+  const Comm& comm = job.run.comm;
+  const std::vector<index_t> at = match_keys(ids.keys, wanted);
+  std::vector<index_t> renumber(at.size(), -1);
+  count_t n = 0;
+  for (std::size_t r = 0; r < at.size(); ++r)
+    if (at[r] >= 0) {
+      if (!ids.strings.empty()) job.chosen.strings.push_back(ids.strings[r]);
+      else job.chosen.integers.push_back(ids.integers[r]);
+      renumber[r] = static_cast<index_t>(n++);
+    }
+  job.chosen_first = comm.exscan(n);
+  for (index_t& r : renumber)
+    if (r >= 0) r += static_cast<index_t>(job.chosen_first);
+  job.n_chosen = comm.sum(n);
+  return renumber;
+}
+
+// --users: the chosen users of the input, renumbered in its file order; their ratings and
+// features move to the ranks of the new numbering, the others are dropped.
+void choose_users(ScoreJob& job, Triplets& train, Triplets& test) {
+  TrainContext& run = job.run;
+  const Comm& comm = run.comm;
+  const ScoreOptions& s = job.as_model.score;
+  const count_t n_users = run.info().n_users;
+  const Slice mine = even_slice(n_users, comm.rank(), comm.size());
+  IdSlice ids;
+  std::vector<Key128> wanted;
+  agreed(comm, [&] {
+    const h5::Dataset d = run.input->file().dataset(schema::kUsersId);
+    ids = read_id_slice(d, mine.begin, mine.end - mine.begin, "user");
+    wanted = read_id_list(s.users, d.kind(), "--users");
+  });
+  const std::vector<index_t> renumber = renumber_chosen(job, ids, wanted);
+  if (job.n_chosen == 0)
+    throw AgreedError(Exit::usage, fmt::format("--users {}: none of its {} ids is a user of --input {}; give ids of "
+                                               "its /users/id", s.users, wanted.size(), s.input));
+  if (job.n_chosen < static_cast<count_t>(wanted.size()))
+    spdlog::warn("--users {}: {} of its {} ids are not users of {}: left out", s.users,
+                 static_cast<count_t>(wanted.size()) - job.n_chosen, wanted.size(), s.input);
+  train = keep_users(comm, train, n_users, renumber);
+  test = keep_users(comm, test, n_users, renumber);
+  const int F = run.info().user_features;
+  std::vector<real>& features = run.side.user_features;
+  if (F > 0) {  // rows of the chosen, in new order, to the ranks whose new slices hold them
+    std::vector<real> kept;
+    std::vector<int> dest;
+    for (std::size_t r = 0; r < renumber.size(); ++r)
+      if (renumber[r] >= 0) {
+        kept.insert(kept.end(), features.begin() + r * F, features.begin() + (r + 1) * F);
+        dest.push_back(rank_of_row(renumber[r], job.n_chosen, comm.size()));
+      }
+    features = route<real>(comm, kept, dest, F);
+  }
+  spdlog::info("--users {}: {} of the {} users of {} scored", s.users, job.n_chosen, n_users, s.input);
+}
+
 // Stage 2: the ratings, items matched to the model's by id, then partitioned over the model's items.
 void read_and_partition(ScoreJob& job) {
   TrainContext& run = job.run;
@@ -153,6 +215,7 @@ void read_and_partition(ScoreJob& job) {
     train = run.input->read_ratings(false, false, run.implicit);
     if (info.has_test) test = run.input->read_ratings(true, false, run.implicit);
   });
+  if (!s.users.empty()) choose_users(job, train, test);
   const count_t read = comm.sum(train.size());
   const count_t kept = comm.sum(to_model_items(job.item_in_model, train));
   to_model_items(job.item_in_model, test);
@@ -163,7 +226,7 @@ void read_and_partition(ScoreJob& job) {
   run.fingerprint = fmt::format("{} checksum={:016x}", info.fingerprint,
                                 ratings_checksum(comm, train) + 3 * ratings_checksum(comm, test));
   run.timer.section("partition");
-  run.part = build_partition(comm, info.n_users, job.model.n_items, std::move(train), info.has_test ? &test : nullptr,
+  run.part = build_partition(comm, s.users.empty() ? info.n_users : job.n_chosen, job.model.n_items, std::move(train), info.has_test ? &test : nullptr,
                              {0, false, run.o.seed}, run.o.seed, run.threads, run.time());
   stop_point(comm, "partitioning the ratings", kNothingWritten);
 }
@@ -220,7 +283,7 @@ void fold_in(ScoreJob& job) {
   const IterationStats s = als.fold_in(bmf ? &prior : nullptr, run.time());
   const double seconds = run.comm.max(watch.seconds());
   spdlog::info("fold-in: {} users against {} fixed items ({} objective, k = {}): {:.2f}s, {:.0f} users/s, {:.1f} GFLOP/s",
-               run.info().n_users, m.n_items, m.algorithm, m.k, seconds, run.info().n_users / std::max(seconds, 1e-9),
+               run.part.n_users, m.n_items, m.algorithm, m.k, seconds, run.part.n_users / std::max(seconds, 1e-9),
                run.comm.sum(s.flops) / std::max(seconds, 1e-9) * 1e-9);
 }
 
@@ -251,10 +314,16 @@ void write_scored(ScoreJob& job) {
   run.timer.section("write");
   InputInfo info = run.info();
   info.n_items = static_cast<index_t>(job.model.n_items);
+  info.n_users = run.part.n_users;
   agreed(comm, [&] {
     Timed t(run.time().io);
     h5::File model = h5::File::open(job.as_model.score.model, comm.raw(), false, "a crossmf output (--model)");
-    const IdSources ids{run.input->file(), model, job.model.item_domain};
+    IdSources ids{run.input->file(), model, job.model.item_domain};
+    if (!job.as_model.score.users.empty()) {
+      ids.chosen = &job.chosen;
+      ids.chosen_first = job.chosen_first;
+      ids.chosen_strings = run.input->file().dataset(schema::kUsersId).kind() == h5::Kind::string;
+    }
     run.output->naming_target([&] {
       return write_train_output(run.output->temp_path(), comm, job.as_model, info, ids, run.part, run.results);
     });

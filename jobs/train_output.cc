@@ -271,9 +271,22 @@ void write_audiences(OutputRows& out, const TrainResults& r) {
 
 // The ids copied from the input in its own type (integers or fixed-length strings), each rank
 // whole chunks of the input's layout (chunk_slice); then the item domains.
+// score --users: the chosen users' ids, each rank its run of rows.
+void write_chosen_ids(OutputRows& out, const IdSources& ids) {
+  const IdSlice& c = *ids.chosen;
+  if (!ids.chosen_strings) {
+    out.w.rows<std::int64_t>(kUsersId, c.integers, out.n_users, 0, ids.chosen_first);
+    return;
+  }
+  std::uint64_t width = 1;
+  for (const std::string& id : c.strings) width = std::max<std::uint64_t>(width, id.size());
+  out.file.create_fixed_strings(kUsersId, out.n_users, out.comm.max(width)).write_strings(c.strings, ids.chosen_first);
+}
+
 void write_ids(OutputRows& out, const TrainResults& r, const IdSources& ids) {
+  if (ids.chosen) write_chosen_ids(out, ids);
   for (auto [name, n, file] : {std::tuple{kUsersId, out.n_users, &ids.users}, {kItemsId, out.n_items, &ids.items}}) {
-    if (!file->exists(name)) continue;
+    if (!file->exists(name) || (ids.chosen && name == kUsersId)) continue;
     h5::Dataset from = file->dataset(name);
     const Slice mine = chunk_slice(n, static_cast<count_t>(from.chunk_rows()), out.comm.rank(), out.comm.size());
     if (!from.fixed_size()) {

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "io/id_keys.h"
 #include "io/input_reader.h"
 #include "src/base/config.h"
 #include "src/model/als.h"
@@ -60,6 +61,11 @@ struct IdSources {
   h5::File& users;
   h5::File& items;
   std::vector<std::int32_t> item_domain;
+  // score --users: this rank's chosen users' ids, written at rows [chosen_first, ...) instead of
+  // copying the users' /users/id.
+  const IdSlice* chosen = nullptr;
+  count_t chosen_first = 0;
+  bool chosen_strings = false;  // the ids are strings (on every rank alike)
 };
 
 // Collective. Writes everything into `path` (the temporary file of an AtomicOutput).

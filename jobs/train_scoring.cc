@@ -116,7 +116,7 @@ void log_scoring(const TrainContext& run) {
   const TrainResults& r = run.results;
   const double seconds = run.comm.max(r.recommendations.seconds), flops = run.comm.sum(r.recommendations.flops);
   spdlog::info("recommendations: top-{} for {} users in {} lists, {:.2f}s, {:.1f} GFLOP/s scoring; {} segments "
-               "({} k-means steps); {} audiences", run.o.top_n, run.info().n_users, r.recommendations.lists.size(),
+               "({} k-means steps); {} audiences", run.o.top_n, run.part.n_users, r.recommendations.lists.size(),
                seconds, seconds > 0 ? flops / seconds * 1e-9 : 0.0, r.segments.S, r.segments.iterations,
                r.audiences.size());
 }

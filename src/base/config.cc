@@ -216,6 +216,7 @@ void describe_score(OptionTable& t, ScoreOptions& o) {
   t.add("model", &o.model, "a crossmf train output: its item factors, objective, risk model and segments");
   t.add("input", &o.input, "input HDF5 file of the users to score (input schema, with /users/id and /items/id)");
   t.add("output", &o.output, "output HDF5 file (written atomically; train's schema, a subset)");
+  t.add("users", &o.users, "text file of external user ids, one a line: score only these users of --input");
   t.add("factors", &o.factors, "the factor count the model must have; -1: whatever it has");
   t.add("threads", &o.threads, "threads per rank; 0: SLURM_CPUS_PER_TASK, OMP_NUM_THREADS, or cores/ranks");
 }
@@ -507,7 +508,7 @@ void validate(const Config& c) {
     required("input", o.input);
     required("output", o.output);
     check_distinct_files({{"--model", o.model}, {"--input", o.input}, {"--config", c.config_file},
-                          {"--output", o.output, true}});
+                          {"--users", o.users}, {"--output", o.output, true}});
     if (o.factors != -1) between("factors", o.factors, 1, 4096);
     between("threads", o.threads, 0, kMaxThreads);
     resolve_threads(o.threads);

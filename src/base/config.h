@@ -123,6 +123,7 @@ struct TrainOptions {
 
 struct ScoreOptions {
   std::string model, input, output;
+  std::string users;  // text file of external user ids: score only these users of the input
   int factors = -1;   // -1: the model's; else it must match it
   int threads = 0;
 };

@@ -25,4 +25,27 @@ int rank_of_row(count_t row, count_t total, int P) {
   return lo;
 }
 
+Triplets keep_users(const Comm& comm, const Triplets& t, count_t n_users, std::span<const index_t> renumber) {
+  const int P = comm.size();
+  const bool timed = !t.time.empty();
+  std::vector<int> dest(t.size());
+  for (count_t e = 0; e < t.size(); ++e) dest[e] = rank_of_row(t.user[e], n_users, P);
+  const std::vector<index_t> user = route<index_t>(comm, {t.user.data(), t.user.size()}, dest);
+  const std::vector<index_t> item = route<index_t>(comm, {t.item.data(), t.item.size()}, dest);
+  const std::vector<real> value = route<real>(comm, {t.value.data(), t.value.size()}, dest);
+  const std::vector<std::int64_t> time =
+      timed ? route<std::int64_t>(comm, {t.time.data(), t.time.size()}, dest) : std::vector<std::int64_t>{};
+  const count_t first = even_slice(n_users, comm.rank(), P).begin;
+  Triplets out;
+  for (std::size_t e = 0; e < user.size(); ++e) {
+    const index_t now = renumber[user[e] - first];
+    if (now < 0) continue;
+    out.user.push_back(now);
+    out.item.push_back(item[e]);
+    out.value.push_back(value[e]);
+    if (timed) out.time.push_back(time[e]);
+  }
+  return out;
+}
+
 }  // namespace crossmf

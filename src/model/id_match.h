@@ -6,6 +6,7 @@
 #include <span>
 #include <vector>
 
+#include "src/base/triplets.h"
 #include "src/comm/comm.h"
 #include "src/comm/duplicates.h"
 #include "src/numerics/random.h"
@@ -41,5 +42,10 @@ std::vector<T> route(const Comm& comm, std::span<const T> items, const std::vect
   }
   return comm.alltoallv<T>(send, counts, arrived);
 }
+
+// Collective. The ratings of chosen users, renumbered: `renumber` holds, for this rank's even
+// slice of the `n_users` users, each one's new index or -1 (not chosen). Each rating moves to the
+// rank whose slice holds its user (score --users).
+Triplets keep_users(const Comm& comm, const Triplets& t, count_t n_users, std::span<const index_t> renumber);
 
 }  // namespace crossmf

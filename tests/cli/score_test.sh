@@ -63,6 +63,31 @@ assert a.attrs["model_fingerprint"] == b.attrs["model_fingerprint"] and "input_f
 print("ok   shuffled items and new ones: the same factors, risk, segments and recommendations by id")
 PY
 
+# --users: every third user of the input and two ids it does not have; the chosen users score
+# exactly as in the run over every user, in the input's order, and no one else is written.
+$PY - "$d/new.h5" "$d/users.txt" <<'PY'
+import sys, h5py
+ids = h5py.File(sys.argv[1], "r")["users/id"][()]
+with open(sys.argv[2], "w") as f:
+    f.write("# chosen users\n" + "".join(f"{x}\n" for x in ids[::-3]) + "123456789012\n\n-5\n")
+PY
+for np in 1 2 3; do
+  run "$np" score --model "$d/model-bmf.h5" --input "$d/new.h5" --output "$d/some-$np.h5" --users "$d/users.txt" \
+    >"$work/log" 2>&1 || { cat "$work/log"; fail "--users np $np"; }
+  grep -q -- "--users .*: 2 of its 102 ids are not users of" "$work/log" || { cat "$work/log"; fail "no warning of the 2 unknown ids"; }
+  $PY - "$d/some-$np.h5" "$d/s-bmf-2.h5" <<'PY' || fail "--users np $np: not the same as the run over every user"
+import sys, h5py, numpy as np
+some, every = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+ids, all_ids = some["users/id"][()], every["users/id"][()]
+rows = np.array([np.nonzero(all_ids == x)[0][0] for x in ids])
+assert len(ids) == 100 and np.all(np.diff(rows) > 0), "the chosen users, in the input's order"
+for name in ("model/user_factors", "model/user_bias", "risk/score", "risk/reasons", "profiles/segment",
+             "profiles/activity", "recommendations/all/items", "recommendations/finance/items"):
+    assert np.allclose(some[name][()], every[name][()][rows], rtol=1e-5, atol=1e-6), name
+print("ok   --users: the 100 chosen users score as in the run over every user")
+PY
+done
+
 refused() {  # CODE EXPECTED_TEXT ARGS...: the exit code, the text on stderr, no output
   local code=$1 want=$2; shift 2
   set +e; run 2 score --output "$work/refused.h5" "$@" >"$work/log" 2>&1; local got=$?; set -e
@@ -91,6 +116,10 @@ refused 2 "has no rating of an item --model" --model "$m" --input "$d/otherids.h
 refused 2 "is not a crossmf output" --model "$d/new.h5" --input "$d/new.h5"
 refused 2 "holds explicit feedback but --model" --model "$work/implicit/model-als.h5" --input "$d/new.h5"
 refused 2 "--model is required" --input "$d/new.h5"
+printf '42\n' >"$work/none.txt"
+refused 2 "none of its 1 ids is a user of --input" --model "$m" --input "$d/new.h5" --users "$work/none.txt"
+printf '7\nseven\n' >"$work/words.txt"
+refused 3 "words.txt:2: 'seven' is not an integer" --model "$m" --input "$d/new.h5" --users "$work/words.txt"
 run 2 train --input "$work/implicit/trained.h5" --output "$work/bpr.h5" --algorithm sgd --iterations 2 >/dev/null 2>&1
 refused 2 "has no user half-step" --model "$work/bpr.h5" --input "$work/implicit/new.h5"
 echo "score: all checks passed"

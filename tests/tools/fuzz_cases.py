@@ -532,7 +532,8 @@ OPTIONS = {
         "log-level": ["verbose"],
     },
     "inspect": {"file": [""], "log-level": ["x"]},
-    "score": {"model": [""], "input": [""], "output": [""], "factors": ["0", "4097", "x"], "threads": ["-1", "100000"],
+    "score": {"model": [""], "input": [""], "output": [""], "users": [], "factors": ["0", "4097", "x"],
+              "threads": ["-1", "100000"],
               "log-level": ["x"]},
     "lift": {"audiences": [""], "outcomes": [""], "output": [""], "csv": [], "delimiter": ["|"], "header": ["maybe"],
              "log-level": ["x"]},
@@ -672,6 +673,11 @@ def path_cases(c):
             ("an_input", inp, 2, r"--model .* is not a crossmf output", [])):
         c.add(f"path_score_model_{name}", "not a crossmf output", "score --model", score("--model", value), code, said,
               setup=setup)
+    for name, value, code, said in (("missing", "{case}/nothere.txt", 2, r"--users .*nothere\.txt: cannot open the file"),
+                                    ("folder", "{case}", 2, r"--users .* is a folder, pipe or device"),
+                                    ("dev_null", "/dev/null", 2, r"--users /dev/null is a folder, pipe or device")):
+        c.add(f"path_score_users_{name}", "not a list of ids", "score --users",
+              score("--model", "{data}/prev.h5", "--users", value), code, said)
     c.add("path_score_output_is_model", "same file", "score --output",
           ["score", "--model", "{case}/m.h5", "--input", inp, "--output", "{case}/m.h5"], 2, r"name the same file",
           setup=[["copy", "{data}/prev.h5", "{case}/m.h5"]])
