@@ -137,6 +137,16 @@ void read_scoring_parts(const h5::File& f, const std::string& option, ScoringMod
     m.risk_mean = whole<double>(f, kRiskFeatureMean, F, "one per user feature of the risk model");
     m.risk_std = whole<double>(f, kRiskFeatureStd, F, "one per user feature of the risk model");
   }
+  if (f.exists(kModelFeatureMap)) {
+    const h5::Dataset d = f.dataset(kModelFeatureMap);
+    const int width = m.implicit ? m.k : m.k + 1;
+    if (d.dims().size() != 2 || d.dims()[0] < 1 || static_cast<int>(d.dims()[1]) != width)
+      fail(Exit::data, "{} {}: {} is not [1 + item features, {}]; give a crossmf output", option, path, kModelFeatureMap, width);
+    m.feature_map = whole<double>(f, kModelFeatureMap, -2, "");
+    const count_t G = static_cast<count_t>(d.dims()[0]) - 1;
+    m.feature_mean = whole<double>(f, kModelFeatureMean, G, "one per item feature of the map");
+    m.feature_scale = whole<double>(f, kModelFeatureScale, G, "one per item feature of the map");
+  }
   if (f.exists(kModelUserPriorMean)) {
     m.prior_mean = whole<real>(f, kModelUserPriorMean, m.k + 1, "k + 1: the factors then the bias");
     m.prior_precision = whole<real>(f, kModelUserPriorPrecision, m.k + 1, "k + 1: the factors then the bias");
@@ -158,7 +168,8 @@ ScoringModel read_scoring_model(const std::string& path, const std::string& opti
     read_scoring_parts(*f, option, m);
   });
   agreed(comm, [&] {
-    m.item_keys = read_id_slice(f->dataset(schema::kItemsId), 0, m.n_items, "item").keys;
+    m.item_ids = read_id_slice(f->dataset(schema::kItemsId), 0, m.n_items, "item");
+    m.item_keys = m.item_ids.keys;
     m.item_rows = read_rows(*f, schema::kModelItemFactors, schema::kModelItemBias, 0, m.n_items, m.k);
   });
   return m;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "src/comm/comm.h"
+#include "io/id_keys.h"
 #include "src/comm/duplicates.h"
 
 namespace crossmf {
@@ -37,6 +38,7 @@ struct ScoringModel {
   int k = 0;
   count_t n_items = 0;
   std::vector<Key128> item_keys;
+  IdSlice item_ids;             // every item's id as stored
   std::vector<real> item_rows;  // n_items x (k + 1): factors, bias
   std::vector<std::int32_t> item_domain;
   std::vector<std::string> domain_names;
@@ -50,6 +52,9 @@ struct ScoringModel {
   // prior, the items' vectors (n_items x k; empty without).
   std::vector<real> prior_mean, prior_precision, rated;
   double noise = 0;
+  // The map that places items from their features (/model/feature_map, (G + 1) x width rows;
+  // empty without): [1, standardised features] -> [factors, bias].
+  std::vector<double> feature_map, feature_mean, feature_scale;
 };
 
 // Collective. Refuses as read_previous_model does, and a model without item ids.

@@ -32,6 +32,13 @@ struct ScoreJob {
   // --users: the chosen users of this rank's slice of the input, their ids and first new row.
   IdSlice chosen;
   count_t chosen_first = 0, n_chosen = 0;
+  // Items the model does not know, placed from their features by its map: rows after its own.
+  count_t n_new = 0;
+  IdSlice new_ids;
+  std::vector<real> new_rows;  // n_new x (k + 1)
+  FeatureMap map;
+  std::vector<std::int32_t> new_domain;  // by the model's domain names; -1: none
+  count_t n_items() const { return model.n_items + n_new; }
 };
 
 // Models score can fold users into, and what it needs of them; the same on every rank.
@@ -126,7 +133,60 @@ count_t to_model_items(const std::vector<index_t>& in_model, Triplets& t) {
   return kept;
 }
 
-// The input's items the model does not know, named in a warning (score cannot place them).
+// The model's map from item features to factors, when it has one and the input's features fit it.
+bool feature_map_fits(ScoreJob& job) {
+  const ScoringModel& m = job.model;
+  const InputInfo& info = job.run.info();
+  if (m.feature_map.empty() || !info.has_item_features) return false;
+  const int G = static_cast<int>(m.feature_mean.size()), width = m.implicit ? m.k : m.k + 1;
+  if (info.item_features != G) {
+    spdlog::warn("--input {}: /items/features has {} columns, the feature map of --model {} reads {}: new items are "
+                 "not placed", job.as_model.score.input, info.item_features, job.as_model.score.model, G);
+    return false;
+  }
+  job.map.G = G;
+  job.map.mean = m.feature_mean;
+  job.map.scale = m.feature_scale;
+  job.map.weights = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+      m.feature_map.data(), G + 1, width);
+  return true;
+}
+
+// Input item i's domain as the model names its domains; -1 when it has none there.
+std::int32_t model_domain(const ScoreJob& job, index_t i) {
+  const std::vector<std::int32_t>& d = job.run.side.domain;
+  if (d.empty() || d[i] < 0) return -1;
+  const std::string& name = job.run.info().domain_names[d[i]];
+  const auto& names = job.model.domain_names;
+  const auto at = std::find(names.begin(), names.end(), name);
+  return at == names.end() ? -1 : static_cast<std::int32_t>(at - names.begin());
+}
+
+// Items the model does not know, placed from their /items/features by its feature map (as train
+// places items without interactions): rows after the model's, in the input's order.
+void place_unknown_items(ScoreJob& job, const IdSlice& items) {
+  if (!feature_map_fits(job)) return;
+  const ScoringModel& m = job.model;
+  const std::vector<real>& features = job.run.side.item_features;
+  const int G = job.map.G;
+  std::vector<real> row(m.k + 1, 0);
+  for (std::size_t i = 0; i < job.item_in_model.size(); ++i) {
+    if (job.item_in_model[i] >= 0) continue;
+    job.item_in_model[i] = static_cast<index_t>(m.n_items + job.n_new++);
+    map_features(job.map, features.data() + i * G, row.data());
+    job.new_rows.insert(job.new_rows.end(), row.begin(), row.end());
+    if (!items.strings.empty()) job.new_ids.strings.push_back(items.strings[i]);
+    else job.new_ids.integers.push_back(items.integers[i]);
+    job.new_ids.keys.push_back(items.keys[i]);
+    job.new_domain.push_back(model_domain(job, static_cast<index_t>(i)));
+  }
+  job.map.placed = static_cast<index_t>(job.n_new);
+  if (job.n_new > 0)
+    spdlog::info("new items: {} items of {} that --model {} does not know placed from their {} features by its map",
+                 job.n_new, job.as_model.score.input, job.as_model.score.model, G);
+}
+
+// The input's items the model does not know and could not place, named in a warning.
 void warn_unknown_items(const ScoreJob& job, const IdSlice& ids, count_t dropped) {
   const count_t unknown = std::count(job.item_in_model.begin(), job.item_in_model.end(), index_t{-1});
   if (unknown == 0) return;
@@ -208,6 +268,7 @@ void read_and_partition(ScoreJob& job) {
     run.side = run.input->read_side_tables();
     agreed(comm, [&] { items = read_id_slice(run.input->file().dataset(schema::kItemsId), 0, info.n_items, "item"); });
     job.item_in_model = match_keys(items.keys, job.model.item_keys);
+    place_unknown_items(job, items);
   }
   Triplets train, test;
   agreed(comm, [&] {
@@ -220,13 +281,15 @@ void read_and_partition(ScoreJob& job) {
   const count_t kept = comm.sum(to_model_items(job.item_in_model, train));
   to_model_items(job.item_in_model, test);
   warn_unknown_items(job, items, read - kept);
-  if (kept == 0)
+  const count_t on_known = comm.sum<count_t>(std::count_if(train.item.begin(), train.item.end(),
+                                                           [&](index_t i) { return i < job.model.n_items; }));
+  if (on_known == 0)
     throw AgreedError(Exit::usage, fmt::format("--input {} has no rating of an item --model {} knows (by /items/id): "
                                                "give the model trained on this platform", s.input, s.model));
   run.fingerprint = fmt::format("{} checksum={:016x}", info.fingerprint,
                                 ratings_checksum(comm, train) + 3 * ratings_checksum(comm, test));
   run.timer.section("partition");
-  run.part = build_partition(comm, s.users.empty() ? info.n_users : job.n_chosen, job.model.n_items, std::move(train), info.has_test ? &test : nullptr,
+  run.part = build_partition(comm, s.users.empty() ? info.n_users : job.n_chosen, job.n_items(), std::move(train), info.has_test ? &test : nullptr,
                              {0, false, run.o.seed}, run.o.seed, run.threads, run.time());
   stop_point(comm, "partitioning the ratings", kNothingWritten);
 }
@@ -236,9 +299,11 @@ void place_model_items(const ScoreJob& job, Factors& f) {
   const ScoringModel& m = job.model;
   const Partition& part = job.run.part;
   f.items.resize(part.n_items, f.width());
-  for (index_t j = 0; j < part.n_items; ++j)
-    std::copy_n(m.item_rows.data() + static_cast<std::size_t>(j) * (m.k + 1), f.width(),
-                f.items.data() + static_cast<std::size_t>(part.item_scatter.forward(j)) * f.width());
+  for (index_t j = 0; j < part.n_items; ++j) {
+    const real* from = j < m.n_items ? m.item_rows.data() + static_cast<std::size_t>(j) * (m.k + 1)
+                                     : job.new_rows.data() + static_cast<std::size_t>(j - m.n_items) * (m.k + 1);
+    std::copy_n(from, f.width(), f.items.data() + static_cast<std::size_t>(part.item_scatter.forward(j)) * f.width());
+  }
 }
 
 // BMF: the users' prior the model stored, its rated prior's item vectors in the partition's order.
@@ -249,9 +314,9 @@ FoldInPrior stored_prior(const ScoreJob& job) {
   p.prior.mean = m.prior_mean;
   p.prior.precision = m.prior_precision;
   p.noise = m.noise;
-  if (!m.rated.empty()) {
-    p.rated.resize(part.n_items, m.k);
-    for (index_t j = 0; j < part.n_items; ++j)
+  if (!m.rated.empty()) {  // placed items rated by no one in training: no vector
+    p.rated = Matrix::Zero(part.n_items, m.k);
+    for (index_t j = 0; j < m.n_items; ++j)
       std::copy_n(m.rated.data() + static_cast<std::size_t>(j) * m.k, m.k, p.rated.row(part.item_scatter.forward(j)).data());
   }
   return p;
@@ -283,7 +348,7 @@ void fold_in(ScoreJob& job) {
   const IterationStats s = als.fold_in(bmf ? &prior : nullptr, run.time());
   const double seconds = run.comm.max(watch.seconds());
   spdlog::info("fold-in: {} users against {} fixed items ({} objective, k = {}): {:.2f}s, {:.0f} users/s, {:.1f} GFLOP/s",
-               run.part.n_users, m.n_items, m.algorithm, m.k, seconds, run.part.n_users / std::max(seconds, 1e-9),
+               run.part.n_users, job.n_items(), m.algorithm, m.k, seconds, run.part.n_users / std::max(seconds, 1e-9),
                run.comm.sum(s.flops) / std::max(seconds, 1e-9) * 1e-9);
 }
 
@@ -299,11 +364,23 @@ void evaluate_scored(ScoreJob& job) {
   r.fingerprint = run.fingerprint;
   r.model = job.as_model.score.model;
   r.model_fingerprint = job.model.fingerprint;
+  if (job.n_new > 0) {
+    r.feature_map = job.map;
+    r.item_from_features.assign(job.n_items(), 0);
+    std::fill(r.item_from_features.begin() + job.model.n_items, r.item_from_features.end(), 1);
+  }
   if (run.part.test_nnz == 0) return;
   run.timer.section("evaluate");
   r.metrics = run.implicit ? evaluate_ranking(run.comm, run.part, run.factors, run.o.top_n, run.o.eval_users, run.o.seed,
                                               run.threads)
                            : evaluate_explicit(run.comm, run.part, run.factors, run.threads, false);
+}
+
+// Every item's domain: the model's, then the placed items'; empty when the model has none.
+std::vector<std::int32_t> item_domain(const ScoreJob& job) {
+  std::vector<std::int32_t> d = job.model.item_domain;
+  if (!d.empty()) d.insert(d.end(), job.new_domain.begin(), job.new_domain.end());
+  return d;
 }
 
 // Stage 6: the output, in train's schema, written to a temporary file and renamed when complete.
@@ -313,12 +390,14 @@ void write_scored(ScoreJob& job) {
   run.results.factors = std::move(run.factors);
   run.timer.section("write");
   InputInfo info = run.info();
-  info.n_items = static_cast<index_t>(job.model.n_items);
+  info.n_items = static_cast<index_t>(job.n_items());
   info.n_users = run.part.n_users;
   agreed(comm, [&] {
     Timed t(run.time().io);
     h5::File model = h5::File::open(job.as_model.score.model, comm.raw(), false, "a crossmf output (--model)");
-    IdSources ids{run.input->file(), model, job.model.item_domain};
+    IdSources ids{run.input->file(), model, item_domain(job)};
+    ids.all_items = &job.model.item_ids;
+    ids.more_items = &job.new_ids;
     if (!job.as_model.score.users.empty()) {
       ids.chosen = &job.chosen;
       ids.chosen_first = job.chosen_first;
@@ -358,7 +437,7 @@ void run_score(const Config& config, const Comm& comm) {
   fold_in(job);
   evaluate_scored(job);
   run.timer.section("score");
-  score_folded_users(run, job.model);
+  score_folded_users(run, job.model, item_domain(job));
   write_scored(job);
   report(job);
 }

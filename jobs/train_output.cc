@@ -271,22 +271,36 @@ void write_audiences(OutputRows& out, const TrainResults& r) {
 
 // The ids copied from the input in its own type (integers or fixed-length strings), each rank
 // whole chunks of the input's layout (chunk_slice); then the item domains.
-// score --users: the chosen users' ids, each rank its run of rows.
-void write_chosen_ids(OutputRows& out, const IdSources& ids) {
-  const IdSlice& c = *ids.chosen;
-  if (!ids.chosen_strings) {
-    out.w.rows<std::int64_t>(kUsersId, c.integers, out.n_users, 0, ids.chosen_first);
+// Ids given as values (score): `mine` are rows [first, ...) of `name`, `n` rows in all.
+void write_id_rows(OutputRows& out, const char* name, count_t n, const IdSlice& mine, count_t first, bool strings) {
+  if (!strings) {
+    out.w.rows<std::int64_t>(name, mine.integers, n, 0, first);
     return;
   }
   std::uint64_t width = 1;
-  for (const std::string& id : c.strings) width = std::max<std::uint64_t>(width, id.size());
-  out.file.create_fixed_strings(kUsersId, out.n_users, out.comm.max(width)).write_strings(c.strings, ids.chosen_first);
+  for (const std::string& id : mine.strings) width = std::max<std::uint64_t>(width, id.size());
+  out.file.create_fixed_strings(name, n, out.comm.max(width)).write_strings(mine.strings, first);
+}
+
+// score: this rank's even slice of the model's items' ids, then of the items it placed.
+IdSlice item_slice(const OutputRows& out, const IdSources& ids) {
+  IdSlice mine;
+  const count_t known = static_cast<count_t>(ids.all_items->keys.size());
+  for (count_t i = out.is.begin; i < out.is.end; ++i) {
+    const IdSlice& from = i < known ? *ids.all_items : *ids.more_items;
+    const count_t at = i < known ? i : i - known;
+    if (!from.strings.empty()) mine.strings.push_back(from.strings[at]);
+    else mine.integers.push_back(from.integers[at]);
+  }
+  return mine;
 }
 
 void write_ids(OutputRows& out, const TrainResults& r, const IdSources& ids) {
-  if (ids.chosen) write_chosen_ids(out, ids);
+  if (ids.chosen) write_id_rows(out, kUsersId, out.n_users, *ids.chosen, ids.chosen_first, ids.chosen_strings);
+  if (ids.all_items)
+    write_id_rows(out, kItemsId, out.n_items, item_slice(out, ids), out.is.begin, !ids.all_items->strings.empty());
   for (auto [name, n, file] : {std::tuple{kUsersId, out.n_users, &ids.users}, {kItemsId, out.n_items, &ids.items}}) {
-    if (!file->exists(name) || (ids.chosen && name == kUsersId)) continue;
+    if (!file->exists(name) || (ids.chosen && name == kUsersId) || (ids.all_items && name == kItemsId)) continue;
     h5::Dataset from = file->dataset(name);
     const Slice mine = chunk_slice(n, static_cast<count_t>(from.chunk_rows()), out.comm.rank(), out.comm.size());
     if (!from.fixed_size()) {

@@ -66,6 +66,10 @@ struct IdSources {
   const IdSlice* chosen = nullptr;
   count_t chosen_first = 0;
   bool chosen_strings = false;  // the ids are strings (on every rank alike)
+  // score: every item's id on every rank (the model's, then those it placed), written instead of
+  // copying /items/id.
+  const IdSlice* all_items = nullptr;
+  const IdSlice* more_items = nullptr;
 };
 
 // Collective. Writes everything into `path` (the temporary file of an AtomicOutput).

@@ -128,13 +128,13 @@ void name_domains(TrainContext& run, const std::vector<std::string>& names) {
 
 }  // namespace
 
-void score_folded_users(TrainContext& run, const ScoringModel& m) {
+void score_folded_users(TrainContext& run, const ScoringModel& m, const std::vector<std::int32_t>& domain) {
   const std::vector<count_t> popularity = item_popularity(run.comm, run.part);
   name_domains(run, m.domain_names);
   apply_stored_risk(run, m);
   run.side = SideTables();
   const Matrix centroids = Eigen::Map<const Matrix>(m.centroids.data(), m.segments, m.k);
-  recommend_and_profile(run, m.item_domain, popularity, &centroids);
+  recommend_and_profile(run, domain, popularity, &centroids);
   stop_point(run.comm, "scoring", kNothingWritten);
   log_scoring(run);
 }

@@ -11,7 +11,8 @@ namespace crossmf {
 void score_users(TrainContext& run);
 
 // Collective (crossmf score). The same for users folded into a trained model `m`: its stored
-// risk coefficients, segments' centroids and item domains. Fills run.results; frees run.side.
-void score_folded_users(TrainContext& run, const ScoringModel& m);
+// risk coefficients and segments' centroids; `domain` of every item of the partition.
+// Fills run.results; frees run.side.
+void score_folded_users(TrainContext& run, const ScoringModel& m, const std::vector<std::int32_t>& domain);
 
 }  // namespace crossmf

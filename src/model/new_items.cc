@@ -4,6 +4,14 @@
 
 namespace crossmf {
 
+void map_features(const FeatureMap& map, const real* features, real* out) {
+  Eigen::VectorXd x(map.G + 1);
+  x(0) = 1;
+  for (int g = 0; g < map.G; ++g) x(1 + g) = (features[g] - map.mean[g]) / map.scale[g];
+  const Eigen::VectorXd y = map.weights.transpose() * x;
+  for (Eigen::Index c = 0; c < y.size(); ++c) out[c] = static_cast<real>(y(c));
+}
+
 FeatureMap place_new_items(const Partition& part, const std::vector<real>& features, int G,
                            const std::vector<count_t>& popularity, double lambda, Factors& f,
                            std::vector<std::uint8_t>* from_features) {
@@ -42,8 +50,7 @@ FeatureMap place_new_items(const Partition& part, const std::vector<real>& featu
   for (index_t s = 0; s < n; ++s) {
     if (popularity[s] != 0) continue;
     const index_t original = part.item_scatter.inverse(s);
-    row(original, x);
-    f.items.row(s) = (map.weights.transpose() * x).cast<real>().transpose();
+    map_features(map, features.data() + static_cast<std::size_t>(original) * G, f.items.row(s).data());
     (*from_features)[original] = 1;
     ++map.placed;
   }

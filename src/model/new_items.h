@@ -16,6 +16,9 @@ struct FeatureMap {
   index_t placed = 0;          // items given factors from their features
 };
 
+// One item's factors (and bias) from its G raw features: the map applied to [1, standardised].
+void map_features(const FeatureMap& map, const real* features, real* out);
+
 // `features` is n_items x G in original item order; `popularity` by scattered id. Items with no
 // training ratings get factors (and bias) from the map. Returns the map.
 FeatureMap place_new_items(const Partition& part, const std::vector<real>& features, int G,

@@ -24,11 +24,15 @@ scored() {  # FEEDBACK ALGORITHM: train, score on 1-3 ranks, check each
   for np in 1 2 3; do
     run "$np" score --model "$d/model-$a.h5" --input "$d/new.h5" --output "$d/s-$a-$np.h5" >"$work/log" 2>&1 ||
       { cat "$work/log"; fail "score $1 $a np $np"; }
-    grep -q "3 of 303 items of .* are not in --model" "$work/log" || { cat "$work/log"; fail "no warning naming the 3 new items"; }
+    grep -q "new items: 3 items of .* placed from their 6 features" "$work/log" || { cat "$work/log"; fail "the 3 new items not placed"; }
     $PY "$CROSSMF_TESTS/tools/fold_in_check.py" "$d/model-$a.h5" "$d/s-$a-$np.h5" "$d/new.h5" || fail "$1 $a np $np: dense solve"
   done
 }
 scored explicit als
+run 2 score --model "$work/explicit/model-als.h5" --input "$work/explicit/new-nofeat.h5" --output "$work/nofeat.h5" \
+  >"$work/log" 2>&1 || { cat "$work/log"; fail "score without item features"; }
+grep -Eq "3 of 303 items of .* are not in --model .* \([0-9]+, [0-9]+, [0-9]+\): their 9 ratings are left out" "$work/log" ||
+  { cat "$work/log"; fail "no warning naming the 3 new items"; }
 scored explicit sgd
 scored explicit bmf
 scored implicit als
@@ -49,7 +53,9 @@ for np in 1 3; do
   $PY "$CROSSMF_TESTS/tools/check_outputs.py" "$d/inorder.h5" "$d/io-$np.h5" --scored || fail "brute force np $np"
   $PY "$CROSSMF_TESTS/tools/check_explain.py" "$d/inorder.h5" "$d/io-$np.h5" --scored || fail "reasons and segments np $np"
 done
-$PY - "$d/io-1.h5" "$d/s-bmf-2.h5" <<'PY' || fail "the shuffled input does not score as the in-order one"
+# (new-nofeat.h5: the new items cannot be placed, so only the known ones count, as in order)
+run 2 score --model "$d/model-bmf.h5" --input "$d/new-nofeat.h5" --output "$d/shuffled.h5" >/dev/null 2>&1 || fail "shuffled"
+$PY - "$d/io-1.h5" "$d/shuffled.h5" <<'PY' || fail "the shuffled input does not score as the in-order one"
 import sys, h5py, numpy as np
 a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
 assert np.array_equal(a["users/id"][()], b["users/id"][()])

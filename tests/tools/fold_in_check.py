@@ -1,6 +1,7 @@
 """Checks crossmf score's fold-in against a dense solve written here with numpy: for every user
 of INPUT, the user half-step of MODEL's objective (its /model attributes and stored config),
-solved exactly against MODEL's item factors, with INPUT's items matched to MODEL's by /items/id.
+solved exactly against the item factors SCORED holds (MODEL's, checked equal, then any items score
+placed from their features, checked against MODEL's feature map), INPUT's items matched by id.
   als/sgd explicit: ridge on [f, bias] with L2 lambda n^exponent (sgd: lambda n on both)
   als implicit:     (Y'CY + reg I) x = Y'C p, C = 1 + alpha r (or alpha log(1 + r/eps))
   bmf:              the posterior mean under the stored prior and noise precision, its mean
@@ -20,11 +21,23 @@ tol = float(sys.argv[4]) if len(sys.argv) > 4 else 1e-5
 config = dict(line.split(" = ", 1) for line in fm.attrs["config"].splitlines() if " = " in line)
 algo, feedback = fm["model"].attrs["algorithm"], fm["model"].attrs["feedback"]
 lam = fm["model"].attrs["lambda"]
-Y = fm["model/item_factors"][()].astype(np.float64)
-b_item = fm["model/item_bias"][()].astype(np.float64)
+Y = fs["model/item_factors"][()].astype(np.float64)
+b_item = fs["model/item_bias"][()].astype(np.float64)
 mu = fm["model/item_bias"].attrs["global_mean"]
 k = Y.shape[1]
-row_of = {int(x): r for r, x in enumerate(fm["items/id"][()])}
+known = len(fm["items/id"])
+check(np.array_equal(fs["items/id"][:known], fm["items/id"][()]) and
+      np.array_equal(fs["model/item_factors"][:known], fm["model/item_factors"][()]),
+      f"the scored output's first {known} items are the model's, ids and factors")
+if len(Y) > known:  # placed from their features by the model's map
+    ids_in = {int(x): r for r, x in enumerate(fi["items/id"][()])}
+    phi = fi["items/features"][()].astype(np.float64)[[ids_in[int(x)] for x in fs["items/id"][known:]]]
+    W = fm["model/feature_map"][()]
+    placed = np.hstack([np.ones((len(phi), 1)), (phi - fm["model/feature_mean"][()]) / fm["model/feature_scale"][()]]) @ W
+    got = np.hstack([Y[known:], b_item[known:, None]])[:, :W.shape[1]]
+    check(np.allclose(got, placed, rtol=1e-4, atol=1e-5) and fs["model/item_from_features"][known:].all(),
+          f"the {len(Y) - known} items the model did not know: placed by its feature map, flagged")
+row_of = {int(x): r for r, x in enumerate(fs["items/id"][()])}
 in_model = np.array([row_of.get(int(x), -1) for x in fi["items/id"][()]])
 u, i, r = fi["ratings/user"][()], in_model[fi["ratings/item"][()]], fi["ratings/value"][()].astype(np.float64)
 u, i, r = u[i >= 0], i[i >= 0], r[i >= 0]
@@ -47,6 +60,8 @@ if algo == "bmf":
     prior_prec = fm["model/user_prior_precision"][()].astype(np.float64)
     noise = fm["model/user_prior_precision"].attrs["noise_precision"]
     rated = fm["model/rated_vectors"][()].astype(np.float64) if "model/rated_vectors" in fm else None
+    if rated is not None:  # placed items: rated by no one in training, no vector
+        rated = np.vstack([rated, np.zeros((len(Y) - len(rated), k))])
 
 order = np.argsort(u, kind="stable")
 starts = np.searchsorted(u[order], np.arange(n_users + 1))

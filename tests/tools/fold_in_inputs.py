@@ -3,6 +3,8 @@ ratings are split 80/20 (seeded) into known and held-out; every 5th user is with
   full.h5     every user: known ratings, held-out ones as /test (the users trained in)
   trained.h5  the users not withheld, renumbered: what the model is trained on
   new.h5      the withheld users, with items in a shuffled order and 3 items the model never saw
+              (their /items/features those of source items 0, 1 and 2)
+  new-nofeat.h5  the same without /items/features
   inorder.h5  the withheld users, items in the source's order and no new item
 Features, labels, domains and ids go with their rows. Usage: fold_in_inputs.py SOURCE.h5 OUT_DIR"""
 import sys
@@ -20,7 +22,7 @@ held = rng.random(len(u)) < 0.2
 withheld = np.arange(n_users) % 5 == 2
 
 
-def write(path, users, item_order, extra_items=0):
+def write(path, users, item_order, extra_items=0, features=True):
     """users: source rows kept, in order; item_order: source item at each new item row."""
     new_u = np.full(n_users, -1)
     new_u[users] = np.arange(len(users))
@@ -44,6 +46,10 @@ def write(path, users, item_order, extra_items=0):
         g["items/id"] = np.concatenate([iid[item_order], iid.max() + 1000 + np.arange(extra_items)])
         g["items/domain"] = np.concatenate([f["items/domain"][()][item_order], np.zeros(extra_items, np.int32)])
         g["items/domain"].attrs["names"] = f["items/domain"].attrs["names"]
+        if features:
+            phi = f["items/features"][()]
+            g["items/features"] = np.concatenate([phi[item_order], phi[np.arange(extra_items)]])
+            g["items/features"].attrs["names"] = f["items/features"].attrs["names"]
         g["users/features"] = f["users/features"][()][users]
         g["users/features"].attrs["names"] = f["users/features"].attrs["names"]
         lab = new_u[f["labels/user"][()]]
@@ -53,5 +59,7 @@ def write(path, users, item_order, extra_items=0):
 everyone, source_order = np.arange(n_users), np.arange(n_items)
 write(f"{out}/full.h5", everyone, source_order)
 write(f"{out}/trained.h5", everyone[~withheld], source_order)
-write(f"{out}/new.h5", everyone[withheld], rng.permutation(n_items), extra_items=3)
+shuffled = rng.permutation(n_items)
+write(f"{out}/new.h5", everyone[withheld], shuffled, extra_items=3)
+write(f"{out}/new-nofeat.h5", everyone[withheld], shuffled, extra_items=3, features=False)
 write(f"{out}/inorder.h5", everyone[withheld], source_order)
