@@ -2,8 +2,8 @@
 # The contact policy (--max-offers-per-user N), checked against the problem it solves by
 # tests/tools/contact_check.py (independent of crossmf: numpy from the output's factors, and an
 # exact linear program with scipy):
-#  - on planted explicit data with risk gating, on 1, 2 and 3 ranks, and on implicit data with
-#    no risk model: at most A users per product and N products per user, only eligible users,
+#  - on planted explicit data with risk gating, on 1, 2 and 3 ranks, on generated data with more
+#    products than a user's list of candidates, and on implicit data with no risk model: at most A users per product and N products per user, only eligible users,
 #    never a product the user rated, and a total affinity >= 95% of the exact optimum;
 #  - crossmf score takes the cap from the model and honours it on the users it folds in;
 #  - N = 0 (the default) writes the audiences it always did (check_outputs.py's brute force),
@@ -25,6 +25,12 @@ done
 run 2 "$CROSSMF" train --input "$work/in.h5" --output "$work/one.h5" "${opts[@]}" --audience-size 30 \
   --max-offers-per-user 1
 check "$work/in.h5" "$work/one.h5" --optimum 0.95
+
+echo "== 90 products, more than a user's list of 64: lists made again as prices rise"
+run 2 "$CROSSMF" generate --output "$work/gen.h5" --users 1500 --items 300 --ratings 30000 --seed 5 --log-level warn
+run 3 "$CROSSMF" train --input "$work/gen.h5" --output "$work/gen-out.h5" --factors 8 --iterations 5 --log-level warn \
+  --audience-size 5 --max-offers-per-user 2
+check "$work/gen.h5" "$work/gen-out.h5" --optimum 0.95
 
 echo "== implicit, no risk model"
 "$PY" "$CROSSMF_TESTS/tools/planted.py" "$work/imp.h5" --users 300 --items 50 --rank 4 --domains --implicit
