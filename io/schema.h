@@ -223,6 +223,7 @@ inline constexpr const char* kNFit = "n_fit";
 inline constexpr const char* kNHeldOut = "n_held_out";
 inline constexpr const char* kControlFraction = "control_fraction";
 inline constexpr const char* kEligibility = "eligibility";
+inline constexpr const char* kMaxOffersPerUser = "max_offers_per_user";  // on /audiences; 0: no cap
 // The /lift group of a lift file.
 inline constexpr const char* kAudiencesFile = "audiences";  // the output read (--audiences)
 inline constexpr const char* kOutcomesFile = "outcomes";    // --outcomes

@@ -267,6 +267,8 @@ void write_audiences(OutputRows& out, const TrainResults& r) {
     out.file.set_attr(g, attr::kEligibility, std::string(r.risk.available ? "risk score below --risk-threshold"
                                                                           : "no risk model: every user with ratings"));
   }
+  if (!r.audiences.empty())
+    out.file.set_attr(kAudiences, attr::kMaxOffersPerUser, std::int64_t{out.o.max_offers_per_user});
 }
 
 // The ids copied from the input in its own type (integers or fixed-length strings), each rank

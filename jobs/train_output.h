@@ -8,7 +8,7 @@
 #include "io/input_reader.h"
 #include "src/base/config.h"
 #include "src/model/als.h"
-#include "src/model/audience.h"
+#include "src/model/contact_policy.h"
 #include "src/model/evaluate.h"
 #include "src/model/new_items.h"
 #include "src/model/profile.h"
@@ -53,6 +53,7 @@ struct TrainResults {
   SegmentTraits segment_traits;
   SimilarItems similar;
   std::vector<Audience> audiences;
+  ContactStats contacts;               // with --max-offers-per-user
 };
 
 // Where the output's ids come from: /users/id from `users`, /items/id from `items` (train: both

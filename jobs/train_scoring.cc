@@ -82,6 +82,14 @@ void recommend_and_profile(TrainContext& run, const std::vector<std::int32_t>& d
   r.segment_traits = describe_segments(run.comm, r.segments, r.behaviour,
                                        r.risk.available ? std::span<const real>(r.risk.score) : std::span<const real>(),
                                        r.domain_names);
+  if (o.max_offers_per_user > 0) {
+    std::vector<std::pair<std::string, int>> gated;
+    for (std::size_t d = 0; d < r.domain_names.size(); ++d)
+      if (r.gated_domain[d]) gated.push_back({r.domain_names[d], static_cast<int>(d)});
+    r.audiences = assign_audiences(run.comm, part, run.factors, gated, domain, eligible, o.audience_size,
+                                   o.max_offers_per_user, o.control_fraction, o.seed, run.threads, &r.contacts);
+    return;
+  }
   for (std::size_t d = 0; d < r.domain_names.size(); ++d)
     if (r.gated_domain[d])
       r.audiences.push_back(build_audience(run.comm, part, run.factors, r.domain_names[d], static_cast<int>(d), domain,
@@ -119,6 +127,15 @@ void log_scoring(const TrainContext& run) {
                "({} k-means steps); {} audiences", run.o.top_n, run.part.n_users, r.recommendations.lists.size(),
                seconds, seconds > 0 ? flops / seconds * 1e-9 : 0.0, r.segments.S, r.segments.iterations,
                r.audiences.size());
+  if (run.o.max_offers_per_user > 0) {
+    const ContactStats& c = r.contacts;
+    spdlog::info("contact policy: at most {} offers per user, {} per product: {} offers to {} eligible users, {:.2f} "
+                 "per user, {} at the cap, {} with none, most {}; affinity {:.6g}, {:.3f}% of the bound {:.6g} "
+                 "({} auction rounds, epsilon {:.3g}{})", run.o.max_offers_per_user, run.o.audience_size, c.pairs,
+                 c.eligible_users, c.eligible_users > 0 ? double(c.pairs) / c.eligible_users : 0.0, c.users_full,
+                 c.users_none, c.max_offers, c.affinity, c.bound > 0 ? 100 * c.affinity / c.bound : 100.0, c.bound,
+                 c.rounds, c.epsilon, c.converged ? "" : ", stopped at the round cap");
+  }
 }
 
 void name_domains(TrainContext& run, const std::vector<std::string>& names) {

@@ -203,6 +203,9 @@ void describe_train(OptionTable& t, TrainOptions& o) {
   t.add("risk-threshold", &o.risk_threshold, "users with risk above this get no finance/insurance offers");
   t.choice("gating", &o.gating, "risky users' finance/insurance recommendations");
   t.add("audience-size", &o.audience_size, "users per finance/insurance product audience");
+  t.add("max-offers-per-user", &o.max_offers_per_user,
+        "contact cap: the finance/insurance products a user may be in the audience of, pairs chosen to maximise the "
+        "total affinity (0: no cap, each product its best audience-size users)");
   t.add("control-fraction", &o.control_fraction, "share of each audience held out as a control group");
   t.add("init-from", &o.init_from, "an earlier crossmf output: users and items it knows (by external id) start from "
                                    "its factors and biases, the others as usual");
@@ -496,6 +499,7 @@ void validate(const Config& c) {
     between("segments", t.segments, 1, 10000);
     in_range("risk-threshold", t.risk_threshold, 0, 1);
     between("audience-size", t.audience_size, 1, 1000000);
+    between("max-offers-per-user", t.max_offers_per_user, 0, 1000000);
     in_range("control-fraction", t.control_fraction, 0, 0.9);
     between("checkpoint-every", t.checkpoint_every, 0, 1000000);
     if ((t.checkpoint_every > 0 || t.resume) && t.checkpoint.empty())

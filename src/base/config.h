@@ -83,6 +83,7 @@ struct TrainOptions {
   double risk_threshold = 0.2;
   Gating gating = Gating::kWithhold;
   int audience_size = 500;
+  int max_offers_per_user = 0;        // 0: every product its own best audience-size users
   double control_fraction = 0.1;
   std::string init_from;              // an earlier output: users and items it knows start from its factors
   std::string checkpoint;

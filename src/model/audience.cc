@@ -84,18 +84,23 @@ Audience build_audience(const Comm& comm, const Partition& part, const Factors& 
   out.items.resize(owned);
   out.users.resize(static_cast<std::size_t>(owned) * A);
   out.scores.resize(static_cast<std::size_t>(owned) * A);
-  out.control.assign(static_cast<std::size_t>(owned) * A, 0);
   for (count_t p = 0; p < owned; ++p) {
     out.items[p] = products[mine.begin + p];
     merged[p].write(out.users.data() + p * A, out.scores.data() + p * A);
-    for (int j = 0; j < A; ++j) {
-      const index_t u = out.users[p * A + j];
-      if (u < 0) continue;
-      const std::uint64_t h = hash2(seed ^ (static_cast<std::uint64_t>(out.items[p]) << 32), static_cast<std::uint64_t>(u));
-      out.control[p * A + j] = to_unit(h) < control_fraction;
-    }
   }
+  mark_control(out, A, control_fraction, seed);
   return out;
+}
+
+void mark_control(Audience& a, int A, double control_fraction, std::uint64_t seed) {
+  a.control.assign(a.users.size(), 0);
+  for (std::size_t p = 0; p < a.items.size(); ++p)
+    for (int j = 0; j < A; ++j) {
+      const index_t u = a.users[p * A + j];
+      if (u < 0) continue;
+      const std::uint64_t h = hash2(seed ^ (static_cast<std::uint64_t>(a.items[p]) << 32), static_cast<std::uint64_t>(u));
+      a.control[p * A + j] = to_unit(h) < control_fraction;
+    }
 }
 
 }  // namespace crossmf

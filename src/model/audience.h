@@ -29,4 +29,8 @@ Audience build_audience(const Comm& comm, const Partition& part, const Factors& 
                         int domain_index, const std::vector<std::int32_t>& domain, const std::vector<std::uint8_t>& eligible,
                         int A, double control_fraction, std::uint64_t seed, int threads);
 
+// The seeded hold-out of each product's members: from (seed, product, user) alone, so a user's
+// draw does not depend on the other members, the ranks or the contact policy.
+void mark_control(Audience& a, int A, double control_fraction, std::uint64_t seed);
+
 }  // namespace crossmf

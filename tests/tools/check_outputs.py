@@ -108,8 +108,11 @@ if not scored:
 else:
     check("similar_items" not in fo, "no similar items (score does not recompute them)")
 
-# Audiences: the best eligible users of each product, control group marked.
-if "audiences" in fo:
+# Audiences: the best eligible users of each product, control group marked. Under a contact cap
+# (--max-offers-per-user) they solve another problem: tests/tools/contact_check.py.
+capped = "audiences" in fo and fo["audiences"].attrs.get("max_offers_per_user", 0) > 0
+check("audiences" not in fo or "max_offers_per_user" in fo["audiences"].attrs, "/audiences records max_offers_per_user")
+if "audiences" in fo and not capped:
     eligible = (~risky) & (train_count > 0)
     for d in fo["audiences"]:
         g = fo["audiences/" + d]
