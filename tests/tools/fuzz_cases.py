@@ -528,6 +528,7 @@ OPTIONS = {
         "negatives": ["1001"], "test-fraction": ["0.95", "nan"], "split": ["user"], "patience": ["-1"],
         "eval-users": ["-1"], "seed": ["-1", "x"], "top-n": ["0", "1000000000"], "segments": ["10001"],
         "risk-threshold": ["1.5"], "gating": ["hide"], "audience-size": ["2000000000"], "control-fraction": ["1"],
+        "max-offers-per-user": ["-1", "many"],
         "init-from": [], "checkpoint": [], "checkpoint-every": ["-1"], "resume": ["maybe"], "threads": ["100000", "-1"],
         "log-level": ["verbose"],
     },
