@@ -9,7 +9,6 @@
 #include "io/h5.h"
 #include "io/id_keys.h"
 #include "io/schema.h"
-#include "io/schema.h"
 #include "jobs/jobs.h"
 #include "jobs/train_scoring.h"
 #include "src/base/log.h"

@@ -114,6 +114,9 @@ class OptionTable {
   std::vector<std::function<void(std::ostream&)>> printers_;
 };
 
+// --threads of train and score.
+constexpr const char* kThreadsHelp = "threads per rank; 0: SLURM_CPUS_PER_TASK, OMP_NUM_THREADS, or cores/ranks";
+
 void describe_generate(OptionTable& t, GenerateOptions& o) {
   t.add("output", &o.output, "output HDF5 file (input schema)");
   t.add("users", &o.users, "number of users");
@@ -212,7 +215,7 @@ void describe_train(OptionTable& t, TrainOptions& o) {
   t.add("checkpoint", &o.checkpoint, "checkpoint HDF5 file");
   t.add("checkpoint-every", &o.checkpoint_every, "iterations between checkpoints (0: never)");
   t.flag("resume", &o.resume, "resume from --checkpoint");
-  t.add("threads", &o.threads, "threads per rank; 0: SLURM_CPUS_PER_TASK, OMP_NUM_THREADS, or cores/ranks");
+  t.add("threads", &o.threads, kThreadsHelp);
 }
 
 void describe_score(OptionTable& t, ScoreOptions& o) {
@@ -221,7 +224,7 @@ void describe_score(OptionTable& t, ScoreOptions& o) {
   t.add("output", &o.output, "output HDF5 file (written atomically; train's schema, a subset)");
   t.add("users", &o.users, "text file of external user ids, one a line: score only these users of --input");
   t.add("factors", &o.factors, "the factor count the model must have; -1: whatever it has");
-  t.add("threads", &o.threads, "threads per rank; 0: SLURM_CPUS_PER_TASK, OMP_NUM_THREADS, or cores/ranks");
+  t.add("threads", &o.threads, kThreadsHelp);
 }
 
 void describe_lift(OptionTable& t, LiftOptions& o) {
