@@ -179,6 +179,8 @@ inline constexpr const char* kAcceptScale = "accept_scale";
 inline constexpr const char* kAcceptShift = "accept_shift";
 inline constexpr const char* kActivitySigma = "activity_sigma";
 inline constexpr const char* kLabelIntercept = "label_intercept";
+// /truth with generate --events: the --event-weights that import the event log back.
+inline constexpr const char* kEventWeights = "event_weights";
 // The root of a checkpoint (with kCrossmfVersion, kInputFingerprint, kKernels, kGlobalMean).
 inline constexpr const char* kOptions = "options";
 inline constexpr const char* kIteration = "iteration";

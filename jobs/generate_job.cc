@@ -11,12 +11,14 @@
 #include "io/atomic_output.h"
 #include "io/h5.h"
 #include "io/input_writer.h"
+#include "io/parallel_text.h"
 #include "io/schema.h"
 #include "jobs/truth_output.h"
 #include "jobs/jobs.h"
 #include "src/base/log.h"
 #include "src/base/timer.h"
 #include "src/model/activity.h"
+#include "src/model/event_log.h"
 #include "src/model/interaction_sampler.h"
 #include "src/model/platform.h"
 
@@ -47,10 +49,10 @@ constexpr const char* kUnchanged = "nothing was written and an existing output i
 
 std::string generator_name() { return std::string("crossmf generate ") + CROSSMF_VERSION; }
 
-// Draws this rank's users' interactions batch by batch and appends them; every rank takes
-// the same number of collective steps.
+// Draws this rank's users' interactions batch by batch and appends them (and, with `events`,
+// their behaviour events); every rank takes the same number of collective steps.
 count_t write_interactions(InputWriter& writer, const Platform& platform, const UserBlock& users,
-                           const UserCounts& counts, const Comm& comm) {
+                           const UserCounts& counts, const Comm& comm, ParallelText* events) {
   const bool with_test = platform.spec().test_ratings > 0;
   RatingsTable ratings = writer.ratings(counts.total_ratings(), true);
   std::optional<RatingsTable> test;
@@ -60,11 +62,17 @@ count_t write_interactions(InputWriter& writer, const Platform& platform, const 
   const count_t steps = comm.max(mine);
   InteractionSampler sampler(platform);
   Interactions r, t;
+  std::string text;
   for (count_t b = 0; b < steps; ++b) {
     r.clear();
     t.clear();
     if (b < mine) sampler.draw_users(users, counts, bounds[b], bounds[b + 1], r, t);
     ratings.append(rows_of(r));
+    if (events) {
+      text.clear();
+      append_event_rows(r, platform.spec().seed, text);
+      events->append(text);
+    }
     if (test) test->append(rows_of(t));
     spdlog::debug("batch {}/{}: {} interactions on rank 0", b + 1, steps, r.size() + t.size());
   }
@@ -73,9 +81,11 @@ count_t write_interactions(InputWriter& writer, const Platform& platform, const 
   return comm.sum(sampler.fallbacks());
 }
 
-// This rank's items, then its users, their labels and the planted truth, then the ratings.
+// This rank's items, then its users, their labels and the planted truth, then the ratings (and
+// with `events` their event log, assembled after the HDF5 file is closed).
 void write_platform(const std::string& path, const Config& config, const Comm& comm, const Platform& platform,
-                    const UserBlock& users, const UserCounts& counts, Block user_block, Block item_block) {
+                    const UserBlock& users, const UserCounts& counts, Block user_block, Block item_block,
+                    const AtomicOutput* events_out) {
   const GenerateOptions& g = config.generate;
   std::optional<h5::File> file;
   std::optional<InputWriter> writer;
@@ -100,14 +110,27 @@ void write_platform(const std::string& path, const Config& config, const Comm& c
     if (g.user_features > 0) writer->user_features(users.features, platform.user_feature_names());
     if (g.labelled > 0) writer->labels(users.labelled, users.labels);
     write_truth(*file, comm, platform, users, item_block.first, item_block.count);
+    if (events_out) file->set_attr(schema::kTruth, schema::attr::kEventWeights, std::string(kEventWeights));
   });
   stop_point(comm, "writing users and items", kUnchanged);
+  std::optional<ParallelText> events;
+  if (events_out)
+    agreed(comm, [&] {
+      events_out->naming_target([&] { events.emplace(events_out->temp_path(), comm); });
+      if (comm.root()) events->append("user,item,event,time,amount\n");
+    });
   count_t fallbacks = 0;
-  agreed(comm, [&] { fallbacks = write_interactions(*writer, platform, users, counts, comm); });
+  agreed(comm, [&] { fallbacks = write_interactions(*writer, platform, users, counts, comm, events ? &*events : nullptr); });
   if (fallbacks > 0)
     spdlog::warn("{} users needed the popularity-order fallback to find enough distinct items "
                  "(a small platform or a steep --popularity)", fallbacks);
   agreed(comm, [&] { file->close(); });
+  if (!events) return;
+  stop_point(comm, "writing the ratings", kUnchanged);
+  agreed(comm, [&] { events_out->naming_target([&] { events->close_part(); }); });
+  count_t bytes = 0;
+  agreed(comm, [&] { bytes = events_out->naming_target([&] { return events->assemble(); }); });
+  spdlog::info("generate: {} bytes of behaviour events for {}", bytes, events_out->target());
 }
 
 }  // namespace
@@ -118,7 +141,9 @@ void run_generate(const Config& config, const Comm& comm) {
   const Block user_block = block_of(g.users, comm), item_block = block_of(g.items, comm);
 
   agreed(comm, [&] {
-    if (comm.root()) AtomicOutput::clear_stale(g.output);
+    if (!comm.root()) return;
+    AtomicOutput::clear_stale(g.output);
+    if (!g.events.empty()) AtomicOutput::clear_stale(g.events);
   });
   std::optional<Platform> platform;
   UserBlock users;
@@ -136,9 +161,13 @@ void run_generate(const Config& config, const Comm& comm) {
 
   Stopwatch writing;
   AtomicOutput out(g.output, comm);
-  write_platform(out.temp_path(), config, comm, *platform, users, counts, user_block, item_block);
+  std::optional<AtomicOutput> events_out;
+  if (!g.events.empty()) events_out.emplace(g.events, comm);
+  write_platform(out.temp_path(), config, comm, *platform, users, counts, user_block, item_block,
+                 events_out ? &*events_out : nullptr);
   stop_point(comm, "writing the ratings", kUnchanged);
   out.commit();
+  if (events_out) events_out->commit();
   double mb = 0;
   if (comm.root()) mb = static_cast<double>(std::filesystem::file_size(g.output)) / 1e6;
   spdlog::info("generate: wrote {} ({:.1f} MB) in {}, {:.1f} MB/s; total {}", g.output, mb,

@@ -119,6 +119,9 @@ constexpr const char* kThreadsHelp = "threads per rank; 0: SLURM_CPUS_PER_TASK, 
 
 void describe_generate(OptionTable& t, GenerateOptions& o) {
   t.add("output", &o.output, "output HDF5 file (input schema)");
+  t.add("events", &o.events, "implicit feedback: also write /ratings as a text log of behaviour events (user, item, "
+                             "event, time, amount) that crossmf import --events reads back, with --event-weights "
+                             "the /truth attribute event_weights; empty: none");
   t.add("users", &o.users, "number of users");
   t.add("items", &o.items, "number of items");
   t.add("ratings", &o.ratings, "number of ratings (nnz) in /ratings");
@@ -430,7 +433,10 @@ void validate(const Config& c) {
   if (c.command == Command::kGenerate) {
     const auto& g = c.generate;
     required("output", g.output);
-    check_distinct_files({{"--config", c.config_file}, {"--output", g.output, true}});
+    check_distinct_files({{"--config", c.config_file}, {"--output", g.output, true}, {"--events", g.events, true}});
+    if (!g.events.empty() && g.feedback != Feedback::kImplicit)
+      fail(Exit::usage, "--events {}: events make implicit feedback (counts), not --feedback {}; give --feedback "
+                        "implicit, or drop --events", g.events, name_of(g.feedback));
     between<std::int64_t>("users", g.users, 1, INT32_MAX);
     between<std::int64_t>("items", g.items, 1, INT32_MAX);
     at_least<std::int64_t>("ratings", g.ratings, 1);

@@ -12,6 +12,7 @@ namespace crossmf {
 
 struct GenerateOptions {
   std::string output;
+  std::string events;                  // also /ratings as a text log of behaviour events (implicit)
   std::int64_t users = 5000;
   std::int64_t items = 1200;
   std::int64_t ratings = 250000;       // target nnz of /ratings

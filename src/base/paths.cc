@@ -81,7 +81,7 @@ void check_distinct_files(const std::vector<NamedPath>& paths) {
            "name", paths[a].option, paths[a].path, name.size(), name_max(info[a].resolved));
     if (paths[a].written && info[a].exists && !info[a].regular)
       fail(Exit::usage, "{} {} is {}, not a regular file: crossmf would replace it; give the path of a new or "
-           "existing HDF5 file", paths[a].option, paths[a].path, info[a].kind());
+           "existing file", paths[a].option, paths[a].path, info[a].kind());
     for (std::size_t b = 0; b < a; ++b)
       if (!paths[b].path.empty() && (paths[a].written || paths[b].written) && same_file(info[a], info[b]))
         fail(Exit::usage, "{} {} and {} {} name the same file{}; give {} a path of its own", paths[b].option,

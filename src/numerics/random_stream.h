@@ -13,6 +13,7 @@ namespace crossmf {
 enum class Purpose : std::uint64_t {
   global = 1, item_order, item_domain, item_traits, item_features,
   user_traits, user_features, user_label, user_ratings,
+  user_events, campaign,
 };
 
 class RandomStream : public Rng {

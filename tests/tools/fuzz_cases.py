@@ -507,6 +507,7 @@ BAD_NUMBER = ["abc", ""]
 OPTIONS = {
     "generate": {
         "output": [""], "users": ["0", "3000000000"], "items": ["2147483648", "x"], "ratings": ["-5", "1e3"],
+        "events": ["{case}/events.csv", "{case}"],  # explicit feedback (the base's); a folder
         "test-ratings": ["-1"], "true-factors": ["0", "1025"], "feedback": ["bogus"], "noise": ["nan", "-0.1"],
         "popularity": ["4"], "domains": ["", "a,a", "fin/ance", "all"], "domain-shares": ["1,-1,0", "0,0,0", "1,1"],
         "user-features": ["-1"], "item-features": ["2000"], "labelled": ["1.5", "nan"], "stars": ["maybe"],
@@ -646,6 +647,18 @@ def path_cases(c):
     c.add("path_generate_output_dev_null", "not a regular file", "generate --output",
           ["generate", "--output", "/dev/null", "--users", "50", "--items", "30", "--ratings", "400"], 2,
           r"--output /dev/null is a device")
+    # generate --events (implicit feedback): refused like --output, before anything is written.
+    gen_events = lambda *a: ["generate", "--users", "50", "--items", "30", "--ratings", "400", "--feedback", "implicit", *a]
+    c.add("path_generate_events_is_output", "same file", "generate --events",
+          gen_events("--output", "{case}/g.h5", "--events", "{case}/g.h5"), 2,
+          r"--output .*g\.h5 and --events .*g\.h5 " + same)
+    c.add("path_generate_events_dev_null", "not a regular file", "generate --events",
+          gen_events("--output", "{case}/out.h5", "--events", "/dev/null"), 2, r"--events /dev/null is a device")
+    c.add("path_generate_events_folder", "not a regular file", "generate --events",
+          gen_events("--output", "{case}/out.h5", "--events", "{case}"), 2, r"--events .* is a folder, not a regular file")
+    c.add("path_generate_events_folder_missing", "folder missing", "generate --events",
+          gen_events("--output", "{case}/out.h5", "--events", "{case}/nodir/e.csv"), 4,
+          r"nodir/e\.csv: folder .*nodir does not exist; create it first")
     c.add("path_import_output_dev_null", "not a regular file", "import --output",
           ["import", "--ratings", "{data}/ratings.csv", "--output", "/dev/null"], 2, r"--output /dev/null is a device")
     c.add("path_output_fifo", "not a regular file", "--output", train("--input", inp, "--output", "{case}/pipe"), 2,
