@@ -45,6 +45,11 @@ inline constexpr const char* kTruthItemFeatureMap = "/truth/item_feature_map";
 inline constexpr const char* kTruthLabelWeightsLatent = "/truth/label_weights_latent";
 inline constexpr const char* kTruthLabelWeightsFeatures = "/truth/label_weights_features";
 inline constexpr const char* kTruthLabelProbability = "/truth/label_probability";
+// Planted campaign outcomes per product (src/model/campaign_truth.h).
+inline constexpr const char* kTruthCampaign = "/truth/campaign";
+inline constexpr const char* kTruthCampaignItem = "/truth/campaign/item";
+inline constexpr const char* kTruthCampaignControlRate = "/truth/campaign/control_rate";
+inline constexpr const char* kTruthCampaignUplift = "/truth/campaign/uplift";
 
 // Output file (written by train). The ids and /items/domain are copied under the input's names.
 inline constexpr const char* kOutputFormat = "crossmf-output";

@@ -2,6 +2,7 @@
 
 #include "io/row_slices.h"
 #include "io/schema.h"
+#include "src/model/campaign_truth.h"
 
 namespace crossmf {
 
@@ -39,6 +40,14 @@ void write_constants(h5::File& file, const PlatformSpec& spec, const PlantedCons
   file.set_attr(kTruth, kAcceptShift, c.accept_shift);
   file.set_attr(kTruth, kActivitySigma, c.activity_sigma);
 }
+
+// /truth/campaign: this rank's products among its items.
+void write_campaign(h5::File& file, const Comm& comm, const CampaignTruth& t) {
+  file.create_group(kTruthCampaign);
+  write_column<std::int32_t>(file, comm, kTruthCampaignItem, t.item);
+  write_column<double>(file, comm, kTruthCampaignControlRate, t.control_rate);
+  write_column<double>(file, comm, kTruthCampaignUplift, t.uplift);
+}
 }  // namespace
 
 void write_truth(h5::File& file, const Comm& comm, const Platform& platform, const UserBlock& users,
@@ -65,6 +74,7 @@ void write_truth(h5::File& file, const Comm& comm, const Platform& platform, con
   }
   file.set_attr(kTruth, attr::kLabelIntercept, platform.constants().label_intercept);
   if (spec.labelled > 0) write_column<double>(file, comm, kTruthLabelProbability, users.label_probability);
+  write_campaign(file, comm, campaign_truth(platform, item_first, item_count));
 }
 
 }  // namespace crossmf

@@ -7,6 +7,9 @@
 //   /truth/domain_centroids [D,K]  /truth/user_feature_map [F,K]   /truth/item_feature_map [G,K]
 //   /truth/label_weights_latent [K]   /truth/label_weights_features [F]
 //   /truth/label_probability [L]   P(outcome = 1) of each user of /labels, in that order
+//   /truth/campaign/item [P] (int32), control_rate [P], uplift [P] (float64): each product of
+//                                  the domains train builds audiences for (src/model/campaign_truth.h)
+//   /truth attribute event_weights with --events (src/model/event_log.h)
 #pragma once
 #include "io/h5.h"
 #include "src/comm/comm.h"

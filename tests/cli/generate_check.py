@@ -1,7 +1,8 @@
 """Independent checks of files written by `crossmf generate`, with h5py and numpy only.
 
 usage: generate_check.py same A B [C ...]          every dataset and attribute identical
-       generate_check.py layout FILE K=V ...       shapes, ranges, exact counts, uniqueness
+       generate_check.py layout FILE K=V ...       shapes, ranges, exact counts, uniqueness,
+                                                   /truth/campaign
        generate_check.py planted FILE              --noise 0 --stars false: value = mu+b+c+x.y
        generate_check.py implicit FILE             positive counts, choices follow tastes
        generate_check.py inspect FILE REPORT       inspect's numbers against numpy's
@@ -143,6 +144,19 @@ def layout(path, opts):
     p = 1 / (1 + np.exp(-logit))
     check(np.allclose(tr["label_probability"][()], p, atol=1e-5), "truth label_probability differs from the logistic model")
     check(abs(lv.sum() - p.sum()) < 5 * np.sqrt((p * (1 - p)).sum()) + 1, f"{lv.sum()} positives, model expects {p.sum():.1f}")
+    # Campaign truth: exactly the items of the domains train builds audiences for, p0 ~ U(0.02, 0.2),
+    # delta ~ U(0, 0.1) (means within 5 sd).
+    c = tr["campaign"]
+    names = [text(n) for n in f["items/domain"].attrs["names"]]
+    gated = [d for d, n in enumerate(names) if n in ("finance", "insurance")]
+    want = np.flatnonzero(np.isin(f["items/domain"][()], gated))
+    ci, p0, delta = c["item"][()], c["control_rate"][()], c["uplift"][()]
+    check(c["item"].dtype == np.int32 and p0.dtype == np.float64 and delta.dtype == np.float64, "/truth/campaign dtypes")
+    check(np.array_equal(ci, want), f"/truth/campaign/item: {len(ci)} items, the {len(want)} finance and insurance items")
+    check(p0.min() >= 0.02 and p0.max() < 0.2 and delta.min() >= 0 and delta.max() < 0.1, "/truth/campaign ranges")
+    n = max(len(ci), 1)
+    check(abs(p0.mean() - 0.11) < 5 * 0.18 / np.sqrt(12 * n) and abs(delta.mean() - 0.05) < 5 * 0.1 / np.sqrt(12 * n),
+          f"/truth/campaign means {p0.mean():.3f}, {delta.mean():.3f}")
     print(f"layout: {path}: {R} ratings, {T} test, {U} users, {I} items, {len(lu)} labels: all checks passed")
 
 

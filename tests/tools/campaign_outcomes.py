@@ -7,8 +7,13 @@ recomputes every statistic.
                                           a contacted rate p0 + delta, plus rows lift must skip
   check OUTPUT.h5 SEED LIFT.h5 LIFT.csv   every number of the lift files equals numpy's
   coverage OUTPUT.h5 CROSSMF SEEDS DIR    how often the 95% intervals cover the planted uplift
+
+With --truth PLATFORM.h5 (the crossmf generate file OUTPUT.h5 was trained on), p0 and delta are
+the ones generate planted in its /truth/campaign instead of drawn here; the members' conversions
+are drawn as in tools/campaign_outcomes.py, whose functions these are.
 """
 import csv
+import importlib.util
 import math
 import os
 import subprocess
@@ -20,39 +25,31 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checklib import check, finish  # noqa: E402
 
+# The analysts' tool (same file name, so loaded by path).
+_spec = importlib.util.spec_from_file_location(
+    "campaign_tool", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "campaign_outcomes.py"))
+tool = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(tool)
+ids_text, audiences = tool.ids_text, tool.audiences
+
 Z = 1.959963984540054
 COUNTS = ["contacted", "contacted_conversions", "control", "control_conversions"]
 RATES = ["contacted_rate", "control_rate", "uplift", "uplift_low", "uplift_high", "relative_uplift",
          "relative_uplift_low", "relative_uplift_high", "p_value"]
 
 
-def ids_text(d):
-    v = d[()]
-    return [x.decode() if isinstance(x, bytes) else str(x) for x in v]
-
-
-def audiences(path):
-    """Every product of every /audiences group (name order): items [P], users and control [P, A]."""
-    f = h5py.File(path, "r")
-    domains = sorted(f["audiences"])
-    items = np.concatenate([f[f"audiences/{d}/items"][()] for d in domains])
-    users = np.concatenate([f[f"audiences/{d}/users"][()] for d in domains])
-    control = np.concatenate([f[f"audiences/{d}/control"][()] for d in domains]).astype(bool)
-    domain = sum(([d] * len(f[f"audiences/{d}/items"]) for d in domains), [])
-    return dict(items=items, users=users, control=control, domain=domain, segment=f["profiles/segment"][()],
-                user_ids=ids_text(f["users/id"]), item_ids=ids_text(f["items/id"]))
-
-
-def plant(a, seed):
-    """Per product p0 ~ U(0.03, 0.25) and delta ~ U(0, 0.15); each member converts with p0 (control)
-    or p0 + delta (contacted). Returns the rates and the draws."""
+def plant(a, seed, truth=None):
+    """Per product p0 ~ U(0.03, 0.25) and delta ~ U(0, 0.15), or those of the platform `truth`
+    planted; each member converts with p0 (control) or p0 + delta (contacted). Returns the rates
+    and the draws."""
     rng = np.random.default_rng(seed)
     P = len(a["items"])
-    p0 = rng.uniform(0.03, 0.25, P)
-    delta = rng.uniform(0.0, 0.15, P)
-    rate = np.where(a["control"], p0[:, None], (p0 + delta)[:, None])
-    valid = a["users"] >= 0
-    converted = (rng.random(a["users"].shape) < rate) & valid
+    if truth is None:
+        p0 = rng.uniform(0.03, 0.25, P)
+        delta = rng.uniform(0.0, 0.15, P)
+    else:
+        p0, delta = tool.planted_rates(truth, a)
+    rate, valid, converted = tool.conversions(a, p0, delta, rng)
     return dict(rng=rng, p0=p0, delta=delta, rate=rate, valid=valid, converted=converted)
 
 
@@ -141,9 +138,9 @@ def same(a, b):
         np.allclose(a[~np.isnan(a)], b[~np.isnan(b)], rtol=1e-10, atol=1e-13)
 
 
-def check_files(out, seed, lift_h5, lift_csv):
+def check_files(out, seed, lift_h5, lift_csv, truth=None):
     a = audiences(out)
-    t = plant(a, seed)
+    t = plant(a, seed, truth)
     rows, noise = outcome_rows(a, t)
     want = {k: statistics(*v) for k, v in tallies(a, t["converted"]).items()}
     f = h5py.File(lift_h5, "r")
@@ -172,15 +169,16 @@ def check_files(out, seed, lift_h5, lift_csv):
     finish()
 
 
-def coverage(out, crossmf, seeds, work):
-    """Plants `seeds` campaigns, runs crossmf lift on each, and counts how often the 95% intervals
-    cover what was planted: each product's delta, and the overall pooled uplift that the design
-    implies (mean planted rate of the contacted minus that of the control members)."""
+def coverage(out, crossmf, seeds, work, truth=None):
+    """Plants `seeds` campaigns (with `truth`, the same planted rates each time, new conversions),
+    runs crossmf lift on each, and counts how often the 95% intervals cover what was planted: each
+    product's delta, and the overall pooled uplift that the design implies (mean planted rate of
+    the contacted minus that of the control members)."""
     a = audiences(out)
     overall = relative = 0
     product_hits = np.zeros(len(a["items"]))
     for seed in range(seeds):
-        t = plant(a, 1000 + seed)
+        t = plant(a, 1000 + seed, truth)
         rows, _ = outcome_rows(a, t)
         write_rows(rows, f"{work}/cov-outcomes.csv", tsv=False)
         subprocess.run([crossmf, "lift", "--audiences", out, "--outcomes", f"{work}/cov-outcomes.csv", "--output",
@@ -202,15 +200,21 @@ def coverage(out, crossmf, seeds, work):
 
 
 def main():
-    cmd = sys.argv[1]
+    args = sys.argv[1:]
+    truth = None
+    if "--truth" in args:
+        at = args.index("--truth")
+        truth = args[at + 1]
+        del args[at:at + 2]
+    cmd = args[0]
     if cmd == "plant":
-        a = audiences(sys.argv[2])
-        rows, _ = outcome_rows(a, plant(a, int(sys.argv[4])))
-        write_rows(rows, sys.argv[3], tsv="--tsv" in sys.argv)
+        a = audiences(args[1])
+        rows, _ = outcome_rows(a, plant(a, int(args[3]), truth))
+        write_rows(rows, args[2], tsv="--tsv" in args)
     elif cmd == "check":
-        check_files(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5])
+        check_files(args[1], int(args[2]), args[3], args[4], truth)
     elif cmd == "coverage":
-        coverage(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
+        coverage(args[1], args[2], int(args[3]), args[4], truth)
 
 
 if __name__ == "__main__":
