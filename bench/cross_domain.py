@@ -53,12 +53,24 @@ def score(a):
         popularity = np.bincount(i, minlength=len(dom))
         oracle = None
         if "truth/user_factors" in fi and "truth/item_popularity" in fi:
-            # What the generator planted: proposals by popularity, accepted with
-            # sigmoid(accept_scale x.y + accept_shift): the best any recommender can rank by.
+            # What the generator planted (src/model/platform.h): proposals by popularity, a
+            # topic_share of them among the user's segment's topic, accepted with
+            # sigmoid(accept_scale x.y + accept_shift) (and the domain mix, constant within a
+            # domain): the best any recommender can rank by.
+            t = fi["truth"]
             X, Y = fi["truth/user_factors"][()], fi["truth/item_factors"][()]
-            scale, shift = fi["truth"].attrs.get("accept_scale", 2.0), fi["truth"].attrs.get("accept_shift", 0.0)
+            scale, shift = t.attrs.get("accept_scale", 2.0), t.attrs.get("accept_shift", 0.0)
             planted_pop = fi["truth/item_popularity"][()]
-            oracle = lambda user: np.log(planted_pop + 1e-30) - np.log1p(np.exp(-(scale * (Y @ X[user]) + shift)))
+            share = t.attrs.get("topic_share", 0.0)
+            topic = fi["truth/item_topic"][()] if share > 0 else np.zeros(len(dom), int)
+            user_topic = fi["truth/segment_topic"][()][fi["truth/user_segment"][()]] if share > 0 else None
+            topic_mass = np.bincount(topic, weights=planted_pop)
+            def oracle(user):
+                proposal = (1 - share) * planted_pop
+                if share > 0:
+                    a = user_topic[user]
+                    proposal = proposal + share * planted_pop * (topic == a) / topic_mass[a]
+                return np.log(proposal + 1e-30) - np.log1p(np.exp(-(scale * (Y @ X[user]) + shift)))
         for name in ("finance", "insurance"):
             if name not in names:
                 continue

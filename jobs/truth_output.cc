@@ -34,6 +34,10 @@ void write_constants(h5::File& file, const PlatformSpec& spec, const PlantedCons
   file.set_attr(kTruth, kUserBiasStd, c.user_bias_std);
   file.set_attr(kTruth, kItemBiasStd, c.item_bias_std);
   file.set_attr(kTruth, kDomainWeight, c.domain_weight);
+  file.set_attr(kTruth, kTopicWeight, c.topic_weight);
+  file.set_attr(kTruth, kTopicShare, c.topic_share);
+  file.set_attr(kTruth, kSegmentWeight, c.segment_weight);
+  file.set_attr(kTruth, kDomainMixSpread, c.domain_mix_spread);
   file.set_attr(kTruth, kUserFeatureNoise, c.user_feature_noise);
   file.set_attr(kTruth, kItemFeatureNoise, c.item_feature_noise);
   file.set_attr(kTruth, kAcceptScale, c.accept_scale);
@@ -58,13 +62,20 @@ void write_truth(h5::File& file, const Comm& comm, const Platform& platform, con
 
   write_matrix<real>(file, comm, kTruthUserFactors, users.factors, K);
   write_column<real>(file, comm, kTruthUserBias, users.bias);
+  write_column<std::int32_t>(file, comm, kTruthUserSegment, users.segment);
   const auto item_factors = platform.item_factors().subspan(std::size_t(item_first) * K, std::size_t(item_count) * K);
   write_matrix<real>(file, comm, kTruthItemFactors, item_factors, K);
   write_column<real>(file, comm, kTruthItemBias, platform.item_bias().subspan(item_first, item_count));
+  write_column<std::int32_t>(file, comm, kTruthItemTopic, platform.item_topic().subspan(item_first, item_count));
   const std::vector<double> popularity = platform.item_popularity();
   write_column<double>(file, comm, kTruthItemPopularity, std::span<const double>(popularity).subspan(item_first, item_count));
 
   write_matrix<real>(file, comm, kTruthDomainCentroids, on_root(comm, platform.domain_centroids()), K);
+  write_matrix<real>(file, comm, kTruthTopicCentroids, on_root(comm, platform.topic_centroids()), K);
+  write_column<std::int32_t>(file, comm, kTruthSegmentTopic, on_root(comm, platform.segment_topic()));
+  write_matrix<real>(file, comm, kTruthSegmentDomainMix, on_root(comm, platform.segment_domain_mix()),
+                     spec.domains.size());
+  file.set_attr(kTruthSegmentDomainMix, attr::kNames, spec.domains);
   if (spec.user_features > 0) write_matrix<real>(file, comm, kTruthUserFeatureMap, on_root(comm, platform.user_feature_map()), K);
   if (spec.item_features > 0) write_matrix<real>(file, comm, kTruthItemFeatureMap, on_root(comm, platform.item_feature_map()), K);
   write_column<real>(file, comm, kTruthLabelWeightsLatent, on_root(comm, platform.label_weights_latent()));

@@ -4,7 +4,10 @@
 //                                  the constants of src/model/platform.h, value_model (text)
 //   /truth/user_factors [U,K]      /truth/user_bias [U]
 //   /truth/item_factors [I,K]      /truth/item_bias [I]      /truth/item_popularity [I] (float64)
+//   /truth/user_segment [U] (int32)   /truth/item_topic [I] (int32)
 //   /truth/domain_centroids [D,K]  /truth/user_feature_map [F,K]   /truth/item_feature_map [G,K]
+//   /truth/topic_centroids [T,K]   /truth/segment_topic [S] (int32)
+//   /truth/segment_domain_mix [S,D] (attribute names: the domains) a segment's acceptance per domain
 //   /truth/label_weights_latent [K]   /truth/label_weights_features [F]
 //   /truth/label_probability [L]   P(outcome = 1) of each user of /labels, in that order
 //   /truth/campaign/item [P] (int32), control_rate [P], uplift [P] (float64): each product of

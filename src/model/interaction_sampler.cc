@@ -7,8 +7,9 @@
 namespace crossmf {
 
 namespace {
-// Proposals per wanted item before the popularity-order fallback. Ordinary users need about
-// 1 (explicit) or 2 (implicit); the budget only bites on degenerate platforms.
+// Proposals per wanted item before the popularity-order fallback. Ordinary users need a few
+// (1 over the domain mix's acceptance, more for implicit); the budget only bites on degenerate
+// platforms.
 constexpr count_t kProposalsPerItem = 32;
 constexpr count_t kProposalsBase = 256;
 }  // namespace
@@ -16,7 +17,7 @@ constexpr count_t kProposalsBase = 256;
 InteractionSampler::InteractionSampler(const Platform& platform)
     : platform_(platform), stamp_(platform.spec().items, 0) {}
 
-void InteractionSampler::draw(index_t u, std::span<const real> x_u, real b_u, std::span<index_t> items,
+void InteractionSampler::draw(index_t u, std::span<const real> x_u, real b_u, int g, std::span<index_t> items,
                               std::span<real> values, std::span<std::int64_t> times) {
   const PlatformSpec& spec = platform_.spec();
   const count_t m = static_cast<count_t>(items.size());
@@ -26,21 +27,29 @@ void InteractionSampler::draw(index_t u, std::span<const real> x_u, real b_u, st
     epoch_ = 1;
   }
 
-  count_t head = 0;  // every rank below `head` is taken
+  const int a = platform_.segment_topic()[g];
+  const count_t topic_n = platform_.topic_size(a);
+  const double topic_share = platform_.constants().topic_share;
+  count_t head = 0;        // every rank below `head` is taken
+  count_t topic_head = 0;  // and every position of the topic's list below `topic_head`
   count_t got = 0;
   const count_t budget = kProposalsPerItem * m + kProposalsBase;
   for (count_t proposals = 0; got < m; ++proposals) {
     while (taken(head)) ++head;  // got < m <= n: an untaken rank exists
+    while (topic_head < topic_n && taken(platform_.topic_rank(a, topic_head))) ++topic_head;
     if (proposals == budget) {
       ++fallbacks_;
       for (count_t r = head; got < m; ++r)
         if (!taken(r)) { stamp_[r] = epoch_; items[got++] = platform_.item_at_rank(r); }
       break;
     }
-    const count_t r = platform_.popularity_law().draw(rs.uniform(), head);
+    const bool in_topic = rs.uniform() < topic_share;
+    if (in_topic && topic_head == topic_n) continue;  // the user has all of its topic
+    const count_t r = in_topic ? platform_.topic_rank(a, platform_.topic_draw(a, rs.uniform(), topic_head))
+                               : platform_.popularity_law().draw(rs.uniform(), head);
     if (taken(r)) continue;
     const index_t i = platform_.item_at_rank(r);
-    if (spec.implicit && !rs.bernoulli(platform_.acceptance(x_u, i))) continue;
+    if (!rs.bernoulli(platform_.acceptance(x_u, g, i))) continue;
     stamp_[r] = epoch_;
     items[got++] = i;
   }
@@ -80,7 +89,8 @@ void InteractionSampler::draw_users(const UserBlock& users, const UserCounts& co
     values.resize(m);
     times.resize(m);
     const index_t u = users.first + j;
-    draw(u, std::span<const real>(users.factors.data() + std::size_t(j) * K, K), users.bias[j], items, values, times);
+    draw(u, std::span<const real>(users.factors.data() + std::size_t(j) * K, K), users.bias[j], users.segment[j], items,
+         values, times);
     for (count_t k = 0; k < m; ++k) {
       Interactions& to = k < n ? ratings : test;
       to.user.push_back(u);

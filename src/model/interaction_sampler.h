@@ -1,13 +1,14 @@
 // Draws one user's interactions: distinct items, their values and increasing times.
 //
-// Items are proposed by popularity (a power law over a seeded popularity order) and, for
-// implicit feedback, accepted with probability sigmoid(2 x_u.y_i), so what a user touches
-// follows its tastes. Without replacement: an item drawn twice is proposed again. The
-// proposal is restricted to the tail after the longest fully drawn head of the popularity
-// order, which the power law samples in O(1) (power_law.h); so even users who take most of a
-// steep head cost O(1) per interaction on average. A user who still needs too many proposals
-// (a tiny platform, extreme --popularity) gets the rest of its items in popularity order;
-// fallbacks() counts them.
+// Items are proposed by popularity (a power law over a seeded popularity order), from the
+// user's topic (platform.h's topic_share) or from all items, and accepted with the platform's
+// probability (its segment's domain mix; implicit: times sigmoid(scale x_u.y_i + shift)), so
+// what a user touches follows its segment and tastes. Without replacement: an item drawn twice
+// is proposed again. Each proposal is restricted to the tail after the longest fully drawn
+// head of its order (the power law's O(1) inverse, power_law.h; the topic's cumulative table
+// by bisection); so even users who take most of a steep head cost O(1) proposals per
+// interaction on average. A user who still needs too many proposals (a tiny platform, extreme
+// --popularity) gets the rest of its items in popularity order; fallbacks() counts them.
 #pragma once
 #include <cstdint>
 #include <span>
@@ -31,9 +32,9 @@ class InteractionSampler {
  public:
   explicit InteractionSampler(const Platform& platform);
 
-  // User u (traits x_u, b_u) gets items.size() distinct items, their values, and strictly
-  // increasing unix times in the same order, all from the user's own stream.
-  void draw(index_t u, std::span<const real> x_u, real b_u, std::span<index_t> items, std::span<real> values,
+  // User u (traits x_u, b_u, segment g) gets items.size() distinct items, their values, and
+  // strictly increasing unix times in the same order, all from the user's own stream.
+  void draw(index_t u, std::span<const real> x_u, real b_u, int g, std::span<index_t> items, std::span<real> values,
             std::span<std::int64_t> times);
   count_t fallbacks() const { return fallbacks_; }
 

@@ -47,6 +47,28 @@ double dot(std::span<const real> a, std::span<const real> b) {
 
 double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 
+// n <= k orthogonal rows of norm sqrt(k) (Gram-Schmidt on normals): like N(0, I) draws in
+// length, but topics that do not overlap, so a segment's two topics say nothing of the others.
+std::vector<real> orthogonal_rows(RandomStream rs, int n, int k) {
+  std::vector<double> q(std::size_t(n) * k);
+  for (auto& v : q) v = rs.normal();
+  for (int r = 0; r < n; ++r) {
+    double* row = q.data() + std::size_t(r) * k;
+    for (int p = 0; p < r; ++p) {
+      const double* prev = q.data() + std::size_t(p) * k;
+      double d = 0;
+      for (int c = 0; c < k; ++c) d += row[c] * prev[c];
+      for (int c = 0; c < k; ++c) row[c] -= d * prev[c];
+    }
+    double norm = 0;
+    for (int c = 0; c < k; ++c) norm += row[c] * row[c];
+    for (int c = 0; c < k; ++c) row[c] /= std::sqrt(norm);
+  }
+  std::vector<real> out(q.size());
+  for (std::size_t j = 0; j < q.size(); ++j) out[j] = static_cast<real>(q[j] * std::sqrt(static_cast<double>(k)));
+  return out;
+}
+
 // out[j] = sum_k map[j, k] * x[k] + noise * N(0, 1).
 void linear_features(std::span<const real> map, std::span<const real> x, double noise, RandomStream& rs,
                      std::span<real> out) {
@@ -104,6 +126,7 @@ Platform::Platform(PlatformSpec spec)
   item_map_ = normals(RandomStream(seed, Purpose::global, 2), std::size_t(G) * K, map_scale);
   label_latent_ = normals(RandomStream(seed, Purpose::global, 3), K, map_scale);
   label_features_ = normals(RandomStream(seed, Purpose::global, 4), F, 0.5 / std::sqrt(std::max(F, 1)));
+  plant_segments();
 
   const count_t I = spec_.items;
   item_at_rank_ = permutation(I, RandomStream(seed, Purpose::item_order, 0));
@@ -127,12 +150,62 @@ Platform::Platform(PlatformSpec spec)
 
   item_factors_.resize(std::size_t(I) * K);
   item_bias_.resize(I);
-  const double w = constants_.domain_weight, rest = std::sqrt(1.0 - w * w);
+  item_topic_.resize(I);
+  const double wd = constants_.domain_weight, wt = constants_.topic_weight, rest = std::sqrt(1.0 - wd * wd - wt * wt);
   for (count_t i = 0; i < I; ++i) {
     RandomStream rs(seed, Purpose::item_traits, static_cast<std::uint64_t>(i));
     item_bias_[i] = static_cast<real>(constants_.item_bias_std * rs.normal());
+    item_topic_[i] = static_cast<std::int32_t>(rs.below(static_cast<std::uint64_t>(constants_.topics)));
     const real* m = centroids_.data() + std::size_t(item_domain_[i]) * K;
-    for (int c = 0; c < K; ++c) item_factors_[std::size_t(i) * K + c] = static_cast<real>(s * (w * m[c] + rest * rs.normal()));
+    const real* t = topic_centroids_.data() + std::size_t(item_topic_[i]) * K;
+    for (int c = 0; c < K; ++c)
+      item_factors_[std::size_t(i) * K + c] = static_cast<real>(s * (wd * m[c] + wt * t[c] + rest * rs.normal()));
+  }
+  index_topics();
+}
+
+void Platform::index_topics() {
+  const int T = constants_.topics;
+  topic_start_.assign(T + 1, 0);
+  for (std::int32_t t : item_topic_) ++topic_start_[t + 1];
+  for (int t = 0; t < T; ++t) topic_start_[t + 1] += topic_start_[t];
+  topic_ranks_.resize(spec_.items);
+  topic_cum_.resize(spec_.items + T);
+  std::vector<count_t> fill(topic_start_.begin(), topic_start_.end() - 1);
+  for (int t = 0; t < T; ++t) topic_cum_[topic_start_[t] + t] = 0;
+  for (count_t r = 0; r < spec_.items; ++r) {  // in rank order, so each topic's list is sorted
+    const int t = item_topic_[item_at_rank_[r]];
+    const count_t p = fill[t]++;
+    topic_ranks_[p] = r;
+    topic_cum_[p + t + 1] = topic_cum_[p + t] + law_.probability(r);
+  }
+}
+
+count_t Platform::topic_draw(int t, double u, count_t lo) const {
+  const double* cum = topic_cum_.data() + topic_start_[t] + t;
+  const count_t n = topic_size(t);
+  const double v = cum[lo] + u * (cum[n] - cum[lo]);
+  const count_t p = static_cast<count_t>(std::upper_bound(cum + lo + 1, cum + n + 1, v) - (cum + 1));
+  return std::min(p, n - 1);
+}
+
+// Topic directions, and per segment its topic and domain mix.
+void Platform::plant_segments() {
+  constants_.topics = std::min(constants_.topics, k());
+  const int K = k(), T = constants_.topics, G = constants_.segments;
+  const std::size_t D = spec_.domains.size();
+  topic_centroids_ = orthogonal_rows(RandomStream(spec_.seed, Purpose::global, 5), T, K);
+  RandomStream rs(spec_.seed, Purpose::global, 6);
+  segment_topic_.resize(G);
+  domain_mix_.resize(std::size_t(G) * D);
+  // Topics dealt in a seeded order, one per segment (the g-th, mod T), so segments differ.
+  const std::vector<index_t> order = permutation(T, RandomStream(spec_.seed, Purpose::global, 7));
+  for (int g = 0; g < G; ++g) {
+    segment_topic_[g] = static_cast<std::int32_t>(order[g % T]);
+    real* mix = domain_mix_.data() + g * D;
+    for (std::size_t d = 0; d < D; ++d) mix[d] = static_cast<real>(std::exp(constants_.domain_mix_spread * rs.normal()));
+    const real top = *std::max_element(mix, mix + D);
+    for (std::size_t d = 0; d < D; ++d) mix[d] /= top;
   }
 }
 
@@ -167,6 +240,7 @@ UserBlock Platform::users(index_t first, index_t count) const {
   b.first = first;
   b.count = count;
   b.factors.resize(std::size_t(count) * K);
+  b.segment.resize(count);
   b.bias.resize(count);
   b.features.resize(std::size_t(count) * F);
   b.activity.resize(count);
@@ -174,7 +248,11 @@ UserBlock Platform::users(index_t first, index_t count) const {
     const auto u = static_cast<std::uint64_t>(first + j);
     std::span<real> x(b.factors.data() + std::size_t(j) * K, K);
     RandomStream traits(spec_.seed, Purpose::user_traits, u);
-    for (auto& v : x) v = static_cast<real>(constants_.factor_std * traits.normal());
+    const int g = static_cast<int>(traits.below(static_cast<std::uint64_t>(constants_.segments)));
+    b.segment[j] = g;
+    const double ws = constants_.segment_weight, rest = std::sqrt(1.0 - ws * ws);
+    const real* centre = topic_centroids_.data() + std::size_t(segment_topic_[g]) * K;
+    for (int c = 0; c < K; ++c) x[c] = static_cast<real>(constants_.factor_std * (ws * centre[c] + rest * traits.normal()));
     b.bias[j] = static_cast<real>(constants_.user_bias_std * traits.normal());
     // Integer weights: the split of the rating total over users must be exact (apportion.h).
     const double a = 4096.0 * std::exp(constants_.activity_sigma * traits.normal());
@@ -198,8 +276,10 @@ UserBlock Platform::users(index_t first, index_t count) const {
 
 double Platform::affinity(std::span<const real> x_u, index_t i) const { return dot(x_u, item_factor(i)); }
 
-double Platform::acceptance(std::span<const real> x_u, index_t i) const {
-  return sigmoid(constants_.accept_scale * affinity(x_u, i) + constants_.accept_shift);
+double Platform::acceptance(std::span<const real> x_u, int g, index_t i) const {
+  const double mix = domain_mix_[std::size_t(g) * spec_.domains.size() + item_domain_[i]];
+  if (!spec_.implicit) return mix;
+  return mix * sigmoid(constants_.accept_scale * affinity(x_u, i) + constants_.accept_shift);
 }
 
 double Platform::planted(std::span<const real> x_u, real b_u, index_t i) const {
