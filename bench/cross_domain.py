@@ -60,6 +60,8 @@ def score(a):
             t = fi["truth"]
             X, Y = fi["truth/user_factors"][()], fi["truth/item_factors"][()]
             scale, shift = t.attrs.get("accept_scale", 2.0), t.attrs.get("accept_shift", 0.0)
+            if t.attrs.get("feedback", "implicit") == "explicit":
+                scale = shift = 0.0  # explicit choices are not accepted by taste
             planted_pop = fi["truth/item_popularity"][()]
             share = t.attrs.get("topic_share", 0.0)
             topic = fi["truth/item_topic"][()] if share > 0 else np.zeros(len(dom), int)
