@@ -34,6 +34,15 @@ void check_header(const text::TableReader& table) {
   }
 }
 
+// The index of an id the outcomes name. Where the output's ids are integers, a spreadsheet's
+// "007" or "+7" is the id 7.
+index_t find_id(const IdMap& ids, std::string_view id) {
+  const index_t k = ids.find(id);
+  std::int64_t v = 0;
+  if (k >= 0 || !ids.all_integers() || text::is_canonical_integer(id) || !text::parse_int64(id, v)) return k;
+  return ids.find(fmt::format("{}", v));
+}
+
 // One row into `out`, or the reason it is malformed.
 std::string take_row(const std::vector<std::string_view>& f, const IdMap& users, const IdMap& items, OutcomeRows& out) {
   if (f[0].empty() || f[1].empty()) return f[0].empty() ? "empty user id" : "empty product id";
@@ -43,7 +52,7 @@ std::string take_row(const std::vector<std::string_view>& f, const IdMap& users,
   std::int64_t time = 0;
   if (f.size() == 4 && !text::parse_int64(f[3], time))
     return fmt::format("time '{}' is not an integer (unix seconds)", printable(f[3]));
-  const index_t u = users.find(f[0]), i = items.find(f[1]);
+  const index_t u = find_id(users, f[0]), i = find_id(items, f[1]);
   if (u < 0)
     ++out.unknown_users;
   else if (i < 0)

@@ -1,6 +1,7 @@
 // A campaign's outcomes as delimited text: rows `user, product, converted[, time]` naming users
 // and products by the external ids of a trained output (as import reads text: the delimiter and
 // a header line detected, or given). Strict: a malformed row ends the read, naming file and line.
+// Where the output's ids are integers, an id is matched by value ("007" is 7).
 #pragma once
 #include <cstdint>
 #include <string>

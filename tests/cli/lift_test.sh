@@ -45,6 +45,20 @@ PY
 run 3 "$CROSSMF" lift --audiences "$work/strings.h5" --outcomes "$work/strings.csv" --output "$work/slift.h5" --log-level warn
 "$PY" "$tool" check "$work/strings.h5" 8 "$work/slift.h5" "$work/slift.csv"
 
+echo "== integer ids written as a spreadsheet may write them (007, +7) match by value"
+"$PY" - "$work/outcomes.csv" "$work/padded-outcomes.csv" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))
+with open(sys.argv[2], "w", newline="") as out:
+    w = csv.writer(out)
+    w.writerow(rows[0])
+    for k, r in enumerate(rows[1:]):
+        pad = lambda v: ("00" + v) if k % 2 == 0 else ("+" + v)
+        w.writerow([pad(r[0]) if r[0].isdigit() else r[0], pad(r[1]) if r[1].isdigit() else r[1]] + r[2:])
+PY
+run 2 "$CROSSMF" lift --audiences "$work/out.h5" --outcomes "$work/padded-outcomes.csv" --output "$work/padded.h5" --log-level warn
+"$PY" "$tool" check "$work/out.h5" 7 "$work/padded.h5" "$work/padded.csv"
+
 echo "== one seed with generate's planted rates"
 "$PY" "$tool" plant "$work/out.h5" "$work/planted-outcomes.csv" 9 --truth "$work/in.h5"
 run 2 "$CROSSMF" lift --audiences "$work/out.h5" --outcomes "$work/planted-outcomes.csv" --output "$work/planted.h5" --log-level warn
