@@ -138,9 +138,34 @@ TEST_P(SgdBlocks, WeightedSquaredStepFollowsTheAnalyticGradient) {
   K().sgd_implicit({&rating, 0, 1, x.data(), y.data(), k, k, &gx, &gy, false, 0, lambda, eta},
                    {true, 0.5, 0, 0, 1, ptr.data(), col.data(), 7}, &steps);
   EXPECT_EQ(steps, 1);
+  // AdaGrad's sums take this gradient (mean square over the row) before the step.
+  double sx = 1, sy = 1;
+  for (int f = 0; f < k; ++f) sx += g[f] * g[f] / k, sy += g[k + f] * g[k + f] / k;
+  EXPECT_NEAR(gx, sx, 1e-3 * sx);
+  EXPECT_NEAR(gy, sy, 1e-3 * sy);
   for (int f = 0; f < k; ++f) {
-    EXPECT_NEAR((p[f] - x[f]) / eta, g[f], 2e-3);
-    EXPECT_NEAR((p[k + f] - y[f]) / eta, g[k + f], 2e-3);
+    EXPECT_NEAR((p[f] - x[f]) / eta * std::sqrt(sx), g[f], 2e-3);
+    EXPECT_NEAR((p[k + f] - y[f]) / eta * std::sqrt(sy), g[k + f], 2e-3);
+  }
+}
+
+// Confidence in the thousands (1 + alpha r for a large count) gives a step of about eta per
+// coordinate, not thousands of times the factors: the first step is scaled by its own gradient.
+TEST_P(SgdBlocks, WeightedSquaredStepStaysBoundedAtHugeConfidence) {
+  const int k = 16;
+  std::vector<real> x = random_row(k, 8), y = random_row(k, 9);
+  const std::vector<real> x0 = x, y0 = y;
+  real gx = 1, gy = 1;
+  const SgdRating rating{0, 0, 8000};
+  const std::vector<count_t> ptr{0, 1};
+  const std::vector<index_t> col{0};
+  count_t steps = 0;
+  const real eta = 0.1f;
+  K().sgd_implicit({&rating, 0, 1, x.data(), y.data(), k, k, &gx, &gy, false, 0, 0.01f, eta},
+                   {true, 40, 0, 0, 1, ptr.data(), col.data(), 7}, &steps);
+  for (int f = 0; f < k; ++f) {
+    EXPECT_LE(std::abs(x[f] - x0[f]), eta * std::sqrt(real(k))) << f;
+    EXPECT_LE(std::abs(y[f] - y0[f]), eta * std::sqrt(real(k))) << f;
   }
 }
 

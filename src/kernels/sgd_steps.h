@@ -82,26 +82,33 @@ inline real sgd_bpr_step(real* __restrict x, real* __restrict yi, real* __restri
 
 // Implicit, weighted squared loss: target 1 with confidence c for a positive, target 0 with
 // weight 1 for a sampled negative. Returns the weighted squared error before the step.
+// AdaGrad's sums take this gradient before the step: confidences reach 1 + alpha r (thousands
+// for large counts), and a first step scaled only by the prior sum would blow the factors up.
 inline real sgd_wsl_step(real* __restrict x, real* __restrict y, real* gx, real* gy, int k, real target, real weight,
                          real lambda, real eta) {
   real dot = 0;
 #pragma omp simd reduction(+ : dot)
   for (int f = 0; f < k; ++f) dot += x[f] * y[f];
-  const real e = target - dot;
-  const real ex = eta / std::sqrt(*gx), ey = eta / std::sqrt(*gy);
+  const real we = weight * (target - dot);
   real sx = 0, sy = 0;
 #pragma omp simd reduction(+ : sx, sy)
   for (int f = 0; f < k; ++f) {
-    const real dx = lambda * x[f] - weight * e * y[f];
-    const real dy = lambda * y[f] - weight * e * x[f];
-    x[f] -= ex * dx;
-    y[f] -= ey * dy;
+    const real dx = lambda * x[f] - we * y[f];
+    const real dy = lambda * y[f] - we * x[f];
     sx += dx * dx;
     sy += dy * dy;
   }
   *gx += sx / k;
   *gy += sy / k;
-  return weight * e * e;
+  const real ex = eta / std::sqrt(*gx), ey = eta / std::sqrt(*gy);
+#pragma omp simd
+  for (int f = 0; f < k; ++f) {
+    const real dx = lambda * x[f] - we * y[f];
+    const real dy = lambda * y[f] - we * x[f];
+    x[f] -= ex * dx;
+    y[f] -= ey * dy;
+  }
+  return we * (target - dot);
 }
 
 }  // namespace crossmf::CROSSMF_LEVEL
