@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "src/base/names.h"
+#include "src/numerics/slices.h"
 
 namespace crossmf {
 
@@ -33,31 +34,60 @@ IdSlice read_id_slice(const h5::Dataset& d, count_t begin, count_t m, const char
   return ids;
 }
 
-std::vector<Key128> read_id_list(const std::string& path, h5::Kind kind, const std::string& option) {
+namespace {
+
+// The lines that start in this rank's even slice of the file's bytes (a line that starts there
+// is read to its end), with the count of lines before the slice left to the caller's exscan.
+std::vector<std::string> lines_of_share(const std::string& path, const Comm& comm, const std::string& option) {
   std::error_code ec;
   const auto type = std::filesystem::status(path, ec).type();
   if (!ec && type != std::filesystem::file_type::regular)  // a pipe without a writer would block the open
     fail(Exit::usage, "{} {} is a folder, pipe or device; give a text file of ids, one a line", option, path);
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) fail(Exit::usage, "{} {}: cannot open the file; give a text file of ids, one a line", option, path);
-  std::vector<Key128> keys;
+  const auto size = static_cast<count_t>(std::filesystem::file_size(path, ec));
+  if (ec) fail(Exit::usage, "{} {}: cannot read the file ({}); check the path", option, path, ec.message());
+  const Slice mine = even_slice(size, comm.rank(), comm.size());
+  std::vector<std::string> lines;
+  count_t at = mine.begin;  // where the next line starts
   std::string line;
-  for (count_t number = 1; std::getline(in, line); ++number) {
-    const auto b = line.find_first_not_of(" \t\r"), e = line.find_last_not_of(" \t\r");
-    if (b == std::string::npos || line[b] == '#') continue;
-    const std::string id = line.substr(b, e - b + 1);
-    if (kind == h5::Kind::string) {
-      keys.push_back(string_key(id));
-      continue;
-    }
-    std::int64_t v = 0;
-    const auto [at, ec] = std::from_chars(id.data(), id.data() + id.size(), v);
-    if (ec != std::errc() || at != id.data() + id.size())
-      fail(Exit::data, "{} {}:{}: '{}' is not an integer, and the input's /users/id are integers; give one id a line",
-           option, path, number, printable(id));
-    keys.push_back({0, static_cast<std::uint64_t>(v)});
+  if (at > 0) {  // the line that runs into the slice belongs to the rank before
+    in.seekg(static_cast<std::streamoff>(at - 1));
+    if (in.get() != '\n' && std::getline(in, line)) at += static_cast<count_t>(line.size()) + 1;
+  }
+  while (at < mine.end && std::getline(in, line)) {
+    at += static_cast<count_t>(line.size()) + 1;
+    lines.push_back(std::move(line));
   }
   if (in.bad()) fail(Exit::usage, "{} {}: cannot read the file; check the path", option, path);
+  return lines;
+}
+
+Key128 id_key(const std::string& id, h5::Kind kind, const std::string& option, const std::string& path, count_t number) {
+  if (kind == h5::Kind::string) return string_key(id);
+  std::int64_t v = 0;
+  const auto [at, ec] = std::from_chars(id.data(), id.data() + id.size(), v);
+  if (ec != std::errc() || at != id.data() + id.size())
+    fail(Exit::data, "{} {}:{}: '{}' is not an integer, and the input's /users/id are integers; give one id a line",
+         option, path, number, printable(id));
+  return {0, static_cast<std::uint64_t>(v)};
+}
+
+}  // namespace
+
+std::vector<Key128> read_id_list(const std::string& path, h5::Kind kind, const std::string& option, const Comm& comm) {
+  std::vector<std::string> lines;
+  agreed(comm, [&] { lines = lines_of_share(path, comm, option); });
+  const count_t before = comm.exscan(static_cast<count_t>(lines.size()));
+  std::vector<Key128> keys;
+  agreed(comm, [&] {
+    for (std::size_t k = 0; k < lines.size(); ++k) {
+      const std::string& line = lines[k];
+      const auto b = line.find_first_not_of(" \t\r"), e = line.find_last_not_of(" \t\r");
+      if (b == std::string::npos || line[b] == '#') continue;
+      keys.push_back(id_key(line.substr(b, e - b + 1), kind, option, path, before + static_cast<count_t>(k) + 1));
+    }
+  });
   return keys;
 }
 

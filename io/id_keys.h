@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "io/h5.h"
+#include "src/comm/comm.h"
 #include "src/comm/duplicates.h"
 
 namespace crossmf {
@@ -21,10 +22,12 @@ struct IdSlice {
 // caller). An empty string id fails with Exit::data naming the row; `what` is "user" or "item".
 IdSlice read_id_slice(const h5::Dataset& d, count_t begin, count_t n, const char* what);
 
-// The ids of a text file, one a line (blank lines and lines starting with '#' skipped), as keys
-// of a dataset of `kind`: integers when the ids are integers, else strings. Throws Error naming
-// `option`, the file and the line: Exit::usage when it cannot be read, Exit::data for a line that
-// is not an integer where ids are.
-std::vector<Key128> read_id_list(const std::string& path, h5::Kind kind, const std::string& option);
+// Collective: this rank's share of the ids of a text file, one a line (blank lines and lines
+// starting with '#' skipped): the lines that start in its even slice of the file's bytes, so no
+// rank holds the whole list. Keys of a dataset of `kind`: integers when the ids are integers,
+// else strings. Throws the same AgreedError on every rank, naming `option`, the file and the
+// line (counted over the whole file): Exit::usage when it cannot be read, Exit::data for a line
+// that is not an integer where ids are.
+std::vector<Key128> read_id_list(const std::string& path, h5::Kind kind, const std::string& option, const Comm& comm);
 
 }  // namespace crossmf

@@ -200,11 +200,11 @@ void warn_unknown_items(const ScoreJob& job, const IdSlice& ids, count_t dropped
 // The chosen ids of this rank's slice of the input's users, each one's new index (or -1).
 std::vector<index_t> renumber_chosen(ScoreJob& job, const IdSlice& ids, const std::vector<Key128>& wanted) {
   const Comm& comm = job.run.comm;
-  const std::vector<index_t> at = match_keys(ids.keys, wanted);
-  std::vector<index_t> renumber(at.size(), -1);
+  const std::vector<std::uint8_t> listed = listed_anywhere(comm, ids.keys, wanted);
+  std::vector<index_t> renumber(listed.size(), -1);
   count_t n = 0;
-  for (std::size_t r = 0; r < at.size(); ++r)
-    if (at[r] >= 0) {
+  for (std::size_t r = 0; r < listed.size(); ++r)
+    if (listed[r]) {
       if (!ids.strings.empty()) job.chosen.strings.push_back(ids.strings[r]);
       else job.chosen.integers.push_back(ids.integers[r]);
       renumber[r] = static_cast<index_t>(n++);
@@ -225,19 +225,21 @@ void choose_users(ScoreJob& job, Triplets& train, Triplets& test) {
   const count_t n_users = run.info().n_users;
   const Slice mine = even_slice(n_users, comm.rank(), comm.size());
   IdSlice ids;
-  std::vector<Key128> wanted;
+  h5::Kind kind{};
   agreed(comm, [&] {
     const h5::Dataset d = run.input->file().dataset(schema::kUsersId);
     ids = read_id_slice(d, mine.begin, mine.end - mine.begin, "user");
-    wanted = read_id_list(s.users, d.kind(), "--users");
+    kind = d.kind();
   });
+  const std::vector<Key128> wanted = read_id_list(s.users, kind, "--users", comm);  // this rank's share
+  const count_t n_wanted = comm.sum(static_cast<count_t>(wanted.size()));
   const std::vector<index_t> renumber = renumber_chosen(job, ids, wanted);
   if (job.n_chosen == 0)
     throw AgreedError(Exit::usage, fmt::format("--users {}: none of its {} ids is a user of --input {}; give ids of "
-                                               "its /users/id", s.users, wanted.size(), s.input));
-  if (job.n_chosen < static_cast<count_t>(wanted.size()))
-    spdlog::warn("--users {}: {} of its {} ids are not users of {}: left out", s.users,
-                 static_cast<count_t>(wanted.size()) - job.n_chosen, wanted.size(), s.input);
+                                               "its /users/id", s.users, n_wanted, s.input));
+  if (job.n_chosen < n_wanted)
+    spdlog::warn("--users {}: {} of its {} ids are not users of {}: left out", s.users, n_wanted - job.n_chosen,
+                 n_wanted, s.input);
   train = keep_users(comm, train, n_users, renumber);
   test = keep_users(comm, test, n_users, renumber);
   const int F = run.info().user_features;

@@ -1,6 +1,7 @@
 #include "src/model/id_match.h"
 
 #include <unordered_map>
+#include <unordered_set>
 
 #include "src/numerics/slices.h"
 
@@ -12,6 +13,30 @@ std::vector<index_t> match_keys(std::span<const Key128> now, std::span<const Key
   std::vector<index_t> out(now.size(), -1);
   for (std::size_t r = 0; r < now.size(); ++r)
     if (const auto it = index.find(now[r]); it != index.end()) out[r] = it->second;
+  return out;
+}
+
+int rank_of_key(const Key128& key, int P) { return static_cast<int>(hash2(key.hi ^ 0x6a6f696eULL, key.lo) % P); }
+
+std::vector<std::uint8_t> listed_anywhere(const Comm& comm, std::span<const Key128> mine, std::span<const Key128> listed) {
+  const int P = comm.size();
+  std::vector<int> dest(listed.size());
+  for (std::size_t r = 0; r < listed.size(); ++r) dest[r] = rank_of_key(listed[r], P);
+  const std::vector<Key128> held = route<Key128>(comm, listed, dest);
+  const std::unordered_set<Key128, KeyHash, KeyEqual> set(held.begin(), held.end());
+  dest.resize(mine.size());
+  for (std::size_t r = 0; r < mine.size(); ++r) dest[r] = rank_of_key(mine[r], P);
+  std::vector<count_t> asked_by;
+  const std::vector<Key128> asked = route<Key128>(comm, mine, dest, 1, &asked_by);
+  std::vector<std::uint8_t> answers(asked.size());
+  for (std::size_t e = 0; e < asked.size(); ++e) answers[e] = set.count(asked[e]) > 0;
+  // Answers go back in the order asked; each rank's arrive in the order it sent them.
+  const std::vector<std::uint8_t> back = comm.alltoallv<std::uint8_t>(answers, asked_by);
+  std::vector<count_t> at(P + 1, 0);
+  for (int d : dest) ++at[d + 1];
+  for (int r = 0; r < P; ++r) at[r + 1] += at[r];
+  std::vector<std::uint8_t> out(mine.size());
+  for (std::size_t r = 0; r < mine.size(); ++r) out[r] = back[at[dest[r]]++];
   return out;
 }
 

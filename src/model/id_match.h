@@ -23,6 +23,13 @@ struct KeyEqual {
 // For each key of `now`, the index of the same key in `then`, or -1.
 std::vector<index_t> match_keys(std::span<const Key128> now, std::span<const Key128> then);
 
+// The rank a key is joined on when two lists are matched across ranks.
+int rank_of_key(const Key128& key, int P);
+
+// Collective: for each key of `mine`, whether any rank's `listed` holds it. Both sides meet on
+// the rank their key names, so no rank holds either list whole.
+std::vector<std::uint8_t> listed_anywhere(const Comm& comm, std::span<const Key128> mine, std::span<const Key128> listed);
+
 // The rank whose even slice of `total` rows holds `row`.
 int rank_of_row(count_t row, count_t total, int P);
 

@@ -12,8 +12,6 @@ namespace crossmf {
 
 namespace {
 
-int rank_of_key(const Key128& key, int P) { return static_cast<int>(hash2(key.hi ^ 0x6a6f696eULL, key.lo) % P); }
-
 struct Wanted {
   Key128 key;
   count_t row;  // in the input's file order

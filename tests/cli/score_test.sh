@@ -126,6 +126,15 @@ printf '42\n' >"$work/none.txt"
 refused 2 "none of its 1 ids is a user of --input" --model "$m" --input "$d/new.h5" --users "$work/none.txt"
 printf '7\nseven\n' >"$work/words.txt"
 refused 3 "words.txt:2: 'seven' is not an integer" --model "$m" --input "$d/new.h5" --users "$work/words.txt"
+# Each rank reads its share of the list; a bad line in the second rank's share is named by its
+# line in the whole file.
+$PY - "$d/new.h5" "$work/deep.txt" <<'PY'
+import sys, h5py
+lines = [str(x) for x in h5py.File(sys.argv[1], "r")["users/id"][()][:300]]
+lines[249] = "x250"
+open(sys.argv[2], "w").write("# chosen users\n" + "\n".join(lines) + "\n")
+PY
+refused 3 "deep.txt:251: 'x250' is not an integer" --model "$m" --input "$d/new.h5" --users "$work/deep.txt"
 run 2 train --input "$work/implicit/trained.h5" --output "$work/bpr.h5" --algorithm sgd --iterations 2 >/dev/null 2>&1
 refused 2 "has no user half-step" --model "$work/bpr.h5" --input "$work/implicit/new.h5"
 echo "score: all checks passed"
