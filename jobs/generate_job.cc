@@ -62,17 +62,12 @@ count_t write_interactions(InputWriter& writer, const Platform& platform, const 
   const count_t steps = comm.max(mine);
   InteractionSampler sampler(platform);
   Interactions r, t;
-  std::string text;
   for (count_t b = 0; b < steps; ++b) {
     r.clear();
     t.clear();
     if (b < mine) sampler.draw_users(users, counts, bounds[b], bounds[b + 1], r, t);
     ratings.append(rows_of(r));
-    if (events) {
-      text.clear();
-      append_event_rows(r, platform.spec().seed, text);
-      events->append(text);
-    }
+    if (events) write_event_rows(r, platform.spec().seed, [&](std::string_view text) { events->append(text); });
     if (test) test->append(rows_of(t));
     spdlog::debug("batch {}/{}: {} interactions on rank 0", b + 1, steps, r.size() + t.size());
   }

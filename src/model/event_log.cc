@@ -51,7 +51,9 @@ void split_value(std::int64_t value, RandomStream& rs, std::vector<Event>& out) 
 
 }  // namespace
 
-void append_event_rows(const Interactions& x, std::uint64_t seed, std::string& out) {
+void write_event_rows(const Interactions& x, std::uint64_t seed, const std::function<void(std::string_view)>& sink) {
+  constexpr std::size_t kFlush = std::size_t{4} << 20;
+  std::string out;
   std::vector<Event> events;
   std::vector<std::int64_t> times;
   RandomStream rs(seed, Purpose::user_events, 0);
@@ -73,7 +75,12 @@ void append_event_rows(const Interactions& x, std::uint64_t seed, std::string& o
       else
         fmt::format_to(to, "{},{},{},{},\n", user, item, events[e].name, times[e]);
     }
+    if (out.size() >= kFlush) {
+      sink(out);
+      out.clear();
+    }
   }
+  if (!out.empty()) sink(out);
 }
 
 }  // namespace crossmf

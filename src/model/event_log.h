@@ -13,6 +13,8 @@
 // Every weight times amount is a multiple of 1/8 below 2^21: float sums are exact.
 #pragma once
 #include <cstdint>
+#include <functional>
+#include <string_view>
 #include <string>
 
 #include "src/model/interaction_sampler.h"
@@ -22,8 +24,9 @@ namespace crossmf {
 // The --event-weights that import the event log back into the generated values.
 inline constexpr const char* kEventWeights = "view=1,minutes=0.125,favorite=3,purchase=5";
 
-// Appends the event rows of `x` (whole users, in user order) as "user,item,event,time,amount"
-// lines with the platform's external ids.
-void append_event_rows(const Interactions& x, std::uint64_t seed, std::string& out);
+// The event rows of `x` (whole users, in user order) as "user,item,event,time,amount" lines
+// with the platform's external ids, handed to `sink` a few MiB at a time: a batch of 8 Mi
+// interactions is about 1 GB of text, which no rank should hold at once.
+void write_event_rows(const Interactions& x, std::uint64_t seed, const std::function<void(std::string_view)>& sink);
 
 }  // namespace crossmf

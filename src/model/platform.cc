@@ -48,7 +48,7 @@ double dot(std::span<const real> a, std::span<const real> b) {
 double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 
 // n <= k orthogonal rows of norm sqrt(k) (Gram-Schmidt on normals): like N(0, I) draws in
-// length, but topics that do not overlap, so a segment's two topics say nothing of the others.
+// length, but topics that do not overlap, so liking one says nothing of the others.
 std::vector<real> orthogonal_rows(RandomStream rs, int n, int k) {
   std::vector<double> q(std::size_t(n) * k);
   for (auto& v : q) v = rs.normal();
